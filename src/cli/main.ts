@@ -1,0 +1,301 @@
+/**
+ * The `gatehouse` command line. Each command is a thin call into the services;
+ * every command takes `--db` and `--config`, and `--help`.
+ * Exit codes: 0 success, 1 the operation failed (unknown user, bad settings, …),
+ * 2 wrong usage.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { loadSettings, SettingsError, type Settings } from '../core/settings.js';
+import { drfDateTime } from '../core/json.js';
+import { createGatehouse, type Gatehouse } from '../server/app.js';
+import { createLogger } from '../server/logger.js';
+import { resolveSecret } from '../server/secret.js';
+import { listen } from '../server/serve.js';
+import { migrate, openDatabase, schemaVersion } from '../stores/sqlite/index.js';
+import { UsernameTaken } from '../stores/types.js';
+import { isLegacyDrfKey, keyDigest } from '../tokens/keys.js';
+import { InvalidUsername } from '../users/service.js';
+
+/** An error the user can fix; printed without a stack trace. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+interface CommonOptions {
+  db?: string;
+  config?: string;
+}
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readStdin: () => Promise<string>;
+  env: NodeJS.ProcessEnv;
+}
+
+const defaultIo: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  readStdin: async () => {
+    if (process.stdin.isTTY) throw new CliError('--password-stdin: nothing on standard input (pipe the password in)');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+  env: process.env,
+};
+
+function settingsFor(opts: CommonOptions, io: CliIo, extra: Record<string, unknown> = {}): Settings {
+  const overrides: Record<string, unknown> = { ...extra };
+  if (opts.db !== undefined) overrides.database = opts.db;
+  return loadSettings({ ...(opts.config !== undefined ? { configPath: opts.config } : {}), env: io.env, overrides });
+}
+
+async function withApp<T>(opts: CommonOptions, io: CliIo, fn: (app: Gatehouse) => Promise<T>): Promise<T> {
+  const app = createGatehouse(settingsFor(opts, io));
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** A password read from stdin: one trailing newline (from `echo`) is dropped. */
+async function passwordFromStdin(io: CliIo): Promise<string> {
+  const text = (await io.readStdin()).replace(/\r?\n$/, '');
+  if (text === '') throw new CliError('the password read from standard input is empty');
+  return text;
+}
+
+async function requireUser(app: Gatehouse, username: string) {
+  const user = await app.users.getByUsername(username);
+  if (!user) throw new CliError(`user "${username}" does not exist`);
+  return user;
+}
+
+const common = (cmd: Command) =>
+  cmd
+    .addOption(new Option('--db <path>', 'SQLite database file (default ./gatehouse.sqlite3, or settings `database`)'))
+    .addOption(new Option('--config <file>', 'settings file (default ./gatehouse.config.json, or GATEHOUSE_CONFIG)'));
+
+function positiveInt(value: string, name: string): number {
+  if (!/^\d{1,15}$/.test(value)) throw new CliError(`${name} must be a positive integer, got "${value}"`, 2);
+  return Number(value);
+}
+
+/** Parse `key,user` CSV rows (an optional header row `key,user` is skipped). */
+export function parseDrfTokenRows(text: string): Array<{ line: number; key: string; user: string }> {
+  const rows: Array<{ line: number; key: string; user: string }> = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const [key = '', user = '', ...rest] = line.split(',').map((s) => s.trim());
+    if (i === 0 && key.toLowerCase() === 'key') return;
+    if (rest.length > 0 || key === '' || user === '') throw new CliError(`line ${i + 1}: expected "key,user"`);
+    rows.push({ line: i + 1, key, user });
+  });
+  return rows;
+}
+
+export function buildProgram(io: CliIo = defaultIo): Command {
+  const program = new Command('gatehouse')
+    .description('Gatehouse: authentication for REST APIs (DRF / simplejwt / knox compatible).')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  common(program.command('serve').description('run the HTTP server (creates and migrates the database on first start)'))
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default 8000)')
+    .action(async (opts: CommonOptions & { host?: string; port?: string }) => {
+      const extra: Record<string, unknown> = {};
+      if (opts.host !== undefined) extra.host = opts.host;
+      if (opts.port !== undefined) extra.port = positiveInt(opts.port, '--port');
+      const settings = settingsFor(opts, io, extra);
+      const logger = createLogger(settings.logLevel);
+      const secret = resolveSecret(settings.secretKey, settings.database);
+      if (secret.generated) logger.warn({ file: secret.file }, 'no secretKey configured: generated one into the file (mode 0600); keep it safe');
+      const app = createGatehouse({ ...settings, secretKey: secret.secret }, { logger });
+      const running = await listen(app, settings.host, settings.port, logger);
+      logger.info({ url: running.url, database: settings.database }, 'gatehouse listening');
+      const cleanup = setInterval(() => {
+        void app.tokens.flushExpired().catch((err: Error) => logger.warn({ err: err.message }, 'expired-token cleanup failed'));
+      }, 3_600_000);
+      cleanup.unref();
+      await new Promise<void>((resolve) => {
+        const shutdown = (signal: string) => {
+          logger.info({ signal }, 'shutting down');
+          clearInterval(cleanup);
+          void running.stop().then(resolve);
+        };
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+        process.once('SIGINT', () => shutdown('SIGINT'));
+      });
+    });
+
+  common(program.command('migrate').description('create or upgrade the database schema')).action((opts: CommonOptions) => {
+    const settings = settingsFor(opts, io);
+    const db = openDatabase(settings.database, { migrate: false });
+    try {
+      const applied = migrate(db);
+      io.stdout(applied.length ? applied.map((m) => `Applied ${m}\n`).join('') : `No migrations to apply (schema version ${schemaVersion(db)}).\n`);
+    } finally {
+      db.close();
+    }
+  });
+
+  common(program.command('createuser').description('create a user').argument('<username>'))
+    .option('--password-stdin', 'read the password from standard input (else the password is unusable)')
+    .option('--email <email>', 'e-mail address', '')
+    .option('--staff', 'give staff status (is_staff)')
+    .option('--superuser', 'give superuser status (is_superuser and is_staff)')
+    .option('--inactive', 'create the account inactive')
+    .action(async (username: string, opts: CommonOptions & { passwordStdin?: boolean; email: string; staff?: boolean; superuser?: boolean; inactive?: boolean }) => {
+      const password = opts.passwordStdin ? await passwordFromStdin(io) : null;
+      await withApp(opts, io, async (app) => {
+        try {
+          const user = await app.users.create({
+            username,
+            password,
+            email: opts.email,
+            isStaff: opts.staff === true || opts.superuser === true,
+            isSuperuser: opts.superuser === true,
+            isActive: opts.inactive !== true,
+          });
+          io.stdout(`Created user ${user.username} (id ${user.id})${password === null ? ' with an unusable password' : ''}.\n`);
+        } catch (e) {
+          if (e instanceof UsernameTaken || e instanceof InvalidUsername) throw new CliError(`createuser: ${e.message}`);
+          throw e;
+        }
+      });
+    });
+
+  common(program.command('changepassword').description("set a user's password (revokes all of the user's tokens)").argument('<username>'))
+    .requiredOption('--password-stdin', 'read the new password from standard input')
+    .action(async (username: string, opts: CommonOptions) => {
+      const password = await passwordFromStdin(io);
+      await withApp(opts, io, async (app) => {
+        const user = await requireUser(app, username);
+        await app.users.setPassword(user, password);
+        io.stdout(`Password changed for user ${username}; all of the user's tokens were revoked.\n`);
+      });
+    });
+
+  common(program.command('deleteuser').description('delete a user and all of their tokens').argument('<username>')).action(
+    async (username: string, opts: CommonOptions) => {
+      await withApp(opts, io, async (app) => {
+        const user = await requireUser(app, username);
+        await app.users.delete(user);
+        io.stdout(`Deleted user ${username}.\n`);
+      });
+    },
+  );
+
+  common(program.command('createtoken').description('create a token for a user and print it (DRF drf_create_token)').argument('<username>'))
+    .option('-r, --reset', "revoke the user's existing tokens first")
+    .action(async (username: string, opts: CommonOptions & { reset?: boolean }) => {
+      await withApp(opts, io, async (app) => {
+        const user = await requireUser(app, username);
+        if (opts.reset) await app.tokens.revokeAll(user.id);
+        const { key } = await app.tokens.issue(user, { label: 'cli', onLimit: 'evictOldest' });
+        io.stdout(`Generated token ${key} for user ${username}\n`);
+      });
+    });
+
+  const tokens = program.command('tokens').description('list or revoke opaque tokens');
+  common(tokens.command('list').description("list a user's tokens (never the secrets)").argument('<username>')).action(
+    async (username: string, opts: CommonOptions) => {
+      await withApp(opts, io, async (app) => {
+        const user = await requireUser(app, username);
+        const list = await app.tokens.list(user.id);
+        if (list.length === 0) io.stdout(`User ${username} has no tokens.\n`);
+        for (const t of list) {
+          const when = (ms: number | null) => (ms === null ? '-' : drfDateTime(ms));
+          io.stdout(`${t.id}\t${t.prefix}…\tcreated ${when(t.createdAt)}\tlast used ${when(t.lastUsedAt)}\texpires ${when(t.expiresAt)}\t${t.label ?? ''}\n`);
+        }
+      });
+    },
+  );
+  common(tokens.command('revoke').description('revoke a token by its id (from `tokens list`)').argument('<id>')).action(
+    async (id: string, opts: CommonOptions) => {
+      const tokenId = positiveInt(id, 'id');
+      await withApp(opts, io, async (app) => {
+        if (!(await app.tokens.revoke(tokenId))) throw new CliError(`token ${tokenId} does not exist`);
+        io.stdout(`Revoked token ${tokenId}.\n`);
+      });
+    },
+  );
+
+  common(program.command('flushexpired').description('delete expired tokens')).action(async (opts: CommonOptions) => {
+    await withApp(opts, io, async (app) => {
+      const n = await app.tokens.flushExpired();
+      io.stdout(`Deleted ${n} expired token${n === 1 ? '' : 's'}.\n`);
+    });
+  });
+
+  common(
+    program
+      .command('import-drf-tokens')
+      .description('import DRF authtoken keys from CSV rows "key,user" (user = username); they keep working, stored hashed')
+      .argument('[file]', 'CSV file; standard input when absent or "-"'),
+  ).action(async (file: string | undefined, opts: CommonOptions) => {
+    const text = file === undefined || file === '-' ? await io.readStdin() : readCsv(file);
+    const rows = parseDrfTokenRows(text);
+    for (const row of rows) {
+      if (!isLegacyDrfKey(row.key)) throw new CliError(`line ${row.line}: "key" must be 40 lowercase hex characters (a DRF authtoken key)`);
+    }
+    await withApp(opts, io, async (app) => {
+      let imported = 0;
+      let skipped = 0;
+      for (const row of rows) {
+        const user = await app.users.getByUsername(row.user);
+        if (!user) throw new CliError(`line ${row.line}: user "${row.user}" does not exist (nothing after this line was imported)`);
+        const existing = await app.stores.tokens.findByPrefix(row.key.slice(0, 8));
+        if (existing.some((t) => t.token.digest === keyDigest(row.key))) {
+          skipped++;
+          continue;
+        }
+        await app.tokens.issue(user, { key: row.key, label: 'imported from DRF' });
+        imported++;
+      }
+      io.stdout(`Imported ${imported} token${imported === 1 ? '' : 's'}${skipped ? `, ${skipped} already present` : ''}.\n`);
+    });
+  });
+
+  return program;
+}
+
+function readCsv(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Run the CLI; resolves to the exit code. */
+export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (e instanceof CliError) {
+      io.stderr(`gatehouse: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof SettingsError) {
+      io.stderr(`gatehouse: ${e.message}\n`);
+      return 1;
+    }
+    io.stderr(`gatehouse: ${(e as Error).message ?? String(e)}\n`);
+    return 1;
+  }
+}

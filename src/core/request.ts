@@ -1,0 +1,88 @@
+/**
+ * The framework-free view of a request that authenticators, permissions and
+ * throttles see. Adapters build it from their framework's request object.
+ */
+export interface RequestView {
+  /** Upper-case HTTP method. */
+  readonly method: string;
+  /** Path without the query string. */
+  readonly path: string;
+  /**
+   * Lower-case header names. Values are strings whose char codes are the raw header
+   * bytes (latin-1), as Node.js and WSGI both deliver them, so the original bytes can
+   * be recovered with `Buffer.from(value, 'latin1')`.
+   */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** Parsed `Cookie` header. */
+  readonly cookies: Readonly<Record<string, string>>;
+  /** The socket's peer address. */
+  readonly remoteAddress: string;
+}
+
+/** Methods that do not change state (DRF `SAFE_METHODS`). */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** ASCII whitespace as Python's `bytes.split()` knows it: space, \t, \n, \v, \f, \r. */
+function isPyWhitespace(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13);
+}
+
+/**
+ * Split like Python's `bytes.split()` with no argument: runs of ASCII whitespace
+ * separate parts; leading and trailing whitespace is ignored. Linear time.
+ */
+export function splitWhitespace(value: string): string[] {
+  const parts: string[] = [];
+  let start = -1;
+  for (let i = 0; i < value.length; i++) {
+    if (isPyWhitespace(value.charCodeAt(i))) {
+      if (start >= 0) {
+        parts.push(value.slice(start, i));
+        start = -1;
+      }
+    } else if (start < 0) start = i;
+  }
+  if (start >= 0) parts.push(value.slice(start));
+  return parts;
+}
+
+/** ASCII-only lower-casing, as Python's `bytes.lower()`. */
+export function asciiLower(value: string): string {
+  return value.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decode a latin-1 header string (raw bytes) as strict UTF-8; null when the bytes are
+ * not valid UTF-8. Pure-ASCII values are returned as they are, without copying.
+ */
+export function decodeHeaderUtf8(value: string): string | null {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(value)) return value;
+  try {
+    return utf8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return null;
+  }
+}
+
+/** Parse a `Cookie` header into a name → value map (first occurrence wins). */
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (!header) return out;
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0) continue;
+    const name = pair.slice(0, eq).trim();
+    if (!name || name in out) continue;
+    let value = pair.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    try {
+      out[name] = decodeURIComponent(value);
+    } catch {
+      out[name] = value;
+    }
+  }
+  return out;
+}

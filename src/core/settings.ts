@@ -1,0 +1,245 @@
+/**
+ * Gatehouse settings: every option in one place, with its type, default, a one-line
+ * doc and the DRF / knox / simplejwt setting it stands for (the `SETTINGS_DOC` table,
+ * rendered into README.md and docs/settings.md).
+ *
+ * Sources, later ones winning: defaults → `gatehouse.config.json` (or `--config FILE` /
+ * `GATEHOUSE_CONFIG`) → `GATEHOUSE_*` environment variables → command-line flags.
+ * Everything is validated at start with one clear message per bad value.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+/** A duration option: seconds (number) or `"5m"`-style string → milliseconds. */
+function durationSchema<N extends boolean>(nullable: N) {
+  return z.unknown().transform((v, ctx): N extends true ? number | null : number => {
+    if (v === null && nullable) return null as never;
+    if (typeof v !== 'number' && typeof v !== 'string') {
+      ctx.addIssue({ code: 'custom', message: `must be a duration: seconds or a string such as "5m", "1d"${nullable ? ', or null' : ''}` });
+      return z.NEVER;
+    }
+    try {
+      return parseDuration(v) as never;
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  });
+}
+const duration = durationSchema(false);
+const optionalDuration = durationSchema(true);
+
+const passwordsSchema = z
+  .object({
+    algorithm: z.enum(['argon2id', 'pbkdf2_sha256']).default('argon2id'),
+    argon2MemoryCost: z.number().int().min(19456).max(4_194_304).default(19456),
+    argon2TimeCost: z.number().int().min(1).max(100).default(2),
+    argon2Parallelism: z.number().int().min(1).max(64).default(1),
+    pbkdf2Iterations: z.number().int().min(600_000).max(100_000_000).default(1_000_000),
+    maxConcurrent: z.number().int().min(1).max(256).default(4),
+    maxQueue: z.number().int().min(0).max(100_000).default(64),
+  })
+  .strict();
+
+const tokensSchema = z
+  .object({
+    keyword: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must be a single word such as "Token" or "Bearer"')
+      .default('Token'),
+    ttl: optionalDuration.default(null),
+    autoRefresh: z.boolean().default(false),
+    minRefreshInterval: duration.default(60),
+    maxLifetime: optionalDuration.default(null),
+    tokenLimitPerUser: z.union([z.null(), z.number().int().min(1)]).default(null),
+    cacheSize: z.number().int().min(0).max(10_000_000).default(10_000),
+  })
+  .strict();
+
+const httpSchema = z
+  .object({
+    maxBodySize: z.number().int().min(1024).max(10 * 1024 * 1024).default(16 * 1024),
+    requestTimeout: duration.default(30),
+  })
+  .strict();
+
+export const settingsSchema = z
+  .object({
+    secretKey: z
+      .string()
+      .min(32, 'must be at least 32 characters (generate one with `openssl rand -base64 48`)')
+      .optional(),
+    database: z.string().min(1).default('./gatehouse.sqlite3'),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8000),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    passwords: passwordsSchema.default(() => passwordsSchema.parse({})),
+    tokens: tokensSchema.default(() => tokensSchema.parse({})),
+    http: httpSchema.default(() => httpSchema.parse({})),
+  })
+  .strict();
+
+export type SettingsInput = z.input<typeof settingsSchema>;
+export type Settings = z.output<typeof settingsSchema>;
+
+/** One row of the settings reference. */
+export interface SettingDoc {
+  key: string;
+  type: string;
+  default: string;
+  doc: string;
+  /** The DRF / knox / simplejwt / Django setting it corresponds to, if any. */
+  equivalent: string;
+}
+
+/** The settings reference, in the order the README lists it. */
+export const SETTINGS_DOC: SettingDoc[] = [
+  { key: 'secretKey', type: 'string (≥ 32 chars)', default: 'generated into `<db>.secret` (0600) on first start', doc: 'Server secret; later the default JWT signing key. Env `GATEHOUSE_SECRET_KEY`.', equivalent: 'Django `SECRET_KEY`' },
+  { key: 'database', type: 'path or URL', default: '`./gatehouse.sqlite3`', doc: 'SQLite file (created and migrated on start). Env `GATEHOUSE_DATABASE`, flag `--db`.', equivalent: 'Django `DATABASES`' },
+  { key: 'host', type: 'string', default: '`127.0.0.1`', doc: 'Address `gatehouse serve` listens on. Flag `--host`.', equivalent: '—' },
+  { key: 'port', type: 'integer', default: '`8000`', doc: 'Port `gatehouse serve` listens on. Flag `--port`.', equivalent: '—' },
+  { key: 'logLevel', type: 'pino level', default: '`info`', doc: 'Structured log level; logs never contain tokens or passwords.', equivalent: 'Django `LOGGING`' },
+  { key: 'passwords.algorithm', type: '`argon2id` \\| `pbkdf2_sha256`', default: '`argon2id`', doc: 'Hasher for new and upgraded passwords; `pbkdf2_sha256` for a database shared with Django.', equivalent: 'Django `PASSWORD_HASHERS[0]`' },
+  { key: 'passwords.argon2MemoryCost', type: 'KiB', default: '`19456`', doc: 'argon2id memory (OWASP minimum 19 MiB).', equivalent: 'Django `Argon2PasswordHasher.memory_cost`' },
+  { key: 'passwords.argon2TimeCost', type: 'integer', default: '`2`', doc: 'argon2id iterations.', equivalent: '`Argon2PasswordHasher.time_cost`' },
+  { key: 'passwords.argon2Parallelism', type: 'integer', default: '`1`', doc: 'argon2id lanes.', equivalent: '`Argon2PasswordHasher.parallelism`' },
+  { key: 'passwords.pbkdf2Iterations', type: 'integer ≥ 600000', default: '`1000000`', doc: 'PBKDF2-SHA256 iterations (Django 5.2 default) when that hasher is chosen.', equivalent: '`PBKDF2PasswordHasher.iterations`' },
+  { key: 'passwords.maxConcurrent', type: 'integer', default: '`4`', doc: 'Password hashes computed at once (bounded memory); others wait.', equivalent: '—' },
+  { key: 'passwords.maxQueue', type: 'integer', default: '`64`', doc: 'Hashes allowed to wait; beyond that login answers 503 with `Retry-After`.', equivalent: '—' },
+  { key: 'tokens.keyword', type: 'string', default: '`Token`', doc: 'Authorization scheme of opaque tokens (compared case-insensitively).', equivalent: 'DRF `TokenAuthentication.keyword`, knox `AUTH_HEADER_PREFIX`' },
+  { key: 'tokens.ttl', type: 'duration or null', default: '`null` (never expire)', doc: 'Lifetime of a new opaque token.', equivalent: 'knox `TOKEN_TTL`' },
+  { key: 'tokens.autoRefresh', type: 'boolean', default: '`false`', doc: 'Push a token\'s expiry to now + ttl when it is used.', equivalent: 'knox `AUTO_REFRESH`' },
+  { key: 'tokens.minRefreshInterval', type: 'duration', default: '`60` s', doc: 'Least time between two writes of one token\'s expiry / last-used time.', equivalent: 'knox `MIN_REFRESH_INTERVAL`' },
+  { key: 'tokens.maxLifetime', type: 'duration or null', default: '`null`', doc: 'Absolute lifetime from creation, never extended by auto-refresh.', equivalent: 'knox `AUTO_REFRESH_MAX_TTL`' },
+  { key: 'tokens.tokenLimitPerUser', type: 'integer or null', default: '`null`', doc: 'Most unexpired tokens per user: knox login answers 403, `/api-token-auth/` evicts the oldest.', equivalent: 'knox `TOKEN_LIMIT_PER_USER`' },
+  { key: 'tokens.cacheSize', type: 'integer', default: '`10000`', doc: 'Verified-token lookups kept in memory (0 disables); revocations clear them at once.', equivalent: '—' },
+  { key: 'http.maxBodySize', type: 'bytes', default: '`16384`', doc: 'Largest request body; larger ones get 413.', equivalent: 'Django `DATA_UPLOAD_MAX_MEMORY_SIZE`' },
+  { key: 'http.requestTimeout', type: 'duration', default: '`30` s', doc: 'Time a client has to send a whole request.', equivalent: '—' },
+];
+
+/** Thrown for invalid settings; `message` lists every problem, one per line. */
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid Gatehouse settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Validate a settings object (already merged from all sources). */
+export function parseSettings(input: unknown): Settings {
+  const result = settingsSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  throw new SettingsError(
+    result.error.issues.map((issue) => {
+      const path = issue.path.join('.') || '(root)';
+      if (issue.code === 'unrecognized_keys') {
+        return `${path === '(root)' ? '' : `${path}: `}unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      }
+      return `${path}: ${issue.message}`;
+    }),
+  );
+}
+
+/** `tokens__token_limit_per_user` → `['tokens', 'tokenLimitPerUser']`. */
+function envPath(name: string): string[] {
+  return name
+    .toLowerCase()
+    .split('__')
+    .map((part) => part.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
+}
+
+/** A value from the environment: JSON when it parses as JSON, else the raw string. */
+function envValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    node = (typeof next === 'object' && next !== null ? next : (node[key] = {})) as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+/** Reserved variables that are not settings. */
+const NOT_SETTINGS = new Set(['CONFIG', 'REQUIRE_SERVICES']);
+
+/**
+ * Overrides from `GATEHOUSE_*` variables: `GATEHOUSE_SECRET_KEY` → `secretKey`,
+ * `GATEHOUSE_TOKENS__TTL=3600` → `tokens.ttl` (double underscore nests).
+ * String-typed options keep the raw string (`GATEHOUSE_SECRET_KEY=123…` stays a string).
+ */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'tokens.keyword']);
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('GATEHOUSE_') || raw === undefined) continue;
+    const rest = name.slice('GATEHOUSE_'.length);
+    if (NOT_SETTINGS.has(rest) || rest === '') continue;
+    const path = envPath(rest);
+    setPath(out, path, stringKeys.has(path.join('.')) ? raw : envValue(raw));
+  }
+  return out;
+}
+
+/** Deep-merge plain objects (later wins); arrays and scalars replace. */
+export function mergeSettings(...layers: Array<Record<string, unknown> | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [k, v] of Object.entries(layer)) {
+      if (v === undefined || k === '__proto__' || k === 'constructor') continue;
+      const prev = out[k];
+      out[k] =
+        isPlainObject(prev) && isPlainObject(v) ? mergeSettings(prev, v) : v;
+    }
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Read a JSON config file. A missing default file is fine (returns `{}`); a missing file
+ * that was asked for explicitly, or invalid JSON, throws `SettingsError`.
+ */
+export function readConfigFile(path: string, explicit: boolean): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (!explicit && (e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new SettingsError([`config file ${path}: ${(e as Error).message}`]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new SettingsError([`config file ${path}: not valid JSON (${(e as Error).message})`]);
+  }
+  if (!isPlainObject(parsed)) throw new SettingsError([`config file ${path}: must contain a JSON object`]);
+  return parsed;
+}
+
+export interface LoadSettingsOptions {
+  /** `--config FILE`; else `GATEHOUSE_CONFIG`; else `./gatehouse.config.json` if present. */
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Command-line overrides (highest precedence). */
+  overrides?: Record<string, unknown>;
+}
+
+/** Load and validate settings from every source. */
+export function loadSettings(options: LoadSettingsOptions = {}): Settings {
+  const env = options.env ?? process.env;
+  const explicit = options.configPath ?? env.GATEHOUSE_CONFIG;
+  const file = readConfigFile(explicit ?? 'gatehouse.config.json', explicit !== undefined);
+  return parseSettings(mergeSettings(file, settingsFromEnv(env), options.overrides));
+}

@@ -1,0 +1,26 @@
+/**
+ * The user as Gatehouse sees it: the fields of Django's `auth_user`, camelCased.
+ * Stores map their own columns onto this shape.
+ */
+export interface User {
+  id: number;
+  /** Unique, case-sensitive (Django's default `username` field). */
+  username: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  isActive: boolean;
+  isStaff: boolean;
+  isSuperuser: boolean;
+  lastLogin: Date | null;
+  dateJoined: Date;
+  /** A Django-format password hash (`algorithm$...`), or an unusable one starting with `!`. */
+  password: string;
+}
+
+/** What an authenticator proves: who is calling and with what credential. */
+export interface Principal<A = unknown> {
+  user: User;
+  /** The credential object (an opaque token record, a validated JWT, …); null for Basic. */
+  auth: A;
+}

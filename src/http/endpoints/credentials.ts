@@ -1,0 +1,28 @@
+/**
+ * DRF's `AuthTokenSerializer`: `username` (trimmed) and `password` (not trimmed),
+ * validated with DRF's messages, then checked against the user store.
+ */
+import { ValidationError } from '../../core/errors.js';
+import type { User } from '../../core/user.js';
+import type { UserService } from '../../users/service.js';
+import type { BodyData } from '../body.js';
+import { validateCharFields } from '../fields.js';
+import type { MetadataField } from '../route.js';
+
+export const UNABLE_TO_LOG_IN = 'Unable to log in with provided credentials.';
+
+export const CREDENTIAL_FIELDS: readonly MetadataField[] = [
+  { name: 'username', label: 'Username' },
+  { name: 'password', label: 'Password' },
+];
+
+/** Validate the fields, then authenticate; 400 with DRF's messages on any failure. */
+export async function userFromCredentials(users: UserService, data: BodyData): Promise<User> {
+  const { username, password } = validateCharFields(data, [
+    { name: 'username' },
+    { name: 'password', trim: false },
+  ]) as { username: string; password: string };
+  const user = await users.authenticate(username, password);
+  if (!user) throw ValidationError.nonField(UNABLE_TO_LOG_IN);
+  return user;
+}

@@ -1,0 +1,174 @@
+/**
+ * Opaque-token endpoints: DRF's `ObtainAuthToken`, knox's login / logout / logoutall,
+ * and Gatehouse's token list and per-token revocation.
+ */
+import { NotAuthenticated, NotFound, TokenLimitExceeded, type JsonValue } from '../../core/errors.js';
+import { drfDateTime } from '../../core/json.js';
+import type { Principal } from '../../core/user.js';
+import { IsAuthenticated } from '../../permissions/index.js';
+import { TokenLimitReached, type TokenRecord } from '../../stores/types.js';
+import type { TokenAuthentication } from '../../tokens/authentication.js';
+import type { OpaqueTokenService } from '../../tokens/service.js';
+import { BasicAuthentication } from '../../users/basic-authentication.js';
+import type { UserService } from '../../users/service.js';
+import type { HandlerContext, Route } from '../route.js';
+import { CREDENTIAL_FIELDS, userFromCredentials } from './credentials.js';
+
+export interface OpaqueEndpointDeps {
+  users: UserService;
+  tokens: OpaqueTokenService;
+  tokenAuthentication: TokenAuthentication;
+  /** Called after each login attempt, for audit logs (never given the password). */
+  audit?: (event: AuditEvent) => void;
+}
+
+export interface AuditEvent {
+  event: 'login' | 'login_failed' | 'logout' | 'logout_all' | 'token_revoked';
+  endpoint: string;
+  userId?: number;
+  tokenId?: number;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : drfDateTime(ms));
+
+/** The client label stored with a new token: the User-Agent, truncated. */
+function clientLabel(ctx: HandlerContext): string | null {
+  const ua = ctx.req.headers['user-agent'];
+  return ua ? ua.slice(0, 200) : null;
+}
+
+function tokenView(t: TokenRecord, current: TokenRecord | null): JsonValue {
+  return {
+    id: t.id,
+    prefix: t.prefix,
+    created: drfDateTime(t.createdAt),
+    last_used: iso(t.lastUsedAt),
+    expiry: iso(t.expiresAt),
+    client: t.label,
+    current: current !== null && current.id === t.id,
+  };
+}
+
+/** The opaque-token routes under their DRF / knox paths. */
+export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[] {
+  const { users, tokens, tokenAuthentication } = deps;
+  const audit = deps.audit ?? (() => {});
+  // DRF's default classes are [SessionAuthentication, BasicAuthentication]: Basic runs,
+  // but the first class has no challenge, so failures are 403.
+  const defaultAuthenticators = [new BasicAuthentication(users, { challenge: false })];
+  const tokenAuthenticators = [tokenAuthentication];
+  const authToken = (p: Principal | null) => (p?.auth ?? null) as TokenRecord | null;
+
+  /** Credentials from the body; a failure is audited and rethrown unchanged. */
+  const loginFromBody = async (ctx: HandlerContext, endpoint: string) => {
+    try {
+      return await userFromCredentials(users, await ctx.body());
+    } catch (e) {
+      audit({ event: 'login_failed', endpoint });
+      throw e;
+    }
+  };
+
+  return [
+    {
+      path: `${prefix}/api-token-auth/`,
+      name: 'Obtain Auth Token',
+      description: '',
+      fields: CREDENTIAL_FIELDS,
+      authenticators: defaultAuthenticators,
+      noStore: true,
+      methods: {
+        POST: async (ctx) => {
+          const user = await loginFromBody(ctx, 'api-token-auth');
+          const { key, record } = await tokens.issue(user, { label: clientLabel(ctx), onLimit: 'evictOldest' });
+          audit({ event: 'login', endpoint: 'api-token-auth', userId: user.id, tokenId: record.id });
+          return { body: { token: key } };
+        },
+      },
+    },
+    {
+      path: `${prefix}/api/auth/login/`,
+      name: 'Login',
+      description: 'Issue a new token for credentials given by HTTP Basic or as username and password in the body.',
+      fields: CREDENTIAL_FIELDS,
+      authenticators: defaultAuthenticators,
+      noStore: true,
+      methods: {
+        POST: async (ctx) => {
+          let user = ctx.principal?.user ?? null;
+          if (!user) {
+            const body = await ctx.body();
+            if (!Object.hasOwn(body, 'username') && !Object.hasOwn(body, 'password')) throw new NotAuthenticated();
+            user = await loginFromBody(ctx, 'knox-login');
+          }
+          let issued;
+          try {
+            issued = await tokens.issue(user, { label: clientLabel(ctx), onLimit: 'refuse' });
+          } catch (e) {
+            if (e instanceof TokenLimitReached) throw new TokenLimitExceeded();
+            throw e;
+          }
+          await users.touchLastLogin(user);
+          audit({ event: 'login', endpoint: 'knox-login', userId: user.id, tokenId: issued.record.id });
+          return { body: { expiry: iso(issued.record.expiresAt), token: issued.key } };
+        },
+      },
+    },
+    {
+      path: `${prefix}/api/auth/logout/`,
+      name: 'Logout',
+      authenticators: tokenAuthenticators,
+      permissions: [IsAuthenticated],
+      methods: {
+        POST: async (ctx) => {
+          const token = authToken(ctx.principal);
+          if (token) await tokens.revoke(token.id);
+          audit({ event: 'logout', endpoint: 'knox-logout', userId: ctx.principal?.user.id, tokenId: token?.id });
+          return { status: 204 };
+        },
+      },
+    },
+    {
+      path: `${prefix}/api/auth/logoutall/`,
+      name: 'Logout All',
+      authenticators: tokenAuthenticators,
+      permissions: [IsAuthenticated],
+      methods: {
+        POST: async (ctx) => {
+          const user = ctx.principal!.user;
+          await tokens.revokeAll(user.id);
+          audit({ event: 'logout_all', endpoint: 'knox-logoutall', userId: user.id });
+          return { status: 204 };
+        },
+      },
+    },
+    {
+      path: `${prefix}/api/auth/tokens/`,
+      name: 'Token List',
+      authenticators: tokenAuthenticators,
+      permissions: [IsAuthenticated],
+      methods: {
+        GET: async (ctx) => {
+          const current = authToken(ctx.principal);
+          const list = await tokens.list(ctx.principal!.user.id);
+          return { body: list.map((t) => tokenView(t, current)) };
+        },
+      },
+    },
+    {
+      path: `${prefix}/api/auth/tokens/:id/`,
+      name: 'Token Instance',
+      authenticators: tokenAuthenticators,
+      permissions: [IsAuthenticated],
+      methods: {
+        DELETE: async (ctx) => {
+          const user = ctx.principal!.user;
+          const id = Number(ctx.params.id);
+          if (!(await tokens.revokeForUser(user.id, id))) throw new NotFound();
+          audit({ event: 'token_revoked', endpoint: 'tokens', userId: user.id, tokenId: id });
+          return { status: 204 };
+        },
+      },
+    },
+  ];
+}

@@ -1,0 +1,198 @@
+/**
+ * The framework-free HTTP engine: match a route, then run DRF's pipeline
+ * (content negotiation → authentication → permissions → method → handler) and turn
+ * every outcome, including every error, into a JSON response. Nothing thrown here
+ * reaches a client as a stack trace.
+ */
+import type { Authenticator } from '../core/authenticator.js';
+import {
+  ApiError,
+  MethodNotAllowed,
+  NotAcceptable,
+  NotFound,
+  ServiceUnavailable,
+  ValidationError,
+} from '../core/errors.js';
+import { authenticate, checkPermissions, errorResponse, type CoreResponse } from '../core/pipeline.js';
+import type { RequestView } from '../core/request.js';
+import { PasswordHasherBusy } from '../passwords/index.js';
+import { NotADictionary, parseBody, parserMediaTypes, type BodyData, type MediaParser } from './body.js';
+import type { Handler, HandlerContext, Route } from './route.js';
+
+const DEFAULT_PARSERS: readonly MediaParser[] = ['json', 'form', 'multipart'];
+
+/** Reads the request body; rejects with `PayloadTooLarge` past the limit. */
+export type BodyReader = () => Promise<Buffer>;
+
+/** Where the engine reports what it could not answer normally. */
+export interface EngineLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+interface CompiledRoute {
+  route: Route;
+  segments: string[];
+  allow: string;
+  authenticators: readonly Authenticator[];
+  parsers: readonly MediaParser[];
+}
+
+/** Does the `Accept` header allow `application/json`? (DRF answers 406 before auth.) */
+export function acceptsJson(accept: string | undefined): boolean {
+  if (!accept) return true;
+  for (const item of accept.split(',')) {
+    const [range, ...params] = item.split(';');
+    const type = (range ?? '').trim().toLowerCase();
+    if (params.some((p) => /^\s*q\s*=\s*0(\.0*)?\s*$/.test(p))) continue;
+    if (type === '*/*' || type === 'application/*' || type === 'application/json' || type === '') return true;
+  }
+  return false;
+}
+
+function splitPath(path: string): string[] {
+  return path.split('/').filter((s) => s !== '');
+}
+
+export interface EngineOptions {
+  maxBodySize: number;
+  logger?: EngineLogger;
+}
+
+export class Engine {
+  private readonly routes: CompiledRoute[] = [];
+
+  constructor(routes: readonly Route[], private readonly options: EngineOptions) {
+    for (const route of routes) this.add(route);
+  }
+
+  /** Register a route. */
+  add(route: Route): void {
+    const methods = Object.keys(route.methods);
+    if (methods.includes('GET') && !methods.includes('HEAD')) methods.splice(methods.indexOf('GET') + 1, 0, 'HEAD');
+    methods.push('OPTIONS');
+    this.routes.push({
+      route,
+      segments: splitPath(route.path),
+      allow: methods.join(', '),
+      authenticators: route.authenticators ?? [],
+      parsers: route.parsers ?? DEFAULT_PARSERS,
+    });
+  }
+
+  private match(path: string): { compiled: CompiledRoute; params: Record<string, string> } | null {
+    const parts = splitPath(path);
+    outer: for (const compiled of this.routes) {
+      if (compiled.segments.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      for (let i = 0; i < parts.length; i++) {
+        const seg = compiled.segments[i] as string;
+        const part = parts[i] as string;
+        if (seg.startsWith(':')) {
+          if (!/^\d{1,15}$/.test(part)) continue outer;
+          params[seg.slice(1)] = part;
+        } else if (seg !== part) continue outer;
+      }
+      return { compiled, params };
+    }
+    return null;
+  }
+
+  /** Answer one request. Never throws. */
+  async handle(req: RequestView, readBody: BodyReader): Promise<CoreResponse> {
+    const found = this.match(req.path);
+    if (!found) return this.fail(new NotFound(), req, [], {});
+    const { compiled, params } = found;
+    const { route } = compiled;
+    const baseHeaders: Record<string, string> = { Allow: compiled.allow };
+    if (route.noStore) {
+      baseHeaders['Cache-Control'] = 'no-store';
+      baseHeaders.Pragma = 'no-cache';
+    }
+    try {
+      if (!acceptsJson(req.headers.accept)) throw new NotAcceptable();
+      const principal = await authenticate(req, compiled.authenticators);
+      await checkPermissions({ req, principal }, route.permissions ?? [], compiled.authenticators);
+      const method = req.method === 'HEAD' && !route.methods.HEAD ? 'GET' : req.method;
+      let handler: Handler | undefined = route.methods[method];
+      if (!handler && method === 'OPTIONS') handler = () => ({ body: this.metadata(route, compiled) });
+      if (!handler) throw new MethodNotAllowed(req.method);
+      let parsed: Promise<BodyData> | undefined;
+      const ctx: HandlerContext = {
+        req,
+        principal,
+        params,
+        body: () => (parsed ??= this.readAndParse(req, readBody, compiled.parsers)),
+      };
+      const result = await handler(ctx);
+      return {
+        status: result.status ?? 200,
+        headers: { ...baseHeaders, ...result.headers },
+        body: req.method === 'HEAD' ? undefined : result.body,
+      };
+    } catch (error) {
+      return this.fail(error, req, compiled.authenticators, baseHeaders, route.challenge);
+    }
+  }
+
+  private async readAndParse(req: RequestView, readBody: BodyReader, parsers: readonly MediaParser[]): Promise<BodyData> {
+    const raw = await readBody();
+    try {
+      return await parseBody(raw, req.headers['content-type'], parsers, this.options.maxBodySize);
+    } catch (e) {
+      if (e instanceof NotADictionary) throw ValidationError.nonField(e.message);
+      throw e;
+    }
+  }
+
+  /** DRF `SimpleMetadata` for OPTIONS. */
+  private metadata(route: Route, compiled: CompiledRoute) {
+    const body: Record<string, import('../core/errors.js').JsonValue> = {
+      name: route.name ?? '',
+      description: route.description ?? '',
+      renders: ['application/json'],
+      parses: parserMediaTypes(compiled.parsers),
+    };
+    if (route.fields && route.methods.POST) {
+      const post: Record<string, import('../core/errors.js').JsonValue> = {};
+      for (const f of route.fields) {
+        post[f.name] = { type: f.type ?? 'string', required: f.required ?? true, read_only: false, label: f.label };
+      }
+      body.actions = { POST: post };
+    }
+    return body;
+  }
+
+  private fail(
+    error: unknown,
+    req: RequestView,
+    authenticators: readonly Authenticator[],
+    baseHeaders: Record<string, string>,
+    routeChallenge?: string,
+  ): CoreResponse {
+    let apiError: ApiError;
+    if (error instanceof ApiError) apiError = error;
+    else if (error instanceof PasswordHasherBusy) {
+      this.options.logger?.warn({ path: req.path }, 'password hashing queue full');
+      apiError = new ServiceUnavailable(1);
+    } else {
+      // A failing store or a bug: answer 503, log the error (never the request's credentials).
+      this.options.logger?.error({ err: describe(error), path: req.path, method: req.method }, 'request failed');
+      apiError = new ServiceUnavailable(1);
+    }
+    const challengers: readonly Authenticator[] =
+      authenticators.length === 0 && routeChallenge ? [{ name: 'route', authenticate: () => null, challenge: () => routeChallenge }] : authenticators;
+    const res = errorResponse(apiError, req, challengers);
+    res.headers = { ...baseHeaders, ...res.headers };
+    if (req.method === 'HEAD') res.body = undefined;
+    return res;
+  }
+}
+
+function describe(error: unknown): { name: string; message: string; code?: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { name: 'unknown', message: String(error) };
+}

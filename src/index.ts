@@ -1,0 +1,31 @@
+/**
+ * Gatehouse: authentication for REST APIs, wire-compatible with Django REST
+ * framework's TokenAuthentication, knox and simplejwt.
+ */
+export * from './core/errors.js';
+export type { User, Principal } from './core/user.js';
+export type { Authenticator } from './core/authenticator.js';
+export type { RequestView } from './core/request.js';
+export { SAFE_METHODS, parseCookies } from './core/request.js';
+export { authenticate, checkPermissions, errorResponse } from './core/pipeline.js';
+export type { Permission, PermissionContext, CoreResponse } from './core/pipeline.js';
+export { systemClock, FakeClock, type Clock } from './core/clock.js';
+export { parseDuration } from './core/duration.js';
+export { loadSettings, parseSettings, SettingsError, SETTINGS_DOC } from './core/settings.js';
+export type { Settings, SettingsInput, SettingDoc } from './core/settings.js';
+export { AllowAny, IsAuthenticated, IsAdminUser, IsAuthenticatedOrReadOnly } from './permissions/index.js';
+export { PasswordHasher, PasswordHasherBusy, defaultPasswordPolicy } from './passwords/index.js';
+export type { PasswordPolicy } from './passwords/index.js';
+export { UserService, validateUsername, InvalidUsername } from './users/service.js';
+export { BasicAuthentication } from './users/basic-authentication.js';
+export { TokenAuthentication } from './tokens/authentication.js';
+export { OpaqueTokenService } from './tokens/service.js';
+export type { OpaqueTokenOptions, IssuedToken } from './tokens/service.js';
+export type * from './stores/types.js';
+export { UsernameTaken, TokenLimitReached } from './stores/types.js';
+export { Engine } from './http/engine.js';
+export type { Route, Handler, HandlerContext, HandlerResult } from './http/route.js';
+export { opaqueTokenRoutes } from './http/endpoints/opaque.js';
+export { userRoutes, healthRoutes } from './http/endpoints/user.js';
+export { createGatehouse, createServices, openStores } from './server/app.js';
+export type { Gatehouse } from './server/app.js';

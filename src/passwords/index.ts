@@ -1,0 +1,20 @@
+/**
+ * Password hashing for Gatehouse: Django-compatible hash formats (reads every format
+ * Django's stock hashers write, writes argon2id or pbkdf2_sha256), rehash-on-login
+ * decisions, timing equalization for unknown users and bounded hashing concurrency.
+ *
+ * ```ts
+ * const hasher = new PasswordHasher();             // argon2id m=19456 t=2 p=1
+ * const stored = await hasher.hash(password);      // 'argon2$argon2id$v=19$…'
+ * const { valid, needsRehash } = await hasher.verify(password, stored);
+ * if (valid && needsRehash) await save(await hasher.hash(password));
+ * if (!user) await hasher.burn(password);          // unknown user: same time spent
+ * ```
+ *
+ * Map `PasswordHasherBusy` to 503, `PasswordTooLong` / `PasswordNotWellFormed` (from
+ * `hash()` only) to 400.
+ */
+export { PasswordHasher, type VerifyResult } from './hasher.js';
+export { PasswordHasherBusy, PasswordTooLong, PasswordNotWellFormed } from './errors.js';
+export { defaultPasswordPolicy, type PasswordPolicy, type PasswordPolicyInput, type Argon2Params } from './policy.js';
+export { MAX_PASSWORD_BYTES } from './encoding.js';

@@ -1,0 +1,30 @@
+/**
+ * Structured logs (pino). Anything that could carry a credential is redacted by path
+ * as a second line of defence; the code itself never passes tokens or passwords to it.
+ */
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger } from 'pino';
+
+export const REDACT_PATHS = [
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'key',
+  '*.key',
+  'secret',
+  '*.secret',
+  'secretKey',
+  '*.secretKey',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino({ level, base: { service: 'gatehouse' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
+}

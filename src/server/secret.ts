@@ -1,0 +1,38 @@
+/**
+ * The server secret. When none is configured, one is generated on first start into
+ * `<database>.secret` (mode 0600) beside the database, and read from there afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+
+export interface SecretResult {
+  secret: string;
+  /** The file it came from, when it was not configured. */
+  file?: string;
+  /** True when it was generated just now. */
+  generated: boolean;
+}
+
+/** Path of the generated secret for a database path (or `./gatehouse.secret` for `:memory:`). */
+export function secretFileFor(database: string): string {
+  return database === ':memory:' || database.includes('://') ? 'gatehouse.secret' : `${database}.secret`;
+}
+
+/** The configured secret, or the one in the secret file, generating it if absent. */
+export function resolveSecret(configured: string | undefined, database: string): SecretResult {
+  if (configured) return { secret: configured, generated: false };
+  const file = secretFileFor(database);
+  try {
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret.length >= 32) {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+      return { secret, file, generated: false };
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'w' });
+  chmodSync(file, 0o600);
+  return { secret, file, generated: true };
+}

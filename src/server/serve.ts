@@ -1,0 +1,51 @@
+/**
+ * `gatehouse serve`: the application on node:http, with graceful shutdown
+ * (stop accepting, let in-flight requests finish, close the database).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { nodeListener } from '../http/node/index.js';
+import type { Gatehouse } from './app.js';
+import type { Logger } from './logger.js';
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  /** Stop accepting, wait for in-flight requests (at most `graceMs`), close stores. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Listen on host:port; resolves once listening. */
+export async function listen(app: Gatehouse, host: string, port: number, logger?: Logger): Promise<RunningServer> {
+  const server = createServer(
+    { requestTimeout: app.settings.http.requestTimeout, headersTimeout: Math.min(app.settings.http.requestTimeout, 60_000), maxHeaderSize: 16 * 1024 },
+    nodeListener(app.engine, { maxBodySize: app.settings.http.maxBodySize }),
+  );
+  server.keepAliveTimeout = 5000;
+  // Malformed HTTP never gets a stack trace: a plain 400 and the socket closed.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 35\r\nConnection: close\r\n\r\n{"detail":"Malformed HTTP request."}');
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  let stopping: Promise<void> | undefined;
+  const stop = (graceMs = 10_000) =>
+    (stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
+      await app.close();
+      logger?.info('stopped');
+    })());
+  return { server, url, stop };
+}

@@ -1,0 +1,54 @@
+/**
+ * Opening the SQLite file: WAL mode, foreign keys, a busy timeout for the CLI and the
+ * server sharing one file, and the versioned migrations.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MIGRATIONS } from './migrations.js';
+
+export type SqliteDatabase = Database.Database;
+
+export interface OpenOptions {
+  /** Run pending migrations (default true). */
+  migrate?: boolean;
+}
+
+/** Open (creating if needed) a SQLite database file, or `:memory:`. */
+export function openDatabase(path: string, options: OpenOptions = {}): SqliteDatabase {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  if (options.migrate !== false) migrate(db);
+  return db;
+}
+
+/** The applied schema version (0 for a fresh file). */
+export function schemaVersion(db: SqliteDatabase): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS gatehouse_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const row = db.prepare('SELECT MAX(version) AS v FROM gatehouse_migrations').get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+/** Apply every pending migration, each in its own transaction; returns the ones applied. */
+export function migrate(db: SqliteDatabase): string[] {
+  const applied: string[] = [];
+  const current = schemaVersion(db);
+  const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+  if (current > latest) {
+    throw new Error(`database schema version ${current} is newer than this Gatehouse (${latest}); upgrade Gatehouse`);
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO gatehouse_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    }).immediate();
+    applied.push(`${m.version} ${m.name}`);
+  }
+  return applied;
+}

@@ -1,0 +1,243 @@
+/**
+ * The built-in SQLite store (better-sqlite3): users and opaque tokens in one file.
+ *
+ * better-sqlite3 is synchronous; every query here is a prepared statement on an
+ * indexed column and takes microseconds, so the async interface simply wraps it.
+ * Multi-step operations (token limit + insert) run in one IMMEDIATE transaction,
+ * which SQLite serialises across processes too (the CLI and the server share the file).
+ */
+import type { User } from '../../core/user.js';
+import type {
+  ChangeSignal,
+  NewTokenRecord,
+  NewUser,
+  Stores,
+  TokenLimit,
+  TokenRecord,
+  TokenStore,
+  TokenWithUser,
+  UserPatch,
+  UserStore,
+} from '../types.js';
+import { TokenLimitReached, UsernameTaken } from '../types.js';
+import { openDatabase, type SqliteDatabase } from './database.js';
+import { TOKEN_COLUMNS, USER_COLUMNS, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
+
+export { openDatabase, migrate, schemaVersion } from './database.js';
+export type { SqliteDatabase } from './database.js';
+
+/**
+ * Change signal: SQLite's `data_version` moves when *another* connection commits;
+ * the local counter moves on this connection's invalidating writes.
+ */
+class SqliteChanges implements ChangeSignal {
+  private local = 0;
+  private readonly dataVersion;
+  constructor(db: SqliteDatabase) {
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
+  }
+  bump(): void {
+    this.local++;
+  }
+  generation(): number {
+    return (this.dataVersion.get() as number) * 1_000_000 + this.local;
+  }
+}
+
+class SqliteUserStore implements UserStore {
+  private readonly byId;
+  private readonly byUsername;
+  private readonly insert;
+  private readonly remove;
+  private readonly all;
+  constructor(private readonly db: SqliteDatabase, private readonly changes: SqliteChanges) {
+    this.byId = db.prepare(`SELECT ${USER_COLUMNS} FROM gatehouse_user WHERE id = ?`);
+    this.byUsername = db.prepare(`SELECT ${USER_COLUMNS} FROM gatehouse_user WHERE username = ?`);
+    this.insert = db.prepare(
+      `INSERT INTO gatehouse_user (username, email, first_name, last_name, is_active, is_staff, is_superuser, date_joined, password)
+       VALUES (@username, @email, @first_name, @last_name, @is_active, @is_staff, @is_superuser, @date_joined, @password)`,
+    );
+    this.remove = db.prepare('DELETE FROM gatehouse_user WHERE id = ?');
+    this.all = db.prepare(`SELECT ${USER_COLUMNS} FROM gatehouse_user ORDER BY id`);
+  }
+  async getById(id: number): Promise<User | null> {
+    const row = this.byId.get(id) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+  async getByUsername(username: string): Promise<User | null> {
+    const row = this.byUsername.get(username) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+  async create(u: NewUser): Promise<User> {
+    try {
+      const info = this.insert.run({
+        username: u.username,
+        email: u.email ?? '',
+        first_name: u.firstName ?? '',
+        last_name: u.lastName ?? '',
+        is_active: u.isActive === false ? 0 : 1,
+        is_staff: u.isStaff ? 1 : 0,
+        is_superuser: u.isSuperuser ? 1 : 0,
+        date_joined: u.dateJoined.getTime(),
+        password: u.password,
+      });
+      return (await this.getById(Number(info.lastInsertRowid))) as User;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new UsernameTaken(u.username);
+      throw e;
+    }
+  }
+  async update(id: number, patch: UserPatch): Promise<User | null> {
+    const columns: Record<string, string | number | null> = {};
+    if (patch.email !== undefined) columns.email = patch.email;
+    if (patch.firstName !== undefined) columns.first_name = patch.firstName;
+    if (patch.lastName !== undefined) columns.last_name = patch.lastName;
+    if (patch.isActive !== undefined) columns.is_active = patch.isActive ? 1 : 0;
+    if (patch.isStaff !== undefined) columns.is_staff = patch.isStaff ? 1 : 0;
+    if (patch.isSuperuser !== undefined) columns.is_superuser = patch.isSuperuser ? 1 : 0;
+    if (patch.password !== undefined) columns.password = patch.password;
+    if (patch.lastLogin !== undefined) columns.last_login = patch.lastLogin === null ? null : patch.lastLogin.getTime();
+    const names = Object.keys(columns);
+    if (names.length > 0) {
+      this.db.prepare(`UPDATE gatehouse_user SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`).run({ ...columns, id });
+      // last_login alone does not affect who may authenticate; everything else may.
+      if (names.some((n) => n !== 'last_login')) this.changes.bump();
+    }
+    return this.getById(id);
+  }
+  async delete(id: number): Promise<boolean> {
+    const changed = this.remove.run(id).changes > 0; // tokens go by ON DELETE CASCADE
+    this.changes.bump();
+    return changed;
+  }
+  async list(): Promise<User[]> {
+    return (this.all.all() as UserRow[]).map(toUser);
+  }
+}
+
+class SqliteTokenStore implements TokenStore {
+  private readonly insert;
+  private readonly countActive;
+  private readonly oldestActive;
+  private readonly byPrefix;
+  private readonly touchStmt;
+  private readonly byId;
+  private readonly remove;
+  private readonly removeForUser;
+  private readonly removeAllForUser;
+  private readonly listStmt;
+  private readonly removeExpired;
+  constructor(private readonly db: SqliteDatabase, private readonly changes: SqliteChanges) {
+    this.insert = db.prepare(
+      `INSERT INTO gatehouse_token (user_id, prefix, digest, created_at, expires_at, last_used_at, label)
+       VALUES (@userId, @prefix, @digest, @createdAt, @expiresAt, @lastUsedAt, @label)`,
+    );
+    this.countActive = db
+      .prepare('SELECT COUNT(*) FROM gatehouse_token WHERE user_id = ? AND (expires_at IS NULL OR expires_at > ?)')
+      .pluck();
+    this.oldestActive = db
+      .prepare(
+        'SELECT id FROM gatehouse_token WHERE user_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at, id LIMIT ?',
+      )
+      .pluck();
+    const u = USER_COLUMNS.split(', ').map((c) => `u.${c} AS u_${c}`).join(', ');
+    const t = TOKEN_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ');
+    this.byPrefix = db.prepare(
+      `SELECT ${t}, ${u} FROM gatehouse_token t JOIN gatehouse_user u ON u.id = t.user_id WHERE t.prefix = ?`,
+    );
+    this.touchStmt = db.prepare('UPDATE gatehouse_token SET last_used_at = ?, expires_at = ? WHERE id = ?');
+    this.byId = db.prepare(`SELECT ${TOKEN_COLUMNS} FROM gatehouse_token WHERE id = ?`);
+    this.remove = db.prepare('DELETE FROM gatehouse_token WHERE id = ?');
+    this.removeForUser = db.prepare('DELETE FROM gatehouse_token WHERE id = ? AND user_id = ?');
+    this.removeAllForUser = db.prepare('DELETE FROM gatehouse_token WHERE user_id = ?');
+    this.listStmt = db.prepare(`SELECT ${TOKEN_COLUMNS} FROM gatehouse_token WHERE user_id = ? ORDER BY created_at, id`);
+    this.removeExpired = db.prepare('DELETE FROM gatehouse_token WHERE expires_at IS NOT NULL AND expires_at <= ?');
+  }
+
+  async create(token: NewTokenRecord, limit?: TokenLimit): Promise<TokenRecord> {
+    const run = this.db.transaction((): TokenRecord => {
+      if (limit) {
+        const active = this.countActive.get(token.userId, token.createdAt) as number;
+        if (active >= limit.max) {
+          if (limit.action === 'refuse') throw new TokenLimitReached();
+          const evict = this.oldestActive.all(token.userId, token.createdAt, active - limit.max + 1) as number[];
+          for (const id of evict) this.remove.run(id);
+          this.changes.bump();
+        }
+      }
+      const info = this.insert.run(token);
+      return { ...token, id: Number(info.lastInsertRowid) };
+    });
+    return run.immediate();
+  }
+
+  async findByPrefix(prefix: string): Promise<TokenWithUser[]> {
+    const rows = this.byPrefix.all(prefix) as Array<TokenRow & Record<string, unknown>>;
+    return rows.map((r) => {
+      const userRow = {} as Record<string, unknown>;
+      for (const c of USER_COLUMNS.split(', ')) userRow[c] = r[`u_${c}`];
+      return { token: toToken(r), user: toUser(userRow as unknown as UserRow) };
+    });
+  }
+
+  async touch(id: number, lastUsedAt: number, expiresAt?: number | null): Promise<void> {
+    if (expiresAt === undefined) {
+      this.db.prepare('UPDATE gatehouse_token SET last_used_at = ? WHERE id = ?').run(lastUsedAt, id);
+    } else {
+      this.touchStmt.run(lastUsedAt, expiresAt, id);
+    }
+  }
+
+  async get(id: number): Promise<TokenRecord | null> {
+    const row = this.byId.get(id) as TokenRow | undefined;
+    return row ? toToken(row) : null;
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const changed = this.remove.run(id).changes > 0;
+    if (changed) this.changes.bump();
+    return changed;
+  }
+
+  async deleteForUser(userId: number, id: number): Promise<boolean> {
+    const changed = this.removeForUser.run(id, userId).changes > 0;
+    if (changed) this.changes.bump();
+    return changed;
+  }
+
+  async deleteAllForUser(userId: number): Promise<number> {
+    const n = this.removeAllForUser.run(userId).changes;
+    if (n > 0) this.changes.bump();
+    return n;
+  }
+
+  async listForUser(userId: number): Promise<TokenRecord[]> {
+    return (this.listStmt.all(userId) as TokenRow[]).map(toToken);
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    const n = this.removeExpired.run(now).changes;
+    if (n > 0) this.changes.bump();
+    return n;
+  }
+}
+
+/** Users and tokens in one SQLite database. */
+export class SqliteStores implements Stores {
+  readonly users: UserStore;
+  readonly tokens: TokenStore;
+  readonly changes: ChangeSignal;
+  private constructor(readonly db: SqliteDatabase) {
+    const changes = new SqliteChanges(db);
+    this.changes = changes;
+    this.users = new SqliteUserStore(db, changes);
+    this.tokens = new SqliteTokenStore(db, changes);
+  }
+  /** Open (create + migrate) a database file, or `:memory:`. */
+  static open(path: string): SqliteStores {
+    return new SqliteStores(openDatabase(path));
+  }
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

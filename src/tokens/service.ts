@@ -1,0 +1,183 @@
+/**
+ * Opaque token service (DRF authtoken + knox): issue, look up, refresh, revoke.
+ *
+ * Lookups go through a bounded in-memory cache keyed by the key's digest. Every entry
+ * remembers the store's change generation; any revocation, user change or write by
+ * another process moves the generation, so a revoked token is refused on the very
+ * next request. Expiry is checked on every use, cached or not.
+ */
+import { AuthenticationFailed } from '../core/errors.js';
+import type { Clock } from '../core/clock.js';
+import type { User } from '../core/user.js';
+import type { Stores, TokenRecord, TokenWithUser } from '../stores/types.js';
+import { digestsEqual, generateKey, keyDigest, keyPrefix } from './keys.js';
+
+export interface OpaqueTokenOptions {
+  /** Lifetime of new tokens in ms, or null (knox `TOKEN_TTL`). */
+  ttl: number | null;
+  /** Extend expiry on use (knox `AUTO_REFRESH`). */
+  autoRefresh: boolean;
+  /** Least ms between two writes for one token (knox `MIN_REFRESH_INTERVAL`). */
+  minRefreshInterval: number;
+  /** Absolute lifetime in ms from creation, or null. */
+  maxLifetime: number | null;
+  /** Most unexpired tokens per user, or null. */
+  tokenLimitPerUser: number | null;
+  /** Entries in the lookup cache; 0 disables it. */
+  cacheSize: number;
+}
+
+/** A token as created: the plaintext key exists only here, once. */
+export interface IssuedToken {
+  key: string;
+  record: TokenRecord;
+}
+
+/** The result of a successful lookup: `(user, token)` as DRF's `(request.user, request.auth)`. */
+export interface TokenPrincipal {
+  user: User;
+  token: TokenRecord;
+}
+
+/** Longest client label stored with a token. */
+const LABEL_MAX = 200;
+/** Longest key looked up at all; longer input cannot be a key of ours or DRF's. */
+const KEY_MAX = 256;
+
+export const INVALID_TOKEN = 'Invalid token.';
+export const USER_INACTIVE = 'User inactive or deleted.';
+
+interface CacheEntry {
+  found: TokenWithUser;
+  generation: number;
+}
+
+export class OpaqueTokenService {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly stores: Stores,
+    private readonly options: OpaqueTokenOptions,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Expiry for a token created at `createdAt`: the sooner of ttl and maxLifetime. */
+  private initialExpiry(createdAt: number): number | null {
+    const { ttl, maxLifetime } = this.options;
+    const candidates = [ttl, maxLifetime].filter((v): v is number => v !== null);
+    return candidates.length ? createdAt + Math.min(...candidates) : null;
+  }
+
+  /**
+   * Create a token for a user. With `tokenLimitPerUser`, `onLimit: 'refuse'` throws
+   * `TokenLimitReached` (knox answers 403) and `'evictOldest'` deletes the oldest
+   * (DRF clients of `/api-token-auth/` expect a token back).
+   */
+  async issue(user: User, opts: { label?: string | null; onLimit?: 'refuse' | 'evictOldest'; key?: string } = {}): Promise<IssuedToken> {
+    const key = opts.key ?? generateKey();
+    const now = this.clock.now();
+    const limit = this.options.tokenLimitPerUser;
+    const record = await this.stores.tokens.create(
+      {
+        userId: user.id,
+        prefix: keyPrefix(key),
+        digest: keyDigest(key),
+        createdAt: now,
+        expiresAt: this.initialExpiry(now),
+        lastUsedAt: null,
+        label: opts.label ? opts.label.slice(0, LABEL_MAX) : null,
+      },
+      limit === null ? undefined : { max: limit, action: opts.onLimit ?? 'refuse' },
+    );
+    return { key, record };
+  }
+
+  /**
+   * DRF's `authenticate_credentials` + knox's expiry handling: the principal for a key,
+   * or `AuthenticationFailed('Invalid token.')` / `('User inactive or deleted.')`.
+   */
+  async authenticateKey(key: string): Promise<TokenPrincipal> {
+    if (key.length === 0 || key.length > KEY_MAX) throw new AuthenticationFailed(INVALID_TOKEN);
+    const digest = keyDigest(key);
+    const now = this.clock.now();
+    const found = await this.lookup(key, digest);
+    if (!found) throw new AuthenticationFailed(INVALID_TOKEN);
+    const { token, user } = found;
+    if (token.expiresAt !== null && token.expiresAt <= now) {
+      this.cache.delete(digest);
+      await this.stores.tokens.delete(token.id);
+      throw new AuthenticationFailed(INVALID_TOKEN);
+    }
+    if (!user.isActive) throw new AuthenticationFailed(USER_INACTIVE);
+    await this.recordUse(token, now);
+    return { user, token };
+  }
+
+  /** Cached lookup by digest; a constant-time compare picks the row among the prefix matches. */
+  private async lookup(key: string, digest: string): Promise<TokenWithUser | null> {
+    const generation = this.stores.changes.generation();
+    const cached = this.cache.get(digest);
+    if (cached && cached.generation === generation) return cached.found;
+    let match: TokenWithUser | null = null;
+    for (const candidate of await this.stores.tokens.findByPrefix(keyPrefix(key))) {
+      if (digestsEqual(candidate.token.digest, digest)) match = candidate;
+    }
+    if (match && this.options.cacheSize > 0) {
+      if (this.cache.size >= this.options.cacheSize) {
+        const oldest = this.cache.keys().next().value;
+        if (oldest !== undefined) this.cache.delete(oldest);
+      }
+      this.cache.set(digest, { found: match, generation });
+    } else if (cached) this.cache.delete(digest);
+    return match;
+  }
+
+  /**
+   * Record last use and, with auto-refresh, push the expiry to now + ttl (never past
+   * created + maxLifetime). At most one write per token per `minRefreshInterval`;
+   * the cached record is updated in place so the next request sees it.
+   */
+  private async recordUse(token: TokenRecord, now: number): Promise<void> {
+    const { autoRefresh, ttl, maxLifetime, minRefreshInterval } = this.options;
+    let newExpiry: number | undefined;
+    if (autoRefresh && ttl !== null && token.expiresAt !== null) {
+      let candidate = now + ttl;
+      if (maxLifetime !== null) candidate = Math.min(candidate, token.createdAt + maxLifetime);
+      if (candidate - token.expiresAt >= minRefreshInterval) newExpiry = candidate;
+    }
+    const stale = token.lastUsedAt === null || now - token.lastUsedAt >= minRefreshInterval;
+    if (newExpiry === undefined && !stale) return;
+    token.lastUsedAt = now;
+    if (newExpiry !== undefined) token.expiresAt = newExpiry;
+    await this.stores.tokens.touch(token.id, now, newExpiry);
+  }
+
+  /** Revoke one token (logout). */
+  async revoke(tokenId: number): Promise<boolean> {
+    this.cache.clear();
+    return this.stores.tokens.delete(tokenId);
+  }
+
+  /** Revoke one of a user's tokens; false when it is not theirs or does not exist. */
+  async revokeForUser(userId: number, tokenId: number): Promise<boolean> {
+    this.cache.clear();
+    return this.stores.tokens.deleteForUser(userId, tokenId);
+  }
+
+  /** Revoke every token of a user (logout-all, password change, account deletion). */
+  async revokeAll(userId: number): Promise<number> {
+    this.cache.clear();
+    return this.stores.tokens.deleteAllForUser(userId);
+  }
+
+  /** The user's tokens, oldest first, expired ones excluded. */
+  async list(userId: number): Promise<TokenRecord[]> {
+    const now = this.clock.now();
+    return (await this.stores.tokens.listForUser(userId)).filter((t) => t.expiresAt === null || t.expiresAt > now);
+  }
+
+  /** Delete every expired token; returns how many. */
+  async flushExpired(): Promise<number> {
+    return this.stores.tokens.deleteExpired(this.clock.now());
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Users: creation, password login (Django's `ModelBackend.authenticate`), password
+ * change and deletion. Password hashing goes through `PasswordHasher` (async, bounded).
+ */
+import type { Clock } from '../core/clock.js';
+import type { User } from '../core/user.js';
+import { PasswordHasher } from '../passwords/index.js';
+import type { Stores, UserPatch } from '../stores/types.js';
+
+/** Django's `UnicodeUsernameValidator` plus its 150-character limit. */
+const USERNAME = /^[\p{L}\p{N}_.@+-]+$/u;
+export const USERNAME_MAX = 150;
+
+/** Thrown for a username Django would refuse; the message is Django's. */
+export class InvalidUsername extends Error {}
+
+export function validateUsername(username: string): void {
+  if (username.length === 0) throw new InvalidUsername('This field may not be blank.');
+  if (username.length > USERNAME_MAX) throw new InvalidUsername(`Ensure this field has no more than ${USERNAME_MAX} characters.`);
+  if (!USERNAME.test(username)) {
+    throw new InvalidUsername('Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.');
+  }
+}
+
+export interface CreateUserInput {
+  username: string;
+  /** Plain password; null gives an unusable password (Django's `set_unusable_password`). */
+  password: string | null;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  isActive?: boolean;
+  isStaff?: boolean;
+  isSuperuser?: boolean;
+}
+
+export class UserService {
+  constructor(
+    private readonly stores: Stores,
+    readonly hasher: PasswordHasher,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Create a user; throws `InvalidUsername` or `UsernameTaken`. */
+  async create(input: CreateUserInput): Promise<User> {
+    validateUsername(input.username);
+    const password = input.password === null ? PasswordHasher.unusable() : await this.hasher.hash(input.password);
+    return this.stores.users.create({
+      username: input.username,
+      email: input.email ?? '',
+      firstName: input.firstName ?? '',
+      lastName: input.lastName ?? '',
+      isActive: input.isActive ?? true,
+      isStaff: input.isStaff ?? false,
+      isSuperuser: input.isSuperuser ?? false,
+      password,
+      dateJoined: new Date(this.clock.now()),
+    });
+  }
+
+  /**
+   * Django's `ModelBackend.authenticate`: the user when the password matches and the
+   * account is active, else null. An unknown username still costs one hash
+   * (`burn`), so response time does not reveal which usernames exist. Outdated
+   * hashes are upgraded to the current policy on success, as Django does.
+   * Throws `PasswordHasherBusy` when the hashing queue is full.
+   */
+  async authenticate(username: string, password: string): Promise<User | null> {
+    const user = await this.stores.users.getByUsername(username);
+    if (!user) {
+      await this.hasher.burn(password);
+      return null;
+    }
+    const { valid, needsRehash } = await this.hasher.verify(password, user.password);
+    if (!valid) return null;
+    if (needsRehash) {
+      const upgraded = await this.hasher.hash(password);
+      await this.stores.users.update(user.id, { password: upgraded });
+      user.password = upgraded;
+    }
+    return user.isActive ? user : null;
+  }
+
+  /** Set a new password; every opaque token of the user is revoked with it. */
+  async setPassword(user: User, password: string): Promise<void> {
+    const hash = await this.hasher.hash(password);
+    await this.stores.users.update(user.id, { password: hash });
+    await this.stores.tokens.deleteAllForUser(user.id);
+  }
+
+  /** Django's `update_last_login`. */
+  async touchLastLogin(user: User): Promise<void> {
+    await this.stores.users.update(user.id, { lastLogin: new Date(this.clock.now()) });
+  }
+
+  async update(id: number, patch: UserPatch): Promise<User | null> {
+    return this.stores.users.update(id, patch);
+  }
+
+  async getByUsername(username: string): Promise<User | null> {
+    return this.stores.users.getByUsername(username);
+  }
+
+  /** Delete a user and all their tokens. */
+  async delete(user: User): Promise<boolean> {
+    return this.stores.users.delete(user.id);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The store contract, run against every implementation (memory, SQLite; PostgreSQL
+ * and Redis join in the scale-out issue).
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryStores } from '../../src/stores/memory/index.js';
+import { SqliteStores } from '../../src/stores/sqlite/index.js';
+import { TokenLimitReached, UsernameTaken, type NewTokenRecord, type Stores } from '../../src/stores/types.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-stores-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const backends: Array<[string, () => Stores]> = [
+  ['memory', () => new MemoryStores()],
+  ['sqlite', () => SqliteStores.open(join(dir, `${Math.random().toString(36).slice(2)}.sqlite3`))],
+];
+
+const T0 = Date.UTC(2026, 0, 1);
+const tok = (userId: number, n: number, over: Partial<NewTokenRecord> = {}): NewTokenRecord => ({
+  userId,
+  prefix: `p${String(n).padStart(7, '0')}`,
+  digest: String(n).padStart(64, 'd'),
+  createdAt: T0 + n,
+  expiresAt: null,
+  lastUsedAt: null,
+  label: null,
+  ...over,
+});
+
+for (const [name, make] of backends) {
+  describe(`${name} store`, () => {
+    const newUser = (stores: Stores, username: string) => stores.users.create({ username, password: '!x', dateJoined: new Date(T0) });
+
+    test('users: create, get by id and by username (case-sensitive), update, list, unique usernames', async () => {
+      const s = make();
+      const alice = await newUser(s, 'alice');
+      assert.equal(alice.isActive, true);
+      assert.equal(alice.isStaff, false);
+      assert.equal(alice.lastLogin, null);
+      assert.equal(alice.dateJoined.getTime(), T0);
+      assert.deepEqual(await s.users.getById(alice.id), alice);
+      assert.deepEqual(await s.users.getByUsername('alice'), alice);
+      assert.equal(await s.users.getByUsername('Alice'), null);
+      await newUser(s, 'Alice');
+      await assert.rejects(newUser(s, 'alice'), UsernameTaken);
+      const updated = await s.users.update(alice.id, { email: 'a@example.com', isStaff: true, lastLogin: new Date(T0 + 5) });
+      assert.equal(updated!.email, 'a@example.com');
+      assert.equal(updated!.isStaff, true);
+      assert.equal(updated!.lastLogin!.getTime(), T0 + 5);
+      assert.equal(await s.users.update(999, { email: 'x' }), null);
+      assert.deepEqual((await s.users.list()).map((u) => u.username), ['alice', 'Alice']);
+      await s.close();
+    });
+
+    test('tokens: create, find by prefix with user, touch, list, delete, delete for user, delete all', async () => {
+      const s = make();
+      const a = await newUser(s, 'alice');
+      const b = await newUser(s, 'bob');
+      const t1 = await s.tokens.create(tok(a.id, 1));
+      const t2 = await s.tokens.create(tok(a.id, 2, { label: 'phone' }));
+      const t3 = await s.tokens.create(tok(b.id, 3));
+      const found = await s.tokens.findByPrefix(t1.prefix);
+      assert.equal(found.length, 1);
+      assert.deepEqual(found[0]!.token, t1);
+      assert.equal(found[0]!.user.username, 'alice');
+      assert.deepEqual(await s.tokens.findByPrefix('nope'), []);
+      await s.tokens.touch(t1.id, T0 + 100, T0 + 1000);
+      assert.deepEqual(await s.tokens.get(t1.id), { ...t1, lastUsedAt: T0 + 100, expiresAt: T0 + 1000 });
+      await s.tokens.touch(t1.id, T0 + 200);
+      assert.equal((await s.tokens.get(t1.id))!.expiresAt, T0 + 1000);
+      assert.deepEqual((await s.tokens.listForUser(a.id)).map((t) => t.id), [t1.id, t2.id]);
+      assert.equal(await s.tokens.deleteForUser(b.id, t1.id), false);
+      assert.equal(await s.tokens.deleteForUser(a.id, t1.id), true);
+      assert.equal(await s.tokens.delete(t1.id), false);
+      assert.equal(await s.tokens.deleteAllForUser(a.id), 1);
+      assert.deepEqual((await s.tokens.listForUser(b.id)).map((t) => t.id), [t3.id]);
+      await s.close();
+    });
+
+    test('tokens: limit refuse / evictOldest counts only unexpired tokens', async () => {
+      const s = make();
+      const a = await newUser(s, 'alice');
+      await s.tokens.create(tok(a.id, 1, { expiresAt: T0 + 5 })); // expired at T0+10
+      const t2 = await s.tokens.create(tok(a.id, 2));
+      const t3 = await s.tokens.create(tok(a.id, 3));
+      await assert.rejects(s.tokens.create(tok(a.id, 10), { max: 2, action: 'refuse' }), TokenLimitReached);
+      const t4 = await s.tokens.create(tok(a.id, 11), { max: 2, action: 'evictOldest' });
+      const left = (await s.tokens.listForUser(a.id)).map((t) => t.id);
+      assert.equal(left.includes(t2.id), false);
+      assert.equal(left.includes(t3.id) && left.includes(t4.id), true);
+      await s.close();
+    });
+
+    test('deleting a user deletes their tokens; deleteExpired removes only expired ones', async () => {
+      const s = make();
+      const a = await newUser(s, 'alice');
+      const b = await newUser(s, 'bob');
+      await s.tokens.create(tok(a.id, 1));
+      const e = await s.tokens.create(tok(b.id, 2, { expiresAt: T0 + 50 }));
+      const live = await s.tokens.create(tok(b.id, 3, { expiresAt: T0 + 5000 }));
+      assert.equal(await s.users.delete(a.id), true);
+      assert.equal(await s.users.getById(a.id), null);
+      assert.deepEqual(await s.tokens.findByPrefix(tok(a.id, 1).prefix), []);
+      assert.equal(await s.tokens.deleteExpired(T0 + 50), 1);
+      assert.equal(await s.tokens.get(e.id), null);
+      assert.notEqual(await s.tokens.get(live.id), null);
+      await s.close();
+    });
+
+    test('change signal moves on revocation and user changes, not on touch or last_login', async () => {
+      const s = make();
+      const a = await newUser(s, 'alice');
+      const t = await s.tokens.create(tok(a.id, 1));
+      let g = s.changes.generation();
+      await s.tokens.touch(t.id, T0 + 1);
+      await s.users.update(a.id, { lastLogin: new Date(T0) });
+      assert.equal(s.changes.generation(), g);
+      await s.users.update(a.id, { isActive: false });
+      assert.notEqual(s.changes.generation(), g);
+      g = s.changes.generation();
+      await s.tokens.delete(t.id);
+      assert.notEqual(s.changes.generation(), g);
+      await s.close();
+    });
+  });
+}
+
+test('sqlite: a write by another connection moves the change signal (CLI revocation seen by the server)', async () => {
+  const path = join(dir, 'shared.sqlite3');
+  const server = SqliteStores.open(path);
+  const cli = SqliteStores.open(path);
+  const a = await server.users.create({ username: 'alice', password: '!x', dateJoined: new Date(T0) });
+  const t = await server.tokens.create(tok(a.id, 1));
+  const g = server.changes.generation();
+  assert.equal(await cli.tokens.delete(t.id), true);
+  assert.notEqual(server.changes.generation(), g);
+  await cli.close();
+  await server.close();
+});
+
+test('sqlite: WAL mode, foreign keys, indexes on every lookup, versioned migrations', async () => {
+  const s = SqliteStores.open(join(dir, 'schema.sqlite3'));
+  assert.equal(s.db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(s.db.pragma('foreign_keys', { simple: true }), 1);
+  const plan = (sql: string) => (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join(' ');
+  assert.match(plan("SELECT * FROM gatehouse_token WHERE prefix = 'x'"), /USING INDEX gatehouse_token_prefix/);
+  assert.match(plan('SELECT * FROM gatehouse_token WHERE user_id = 1'), /USING (COVERING )?INDEX gatehouse_token_user/);
+  assert.match(plan('SELECT * FROM gatehouse_token WHERE expires_at <= 5 AND expires_at IS NOT NULL'), /INDEX gatehouse_token_expires/);
+  assert.match(plan("SELECT * FROM gatehouse_user WHERE username = 'a'"), /USING INDEX/);
+  const versions = s.db.prepare('SELECT version FROM gatehouse_migrations').pluck().all();
+  assert.deepEqual(versions, [1]);
+  await s.close();
+});
