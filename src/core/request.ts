@@ -51,6 +51,15 @@ export function asciiLower(value: string): string {
   return value.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }
 
+/**
+ * Does a header's first word (latin-1) equal an ASCII scheme, ignoring ASCII case, as
+ * DRF's `auth[0].lower() == keyword.lower().encode()`? `toLowerCase` is safe here: in
+ * latin-1 no non-ASCII letter lower-cases to ASCII. `lowerScheme` must be lower case.
+ */
+export function sameScheme(word: string, lowerScheme: string): boolean {
+  return word.length === lowerScheme.length && word.toLowerCase() === lowerScheme;
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**

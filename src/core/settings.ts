@@ -50,7 +50,7 @@ const tokensSchema = z
       .default('Token'),
     ttl: optionalDuration.default(null),
     autoRefresh: z.boolean().default(false),
-    minRefreshInterval: duration.default(60),
+    minRefreshInterval: duration.prefault(60),
     maxLifetime: optionalDuration.default(null),
     tokenLimitPerUser: z.union([z.null(), z.number().int().min(1)]).default(null),
     cacheSize: z.number().int().min(0).max(10_000_000).default(10_000),
@@ -60,7 +60,7 @@ const tokensSchema = z
 const httpSchema = z
   .object({
     maxBodySize: z.number().int().min(1024).max(10 * 1024 * 1024).default(16 * 1024),
-    requestTimeout: duration.default(30),
+    requestTimeout: duration.prefault(30),
   })
   .strict();
 

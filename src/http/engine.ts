@@ -20,6 +20,7 @@ import { NotADictionary, parseBody, parserMediaTypes, type BodyData, type MediaP
 import type { Handler, HandlerContext, Route } from './route.js';
 
 const DEFAULT_PARSERS: readonly MediaParser[] = ['json', 'form', 'multipart'];
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** Reads the request body; rejects with `PayloadTooLarge` past the limit. */
 export type BodyReader = () => Promise<Buffer>;
@@ -59,8 +60,15 @@ export interface EngineOptions {
   logger?: EngineLogger;
 }
 
+/** `/a/b/` and `/a/b` are the same route: strip one trailing slash (not from `/`). */
+function normalize(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
 export class Engine {
   private readonly routes: CompiledRoute[] = [];
+  /** Routes without parameters, by normalized path: one map lookup on the hot path. */
+  private readonly exact = new Map<string, CompiledRoute>();
 
   constructor(routes: readonly Route[], private readonly options: EngineOptions) {
     for (const route of routes) this.add(route);
@@ -71,16 +79,20 @@ export class Engine {
     const methods = Object.keys(route.methods);
     if (methods.includes('GET') && !methods.includes('HEAD')) methods.splice(methods.indexOf('GET') + 1, 0, 'HEAD');
     methods.push('OPTIONS');
-    this.routes.push({
+    const compiled: CompiledRoute = {
       route,
       segments: splitPath(route.path),
       allow: methods.join(', '),
       authenticators: route.authenticators ?? [],
       parsers: route.parsers ?? DEFAULT_PARSERS,
-    });
+    };
+    if (compiled.segments.some((seg) => seg.startsWith(':'))) this.routes.push(compiled);
+    else this.exact.set(normalize(`/${compiled.segments.join('/')}`), compiled);
   }
 
   private match(path: string): { compiled: CompiledRoute; params: Record<string, string> } | null {
+    const exact = this.exact.get(normalize(path));
+    if (exact) return { compiled: exact, params: NO_PARAMS };
     const parts = splitPath(path);
     outer: for (const compiled of this.routes) {
       if (compiled.segments.length !== parts.length) continue;

@@ -22,10 +22,16 @@ export async function listen(app: Gatehouse, host: string, port: number, logger?
     nodeListener(app.engine, { maxBodySize: app.settings.http.maxBodySize }),
   );
   server.keepAliveTimeout = 5000;
-  // Malformed HTTP never gets a stack trace: a plain 400 and the socket closed.
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 35\r\nConnection: close\r\n\r\n{"detail":"Malformed HTTP request."}');
-    else socket.destroy();
+  // Malformed HTTP never gets a stack trace: a JSON 400 (431 for oversized headers), socket closed.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (err.code === 'ECONNRESET')) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const body = tooLarge ? '{"detail":"Request header fields too large."}' : '{"detail":"Malformed HTTP request."}';
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -3,9 +3,9 @@
  */
 import type { Authenticator } from '../core/authenticator.js';
 import { AuthenticationFailed } from '../core/errors.js';
-import { asciiLower, decodeHeaderUtf8, splitWhitespace, type RequestView } from '../core/request.js';
+import { asciiLower, sameScheme, decodeHeaderUtf8, splitWhitespace, type RequestView } from '../core/request.js';
 import type { Principal } from '../core/user.js';
-import type { OpaqueTokenService } from './service.js';
+import type { OpaqueTokenService, TokenPrincipal } from './service.js';
 import type { TokenRecord } from '../stores/types.js';
 
 export const NO_CREDENTIALS = 'Invalid token header. No credentials provided.';
@@ -22,6 +22,8 @@ export const INVALID_CHARACTERS = 'Invalid token header. Token string should not
  * - unknown or expired key → 401 `Invalid token.`; inactive user → `User inactive or deleted.`
  * Challenge: `WWW-Authenticate: <keyword>`.
  */
+const toPrincipal = ({ user, token }: TokenPrincipal): Principal<TokenRecord> => ({ user, auth: token });
+
 export class TokenAuthentication implements Authenticator {
   readonly name = 'TokenAuthentication';
   private readonly keywordLower: string;
@@ -30,17 +32,17 @@ export class TokenAuthentication implements Authenticator {
     this.keywordLower = asciiLower(keyword);
   }
 
-  async authenticate(req: RequestView): Promise<Principal<TokenRecord> | null> {
+  authenticate(req: RequestView): Principal<TokenRecord> | null | Promise<Principal<TokenRecord>> {
     const header = req.headers.authorization;
     if (!header) return null;
     const parts = splitWhitespace(header);
-    if (parts.length === 0 || asciiLower(parts[0] as string) !== this.keywordLower) return null;
+    if (parts.length === 0 || !sameScheme(parts[0] as string, this.keywordLower)) return null;
     if (parts.length === 1) throw new AuthenticationFailed(NO_CREDENTIALS);
     if (parts.length > 2) throw new AuthenticationFailed(HAS_SPACES);
     const key = decodeHeaderUtf8(parts[1] as string);
     if (key === null) throw new AuthenticationFailed(INVALID_CHARACTERS);
-    const { user, token } = await this.service.authenticateKey(key);
-    return { user, auth: token };
+    const result = this.service.authenticateKey(key);
+    return result instanceof Promise ? result.then(toPrincipal) : toPrincipal(result);
   }
 
   challenge(): string {

@@ -8,7 +8,7 @@
  * unlike a keyed hash it survives a change of `secretKey`. Legacy DRF keys (40 hex,
  * 160 bits) are stored the same way.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const PREFIX_LENGTH = 8;
 
@@ -24,7 +24,7 @@ export function keyPrefix(key: string): string {
 
 /** Hex SHA-256 of the key's UTF-8 bytes. */
 export function keyDigest(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** Constant-time equality of two hex digests (false when lengths differ). */

@@ -95,29 +95,37 @@ export class OpaqueTokenService {
   /**
    * DRF's `authenticate_credentials` + knox's expiry handling: the principal for a key,
    * or `AuthenticationFailed('Invalid token.')` / `('User inactive or deleted.')`.
+   *
+   * Hot path: a cache hit that needs no write completes synchronously (no promise is
+   * created), which is most requests; misses and writes return a promise.
    */
-  async authenticateKey(key: string): Promise<TokenPrincipal> {
+  authenticateKey(key: string): TokenPrincipal | Promise<TokenPrincipal> {
     if (key.length === 0 || key.length > KEY_MAX) throw new AuthenticationFailed(INVALID_TOKEN);
     const digest = keyDigest(key);
-    const now = this.clock.now();
-    const found = await this.lookup(key, digest);
-    if (!found) throw new AuthenticationFailed(INVALID_TOKEN);
-    const { token, user } = found;
-    if (token.expiresAt !== null && token.expiresAt <= now) {
-      this.cache.delete(digest);
-      await this.stores.tokens.delete(token.id);
-      throw new AuthenticationFailed(INVALID_TOKEN);
-    }
-    if (!user.isActive) throw new AuthenticationFailed(USER_INACTIVE);
-    await this.recordUse(token, now);
-    return { user, token };
-  }
-
-  /** Cached lookup by digest; a constant-time compare picks the row among the prefix matches. */
-  private async lookup(key: string, digest: string): Promise<TokenWithUser | null> {
     const generation = this.stores.changes.generation();
     const cached = this.cache.get(digest);
-    if (cached && cached.generation === generation) return cached.found;
+    if (cached && cached.generation === generation) return this.accept(cached.found, digest);
+    return this.lookup(key, digest, generation).then((found) => this.accept(found, digest));
+  }
+
+  /** Checks that apply to every use, cached or not: existence, expiry, active user. */
+  private accept(found: TokenWithUser | null, digest: string): TokenPrincipal | Promise<TokenPrincipal> {
+    if (!found) throw new AuthenticationFailed(INVALID_TOKEN);
+    const { token, user } = found;
+    const now = this.clock.now();
+    if (token.expiresAt !== null && token.expiresAt <= now) {
+      this.cache.delete(digest);
+      return this.stores.tokens.delete(token.id).then(() => {
+        throw new AuthenticationFailed(INVALID_TOKEN);
+      });
+    }
+    if (!user.isActive) throw new AuthenticationFailed(USER_INACTIVE);
+    const write = this.recordUse(token, now);
+    return write ? write.then(() => ({ user, token })) : { user, token };
+  }
+
+  /** Store lookup by prefix; a constant-time compare picks the row among the matches. */
+  private async lookup(key: string, digest: string, generation: number): Promise<TokenWithUser | null> {
     let match: TokenWithUser | null = null;
     for (const candidate of await this.stores.tokens.findByPrefix(keyPrefix(key))) {
       if (digestsEqual(candidate.token.digest, digest)) match = candidate;
@@ -128,16 +136,17 @@ export class OpaqueTokenService {
         if (oldest !== undefined) this.cache.delete(oldest);
       }
       this.cache.set(digest, { found: match, generation });
-    } else if (cached) this.cache.delete(digest);
+    } else this.cache.delete(digest);
     return match;
   }
 
   /**
    * Record last use and, with auto-refresh, push the expiry to now + ttl (never past
    * created + maxLifetime). At most one write per token per `minRefreshInterval`;
-   * the cached record is updated in place so the next request sees it.
+   * the cached record is updated in place so the next request sees it. Returns the
+   * write's promise, or undefined when nothing needs writing.
    */
-  private async recordUse(token: TokenRecord, now: number): Promise<void> {
+  private recordUse(token: TokenRecord, now: number): Promise<void> | undefined {
     const { autoRefresh, ttl, maxLifetime, minRefreshInterval } = this.options;
     let newExpiry: number | undefined;
     if (autoRefresh && ttl !== null && token.expiresAt !== null) {
@@ -146,10 +155,10 @@ export class OpaqueTokenService {
       if (candidate - token.expiresAt >= minRefreshInterval) newExpiry = candidate;
     }
     const stale = token.lastUsedAt === null || now - token.lastUsedAt >= minRefreshInterval;
-    if (newExpiry === undefined && !stale) return;
+    if (newExpiry === undefined && !stale) return undefined;
     token.lastUsedAt = now;
     if (newExpiry !== undefined) token.expiresAt = newExpiry;
-    await this.stores.tokens.touch(token.id, now, newExpiry);
+    return this.stores.tokens.touch(token.id, now, newExpiry);
   }
 
   /** Revoke one token (logout). */

@@ -3,7 +3,7 @@
  */
 import type { Authenticator } from '../core/authenticator.js';
 import { AuthenticationFailed } from '../core/errors.js';
-import { asciiLower, splitWhitespace, type RequestView } from '../core/request.js';
+import { sameScheme, splitWhitespace, type RequestView } from '../core/request.js';
 import type { Principal } from '../core/user.js';
 import type { UserService } from './service.js';
 
@@ -60,7 +60,7 @@ export class BasicAuthentication implements Authenticator {
     const header = req.headers.authorization;
     if (!header) return null;
     const parts = splitWhitespace(header);
-    if (parts.length === 0 || asciiLower(parts[0] as string) !== 'basic') return null;
+    if (parts.length === 0 || !sameScheme(parts[0] as string, 'basic')) return null;
     if (parts.length === 1) throw new AuthenticationFailed(BASIC_NO_CREDENTIALS);
     if (parts.length > 2) throw new AuthenticationFailed(BASIC_HAS_SPACES);
     const bytes = pythonB64decode(parts[1] as string);

@@ -1,0 +1,99 @@
+/** Settings: defaults, durations, sources and their precedence, validation messages. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDuration } from '../../src/core/duration.js';
+import { loadSettings, parseSettings, SETTINGS_DOC, SettingsError, settingsSchema } from '../../src/core/settings.js';
+
+test('durations: seconds or unit strings', () => {
+  assert.equal(parseDuration(5), 5000);
+  assert.equal(parseDuration('30'), 30_000);
+  assert.equal(parseDuration('5m'), 300_000);
+  assert.equal(parseDuration('1h30m'), 5_400_000);
+  assert.equal(parseDuration('1d'), 86_400_000);
+  assert.equal(parseDuration('2w'), 1_209_600_000);
+  assert.equal(parseDuration('250ms'), 250);
+  for (const bad of ['', 'soon', '5 minutes', '-1', '1y', 'm5', '1h 30m']) assert.throws(() => parseDuration(bad), /not a duration/);
+  assert.throws(() => parseDuration(-1));
+  assert.throws(() => parseDuration(Number.NaN));
+});
+
+test('defaults match the documented ones (knox/DRF: no expiry, no limit, keyword Token)', () => {
+  const s = parseSettings({});
+  assert.equal(s.database, './gatehouse.sqlite3');
+  assert.equal(s.host, '127.0.0.1');
+  assert.equal(s.port, 8000);
+  assert.equal(s.secretKey, undefined);
+  assert.deepEqual(s.tokens, { keyword: 'Token', ttl: null, autoRefresh: false, minRefreshInterval: 60_000, maxLifetime: null, tokenLimitPerUser: null, cacheSize: 10_000 });
+  assert.equal(s.passwords.algorithm, 'argon2id');
+  assert.equal(s.passwords.argon2MemoryCost, 19456);
+  assert.equal(s.http.maxBodySize, 16384);
+});
+
+test('every option is documented in SETTINGS_DOC, README.md and docs/settings.md', () => {
+  const leaves: string[] = [];
+  const walk = (obj: Record<string, unknown>, prefix: string) => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (v && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, `${prefix}${k}.`);
+      else leaves.push(`${prefix}${k}`);
+    }
+  };
+  walk(parseSettings({ secretKey: 'x'.repeat(32) }) as unknown as Record<string, unknown>, '');
+  const documented = SETTINGS_DOC.map((d) => d.key).sort();
+  assert.deepEqual(documented, [...leaves].sort());
+  const root = new URL('../../', import.meta.url);
+  for (const file of ['README.md', 'docs/settings.md']) {
+    const text = readFileSync(new URL(file, root), 'utf8');
+    for (const key of documented) assert.ok(text.includes(`\`${key}\``), `${file} documents ${key}`);
+  }
+  assert.ok(settingsSchema);
+});
+
+test('validation: one clear message per bad value, unknown keys named', () => {
+  try {
+    parseSettings({ port: 70000, tokens: { ttl: 'later', tokenLimitPerUser: 0, keyword: 'Two Words' }, secretKey: 'short', what: 1, passwords: { algorithm: 'md5' } });
+    assert.fail('should throw');
+  } catch (e) {
+    assert.ok(e instanceof SettingsError);
+    const text = e.message;
+    assert.match(text, /port: /);
+    assert.match(text, /tokens\.ttl: "later" is not a duration/);
+    assert.match(text, /tokens\.tokenLimitPerUser: /);
+    assert.match(text, /tokens\.keyword: must be a single word/);
+    assert.match(text, /secretKey: must be at least 32 characters/);
+    assert.match(text, /unknown option\(s\) "what"/);
+    assert.match(text, /passwords\.algorithm: /);
+    assert.equal(e.problems.length, 7);
+  }
+});
+
+test('sources: file < GATEHOUSE_* env < overrides; --config and GATEHOUSE_CONFIG', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-settings-'));
+  try {
+    const file = join(dir, 'custom.json');
+    writeFileSync(file, JSON.stringify({ port: 9000, tokens: { ttl: '1h', autoRefresh: true }, database: 'from-file.sqlite3' }));
+    const s = loadSettings({
+      configPath: file,
+      env: { GATEHOUSE_DATABASE: 'from-env.sqlite3', GATEHOUSE_TOKENS__TTL: '2h', GATEHOUSE_TOKENS__TOKEN_LIMIT_PER_USER: '5', GATEHOUSE_SECRET_KEY: '12345678901234567890123456789012' },
+      overrides: { database: 'from-flag.sqlite3' },
+    });
+    assert.equal(s.port, 9000);
+    assert.equal(s.tokens.ttl, 7_200_000);
+    assert.equal(s.tokens.autoRefresh, true);
+    assert.equal(s.tokens.tokenLimitPerUser, 5);
+    assert.equal(s.database, 'from-flag.sqlite3');
+    assert.equal(s.secretKey, '12345678901234567890123456789012', 'a numeric-looking secret stays a string');
+    assert.equal(loadSettings({ env: { GATEHOUSE_CONFIG: file } }).port, 9000);
+    assert.throws(() => loadSettings({ configPath: join(dir, 'missing.json'), env: {} }), /missing\.json/);
+    writeFileSync(join(dir, 'broken.json'), '{port: 1');
+    assert.throws(() => loadSettings({ configPath: join(dir, 'broken.json'), env: {} }), /not valid JSON/);
+    writeFileSync(join(dir, 'array.json'), '[1]');
+    assert.throws(() => loadSettings({ configPath: join(dir, 'array.json'), env: {} }), /JSON object/);
+    writeFileSync(join(dir, 'proto.json'), '{"__proto__": {"port": 1}, "constructor": 1}');
+    assert.equal(loadSettings({ configPath: join(dir, 'proto.json'), env: {} }).port, 8000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
