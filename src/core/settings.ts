@@ -57,6 +57,49 @@ const tokensSchema = z
   })
   .strict();
 
+export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+const claimName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_:.-]{0,63}$/, 'must be a claim name (letters, digits, _ : . -)');
+
+const jwtSchema = z
+  .object({
+    accessTokenLifetime: duration.prefault('5m'),
+    refreshTokenLifetime: duration.prefault('1d'),
+    rotateRefreshTokens: z.boolean().default(false),
+    blacklistAfterRotation: z.boolean().default(false),
+    updateLastLogin: z.boolean().default(false),
+    algorithm: z.enum(JWT_ALGORITHMS).default('HS256'),
+    signingKey: z.union([z.null(), z.string().min(1)]).default(null),
+    verifyingKey: z.string().default(''),
+    audience: z.union([z.null(), z.string().min(1), z.array(z.string().min(1)).min(1)]).default(null),
+    issuer: z.union([z.null(), z.string().min(1)]).default(null),
+    jwkUrl: z.union([z.null(), z.url({ protocol: /^https?$/ })]).default(null),
+    jwkCacheTtl: duration.prefault('10m'),
+    jwkCooldown: duration.prefault('30s'),
+    jwkTimeout: duration.prefault('2s'),
+    leeway: duration.prefault(0),
+    authHeaderTypes: z.array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP auth-scheme token')).min(1).default(['Bearer']),
+    authHeaderName: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a header name or a Django META key such as HTTP_AUTHORIZATION').default('HTTP_AUTHORIZATION'),
+    userIdField: z.enum(['id', 'username']).default('id'),
+    userIdClaim: claimName.default('user_id'),
+    authTokenClasses: z.array(z.enum(['access', 'sliding'])).min(1).default(['access']),
+    tokenTypeClaim: z.union([z.null(), claimName]).default('token_type'),
+    jtiClaim: z.union([z.null(), claimName]).default('jti'),
+    slidingTokenRefreshExpClaim: claimName.default('refresh_exp'),
+    slidingTokenLifetime: duration.prefault('5m'),
+    slidingTokenRefreshLifetime: duration.prefault('1d'),
+    checkRevokeToken: z.boolean().default(false),
+    revokeTokenClaim: claimName.default('hash_password'),
+    checkUserIsActive: z.boolean().default(true),
+    reuseDetection: z.boolean().default(true),
+    reuseGrace: duration.prefault(0),
+    refreshMaxLifetime: optionalDuration.default(null),
+    accessTokenDenylist: z.boolean().default(false),
+    verifiedCacheSize: z.number().int().min(0).max(10_000_000).default(10_000),
+    maxTokenBytes: z.number().int().min(512).max(65_536).default(8192),
+  })
+  .strict();
+
 const httpSchema = z
   .object({
     maxBodySize: z.number().int().min(1024).max(10 * 1024 * 1024).default(16 * 1024),
@@ -76,6 +119,7 @@ export const settingsSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     passwords: passwordsSchema.default(() => passwordsSchema.parse({})),
     tokens: tokensSchema.default(() => tokensSchema.parse({})),
+    jwt: jwtSchema.default(() => jwtSchema.parse({})),
     http: httpSchema.default(() => httpSchema.parse({})),
   })
   .strict();
@@ -114,6 +158,40 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'tokens.maxLifetime', type: 'duration or null', default: '`null`', doc: 'Absolute lifetime from creation, never extended by auto-refresh.', equivalent: 'knox `AUTO_REFRESH_MAX_TTL`' },
   { key: 'tokens.tokenLimitPerUser', type: 'integer or null', default: '`null`', doc: 'Most unexpired tokens per user: knox login answers 403, `/api-token-auth/` evicts the oldest.', equivalent: 'knox `TOKEN_LIMIT_PER_USER`' },
   { key: 'tokens.cacheSize', type: 'integer', default: '`10000`', doc: 'Verified-token lookups kept in memory (0 disables); revocations clear them at once.', equivalent: '—' },
+  { key: 'jwt.accessTokenLifetime', type: 'duration', default: '`5m`', doc: 'Lifetime of access tokens.', equivalent: 'simplejwt `ACCESS_TOKEN_LIFETIME`' },
+  { key: 'jwt.refreshTokenLifetime', type: 'duration', default: '`1d`', doc: 'Lifetime of refresh tokens.', equivalent: '`REFRESH_TOKEN_LIFETIME`' },
+  { key: 'jwt.rotateRefreshTokens', type: 'boolean', default: '`false`', doc: '`/api/token/refresh/` also returns a new refresh token.', equivalent: '`ROTATE_REFRESH_TOKENS`' },
+  { key: 'jwt.blacklistAfterRotation', type: 'boolean', default: '`false`', doc: 'Blacklist the submitted refresh token when rotating; `/verify/` then consults the blacklist.', equivalent: '`BLACKLIST_AFTER_ROTATION`' },
+  { key: 'jwt.updateLastLogin', type: 'boolean', default: '`false`', doc: 'Obtain endpoints set `last_login`.', equivalent: '`UPDATE_LAST_LOGIN`' },
+  { key: 'jwt.algorithm', type: 'JWS alg', default: '`HS256`', doc: 'The one accepted algorithm (pinned by the key, never read from tokens): HS256/384/512, RS256/384/512, PS256/384/512, ES256/384/512, EdDSA.', equivalent: '`ALGORITHM`' },
+  { key: 'jwt.signingKey', type: 'string or null', default: '`null` = `secretKey`', doc: 'HMAC secret, or PEM private key for asymmetric algorithms.', equivalent: '`SIGNING_KEY`' },
+  { key: 'jwt.verifyingKey', type: 'PEM string', default: '`""`', doc: 'Public key for asymmetric algorithms (derived from the private key when empty).', equivalent: '`VERIFYING_KEY`' },
+  { key: 'jwt.audience', type: 'string, list or null', default: '`null`', doc: 'Required `aud` (and added to new tokens).', equivalent: '`AUDIENCE`' },
+  { key: 'jwt.issuer', type: 'string or null', default: '`null`', doc: 'Required `iss` (and added to new tokens).', equivalent: '`ISSUER`' },
+  { key: 'jwt.jwkUrl', type: 'URL or null', default: '`null`', doc: 'Verify tokens against this JWKS (selected by `kid`).', equivalent: '`JWK_URL`' },
+  { key: 'jwt.jwkCacheTtl', type: 'duration', default: '`10m`', doc: 'How long a fetched JWKS is trusted.', equivalent: 'PyJWKClient `lifespan`' },
+  { key: 'jwt.jwkCooldown', type: 'duration', default: '`30s`', doc: 'Least time between two fetches triggered by unknown `kid`s.', equivalent: '—' },
+  { key: 'jwt.jwkTimeout', type: 'duration', default: '`2s`', doc: 'Timeout of one JWKS fetch.', equivalent: 'PyJWKClient `timeout`' },
+  { key: 'jwt.leeway', type: 'duration', default: '`0`', doc: 'Clock skew allowed on `exp`, `nbf`, `iat`.', equivalent: '`LEEWAY`' },
+  { key: 'jwt.authHeaderTypes', type: 'list of strings', default: '`["Bearer"]`', doc: 'Accepted schemes (exact case, as simplejwt); the first is the challenge.', equivalent: '`AUTH_HEADER_TYPES`' },
+  { key: 'jwt.authHeaderName', type: 'string', default: '`HTTP_AUTHORIZATION`', doc: 'Header carrying the token (Django META key or header name).', equivalent: '`AUTH_HEADER_NAME`' },
+  { key: 'jwt.userIdField', type: '`id` \\| `username`', default: '`id`', doc: 'User field written into tokens.', equivalent: '`USER_ID_FIELD`' },
+  { key: 'jwt.userIdClaim', type: 'claim name', default: '`user_id`', doc: 'Claim holding the user id (written as a string; integers accepted).', equivalent: '`USER_ID_CLAIM`' },
+  { key: 'jwt.authTokenClasses', type: 'list of `access`, `sliding`', default: '`["access"]`', doc: 'Token types accepted by `JWTAuthentication`.', equivalent: '`AUTH_TOKEN_CLASSES`' },
+  { key: 'jwt.tokenTypeClaim', type: 'claim name or null', default: '`token_type`', doc: 'Claim naming the token type; null disables the type check.', equivalent: '`TOKEN_TYPE_CLAIM`' },
+  { key: 'jwt.jtiClaim', type: 'claim name or null', default: '`jti`', doc: 'Claim holding the token id.', equivalent: '`JTI_CLAIM`' },
+  { key: 'jwt.slidingTokenRefreshExpClaim', type: 'claim name', default: '`refresh_exp`', doc: 'Claim holding a sliding token\'s refresh deadline.', equivalent: '`SLIDING_TOKEN_REFRESH_EXP_CLAIM`' },
+  { key: 'jwt.slidingTokenLifetime', type: 'duration', default: '`5m`', doc: 'Lifetime of sliding tokens.', equivalent: '`SLIDING_TOKEN_LIFETIME`' },
+  { key: 'jwt.slidingTokenRefreshLifetime', type: 'duration', default: '`1d`', doc: 'How long a sliding token can be refreshed.', equivalent: '`SLIDING_TOKEN_REFRESH_LIFETIME`' },
+  { key: 'jwt.checkRevokeToken', type: 'boolean', default: '`false`', doc: 'Embed a revocation claim; password change and logout-all then refuse every older token.', equivalent: '`CHECK_REVOKE_TOKEN`' },
+  { key: 'jwt.revokeTokenClaim', type: 'claim name', default: '`hash_password`', doc: 'Name of that claim (its value is an HMAC, never a password hash derivative).', equivalent: '`REVOKE_TOKEN_CLAIM`' },
+  { key: 'jwt.checkUserIsActive', type: 'boolean', default: '`true`', doc: 'Refuse tokens of inactive users.', equivalent: '`CHECK_USER_IS_ACTIVE`' },
+  { key: 'jwt.reuseDetection', type: 'boolean', default: '`true`', doc: 'With rotation: a refresh token presented again after it was rotated revokes its whole family.', equivalent: '— (RFC 9700 §4.14.2)' },
+  { key: 'jwt.reuseGrace', type: 'duration', default: '`0`', doc: 'Window in which a retried rotation gets the same replacement instead of tripping reuse detection.', equivalent: '—' },
+  { key: 'jwt.refreshMaxLifetime', type: 'duration or null', default: '`null`', doc: 'Absolute lifetime of a refresh family from login; rotation never extends past it.', equivalent: '—' },
+  { key: 'jwt.accessTokenDenylist', type: 'boolean', default: '`false`', doc: 'Check every access token\'s `jti` against a denylist (revocation of single access tokens).', equivalent: '—' },
+  { key: 'jwt.verifiedCacheSize', type: 'integer', default: '`10000`', doc: 'Verified signatures kept in memory (0 disables); revocation is checked outside it.', equivalent: '—' },
+  { key: 'jwt.maxTokenBytes', type: 'bytes', default: '`8192`', doc: 'Longest token accepted.', equivalent: '—' },
   { key: 'http.maxBodySize', type: 'bytes', default: '`16384`', doc: 'Largest request body; larger ones get 413.', equivalent: 'Django `DATA_UPLOAD_MAX_MEMORY_SIZE`' },
   { key: 'http.requestTimeout', type: 'duration', default: '`30` s', doc: 'Time a client has to send a whole request.', equivalent: '—' },
 ];
@@ -176,7 +254,7 @@ const NOT_SETTINGS = new Set(['CONFIG', 'REQUIRE_SERVICES']);
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'tokens.keyword']);
+  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim']);
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('GATEHOUSE_') || raw === undefined) continue;
     const rest = name.slice('GATEHOUSE_'.length);

@@ -140,7 +140,7 @@ export class Engine {
       return {
         status: result.status ?? 200,
         headers: { ...baseHeaders, ...result.headers },
-        body: req.method === 'HEAD' ? undefined : result.body,
+        body: result.body, // for HEAD the adapter sends the headers of this body, not the body
       };
     } catch (error) {
       return this.fail(error, req, compiled.authenticators, baseHeaders, route.challenge);
@@ -168,7 +168,7 @@ export class Engine {
     if (route.fields && route.methods.POST) {
       const post: Record<string, import('../core/errors.js').JsonValue> = {};
       for (const f of route.fields) {
-        post[f.name] = { type: f.type ?? 'string', required: f.required ?? true, read_only: false, label: f.label };
+        post[f.name] = { type: f.type ?? 'string', required: f.readOnly ? false : (f.required ?? true), read_only: f.readOnly === true, label: f.label };
       }
       body.actions = { POST: post };
     }
@@ -196,7 +196,6 @@ export class Engine {
       authenticators.length === 0 && routeChallenge ? [{ name: 'route', authenticate: () => null, challenge: () => routeChallenge }] : authenticators;
     const res = errorResponse(apiError, req, challengers);
     res.headers = { ...baseHeaders, ...res.headers };
-    if (req.method === 'HEAD') res.body = undefined;
     return res;
   }
 }

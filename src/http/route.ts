@@ -35,6 +35,8 @@ export interface MetadataField {
   label: string;
   type?: string;
   required?: boolean;
+  /** Shown as `read_only: true, required: false` (a response-only field such as `token`). */
+  readOnly?: boolean;
 }
 
 export interface Route {

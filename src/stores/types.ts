@@ -104,9 +104,122 @@ export interface TokenStore {
   deleteExpired(now: number): Promise<number>;
 }
 
+/** The kinds of JWT the server records (access tokens are never recorded). */
+export type RecordedTokenType = 'refresh' | 'sliding';
+
 /**
- * A cheap, synchronous change counter. It changes whenever any user or token may
- * have changed — in this process or, where the store can see it, in another one
+ * A refresh or sliding token the server issued or saw (simplejwt's OutstandingToken,
+ * plus rotation bookkeeping). Holds the `jti` and metadata, never the token itself.
+ */
+export interface OutstandingToken {
+  jti: string;
+  /** Null when the token names no user this server knows. */
+  userId: number | null;
+  tokenType: RecordedTokenType;
+  /** Refresh family (all tokens descending from one login by rotation). */
+  familyId: string | null;
+  createdAt: number;
+  /** Epoch ms of the token's `exp`. */
+  expiresAt: number;
+  blacklistedAt: number | null;
+  /** Set when this refresh token was rotated: the replacement's id and times. */
+  replacedBy: string | null;
+  replacedAt: number | null;
+  /** `iat`/`exp` of the replacement (epoch s), so a retry within the grace window can be re-issued identically. */
+  replacementIat: number | null;
+  replacementExp: number | null;
+}
+
+export type NewOutstandingToken = Pick<OutstandingToken, 'jti' | 'userId' | 'tokenType' | 'familyId' | 'createdAt' | 'expiresAt'>;
+
+export interface RefreshFamily {
+  id: string;
+  userId: number | null;
+  createdAt: number;
+  /** Absolute end of the family (epoch ms), or null. */
+  notAfter: number | null;
+  revokedAt: number | null;
+  reason: string | null;
+}
+
+/** Outcome of an atomic rotation. */
+export type RotateResult =
+  | { kind: 'rotated'; familyId: string }
+  /** The same token was rotated within the grace window: re-issue that replacement. */
+  | { kind: 'grace'; replacement: { jti: string; iat: number; exp: number }; familyId: string }
+  /** Presented again after rotation, outside the grace window: the family is now revoked. */
+  | { kind: 'reused'; familyId: string }
+  | { kind: 'blacklisted' }
+  | { kind: 'family_revoked' };
+
+export interface RotateInput {
+  /** The presented refresh token (recorded first if the server never saw it). */
+  current: NewOutstandingToken;
+  /** Its replacement. */
+  next: NewOutstandingToken & { iat: number; exp: number };
+  now: number;
+  graceMs: number;
+  /** Detect reuse of a rotated token (revoke the family) instead of only blacklisting it. */
+  reuseDetection: boolean;
+  /** Blacklist the presented token (simplejwt `BLACKLIST_AFTER_ROTATION`). */
+  blacklistCurrent: boolean;
+  /** Absolute end of a new family, when `current` starts one. */
+  familyNotAfter: number | null;
+}
+
+export interface JwtStore {
+  /** Record an issued refresh/sliding token; a new family when `familyId` names none yet. */
+  recordOutstanding(token: NewOutstandingToken, familyNotAfter?: number | null): Promise<void>;
+  getOutstanding(jti: string): Promise<OutstandingToken | null>;
+  getFamily(id: string): Promise<RefreshFamily | null>;
+  /**
+   * Blacklist a token by `jti`, recording it first if unknown (simplejwt blacklists
+   * tokens it never issued, too). Returns false when it was already blacklisted.
+   */
+  blacklist(token: NewOutstandingToken, now: number): Promise<boolean>;
+  /** Atomically rotate a refresh token (one winner among concurrent callers). */
+  rotate(input: RotateInput): Promise<RotateResult>;
+  /** Revoke a family: every member is refused from now on. */
+  revokeFamily(familyId: string, now: number, reason: string): Promise<void>;
+  /** Revoke every refresh/sliding token and family of a user; returns how many tokens. */
+  revokeAllForUser(userId: number, now: number, reason: string): Promise<number>;
+  /** Deny one access token until its expiry (optional per-request check). */
+  denyAccessToken(jti: string, expiresAt: number): Promise<void>;
+  isAccessTokenDenied(jti: string): Promise<boolean>;
+  /** Per-user revocation epoch: moves on logout-all and password change. */
+  userEpoch(userId: number): Promise<number>;
+  bumpUserEpoch(userId: number): Promise<number>;
+  /** Delete rows whose tokens expired at or before `now`; returns how many. */
+  deleteExpired(now: number): Promise<number>;
+}
+
+/** A JWT signing key of the key ring. Private material is stored encrypted. */
+export interface StoredSigningKey {
+  kid: string;
+  alg: string;
+  /** `active`: signs (one at a time); `verify`: verifies only; `retired`: refused. */
+  status: 'active' | 'verify' | 'retired';
+  createdAt: number;
+  retiredAt: number | null;
+  /** Public JWK (JSON text) for asymmetric keys; null for HMAC secrets. */
+  publicJwk: string | null;
+  /** Encrypted private key or secret (opaque to the store). */
+  encryptedKey: string;
+}
+
+export interface KeyStore {
+  listKeys(): Promise<StoredSigningKey[]>;
+  /** Insert a key; with status `active`, atomically demote the current active key to `verify`. */
+  insertKey(key: StoredSigningKey): Promise<void>;
+  /** Make a key the active signer (the previous one becomes verify-only). */
+  activateKey(kid: string): Promise<boolean>;
+  /** Retire a key: it no longer verifies. Returns false if unknown. */
+  retireKey(kid: string, now: number): Promise<boolean>;
+}
+
+/**
+ * A cheap, synchronous change counter. It changes whenever any user, token, JWT
+ * revocation or key may have changed — in this process or, where the store can see it, in another one
  * (SQLite's `data_version`). Caches compare it on every use, so a revocation made
  * anywhere is honoured on the very next request.
  */
@@ -118,6 +231,8 @@ export interface ChangeSignal {
 export interface Stores {
   users: UserStore;
   tokens: TokenStore;
+  jwt: JwtStore;
+  keys: KeyStore;
   changes: ChangeSignal;
   close(): Promise<void>;
 }

@@ -87,10 +87,13 @@ describe('TokenAuthentication on GET /api/me/ (challenge: Token)', () => {
     assert.equal(anon.headers['www-authenticate'], 'Token');
   });
 
-  test('HEAD with a valid token → 200, no body; OPTIONS anonymous → 401', async () => {
+  test('HEAD with a valid token → 200, GET headers, no body; OPTIONS anonymous → 401', async () => {
     const head = await s.send('HEAD', '/api/me/', { headers: tokenHeader(aliceKey) });
+    const get = await s.send('GET', '/api/me/', { headers: tokenHeader(aliceKey) });
     assert.equal(head.status, 200);
     assert.equal(head.text, '');
+    assert.equal(head.headers['content-type'], 'application/json');
+    assert.equal(head.headers['content-length'], get.headers['content-length']);
     const options = await s.send('OPTIONS', '/api/me/');
     assert.equal(options.status, 401);
   });
@@ -231,8 +234,9 @@ describe('POST /api-token-auth/ (ObtainAuthToken)', () => {
     const res = await s.send('OPTIONS', '/api-token-auth/');
     assert.equal(res.status, 200);
     const meta = res.json as { actions: { POST: Record<string, unknown> }; parses: string[] };
-    assert.deepEqual(Object.keys(meta.actions.POST), ['username', 'password']);
-    assert.deepEqual(meta.parses, ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data']);
+    assert.deepEqual(Object.keys(meta.actions.POST), ['username', 'password', 'token']);
+    assert.deepEqual(meta.actions.POST.token, { type: 'string', required: false, read_only: true, label: 'Token' });
+    assert.deepEqual(meta.parses, ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json']);
   });
 });
 

@@ -16,6 +16,9 @@ export const CREDENTIAL_FIELDS: readonly MetadataField[] = [
   { name: 'password', label: 'Password' },
 ];
 
+/** DRF's `AuthTokenSerializer` fields, as `OPTIONS` shows them. */
+export const AUTH_TOKEN_FIELDS: readonly MetadataField[] = [...CREDENTIAL_FIELDS, { name: 'token', label: 'Token', readOnly: true }];
+
 /** Validate the fields, then authenticate; 400 with DRF's messages on any failure. */
 export async function userFromCredentials(users: UserService, data: BodyData): Promise<User> {
   const { username, password } = validateCharFields(data, [

@@ -12,7 +12,7 @@ import type { OpaqueTokenService } from '../../tokens/service.js';
 import { BasicAuthentication } from '../../users/basic-authentication.js';
 import type { UserService } from '../../users/service.js';
 import type { HandlerContext, Route } from '../route.js';
-import { CREDENTIAL_FIELDS, userFromCredentials } from './credentials.js';
+import { AUTH_TOKEN_FIELDS, CREDENTIAL_FIELDS, userFromCredentials } from './credentials.js';
 
 export interface OpaqueEndpointDeps {
   users: UserService;
@@ -74,7 +74,9 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
       path: `${prefix}/api-token-auth/`,
       name: 'Obtain Auth Token',
       description: '',
-      fields: CREDENTIAL_FIELDS,
+      fields: AUTH_TOKEN_FIELDS,
+      // ObtainAuthToken's parser_classes, in its order (visible in OPTIONS).
+      parsers: ['form', 'multipart', 'json'],
       authenticators: defaultAuthenticators,
       noStore: true,
       methods: {

@@ -56,7 +56,7 @@ const COMMON_HEADERS: Record<string, string> = {
 };
 
 /** Write a core response the node:http way. */
-export function writeResponse(res: ServerResponse, response: CoreResponse): void {
+export function writeResponse(res: ServerResponse, response: CoreResponse, headOnly = false): void {
   const headers: Record<string, string> = { ...COMMON_HEADERS, ...response.headers };
   let payload: string | undefined;
   if (response.body !== undefined) {
@@ -67,7 +67,7 @@ export function writeResponse(res: ServerResponse, response: CoreResponse): void
     headers['Content-Length'] = '0';
   }
   res.writeHead(response.status, headers);
-  res.end(payload);
+  res.end(headOnly ? undefined : payload); // HEAD: GET's headers, Content-Length included, no body
 }
 
 export interface NodeListenerOptions {
@@ -90,7 +90,7 @@ export function nodeListener(engine: Engine, options: NodeListenerOptions) {
         if (Number.isFinite(declared) && declared > options.maxBodySize) res.setHeader('Connection', 'close');
         req.resume();
       } else if (response.status === 413) res.setHeader('Connection', 'close');
-      writeResponse(res, response);
+      writeResponse(res, response, view.method === 'HEAD');
     });
   };
 }

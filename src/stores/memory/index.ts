@@ -17,6 +17,7 @@ import type {
   UserStore,
 } from '../types.js';
 import { TokenLimitReached, UsernameTaken } from '../types.js';
+import { MemoryJwtStore, MemoryKeyStore } from './jwt.js';
 
 class Counter implements ChangeSignal {
   private n = 0;
@@ -149,15 +150,22 @@ class MemoryTokenStore implements TokenStore {
   }
 }
 
-/** Users and tokens kept in process memory. */
+/** Every store kept in process memory. */
 export class MemoryStores implements Stores {
   readonly users: MemoryUserStore;
   readonly tokens: MemoryTokenStore;
+  readonly jwt: MemoryJwtStore;
+  readonly keys: MemoryKeyStore;
   readonly changes: Counter;
   constructor() {
     this.changes = new Counter();
-    this.users = new MemoryUserStore(this.changes, (id) => void this.tokens.deleteAllForUser(id));
+    this.users = new MemoryUserStore(this.changes, (id) => {
+      void this.tokens.deleteAllForUser(id);
+      this.jwt.forgetUser(id);
+    });
     this.tokens = new MemoryTokenStore(this.changes, this.users);
+    this.jwt = new MemoryJwtStore(this.changes, (id) => this.users.rows.has(id));
+    this.keys = new MemoryKeyStore(this.changes);
   }
   async close(): Promise<void> {}
 }

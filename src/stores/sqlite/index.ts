@@ -1,5 +1,6 @@
 /**
- * The built-in SQLite store (better-sqlite3): users and opaque tokens in one file.
+ * The built-in SQLite store (better-sqlite3): users, opaque tokens, JWT revocation
+ * state and the key ring in one file.
  *
  * better-sqlite3 is synchronous; every query here is a prepared statement on an
  * indexed column and takes microseconds, so the async interface simply wraps it.
@@ -9,6 +10,8 @@
 import type { User } from '../../core/user.js';
 import type {
   ChangeSignal,
+  JwtStore,
+  KeyStore,
   NewTokenRecord,
   NewUser,
   Stores,
@@ -21,6 +24,7 @@ import type {
 } from '../types.js';
 import { TokenLimitReached, UsernameTaken } from '../types.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
+import { SqliteJwtStore, SqliteKeyStore } from './jwt.js';
 import { TOKEN_COLUMNS, USER_COLUMNS, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
 
 export { openDatabase, migrate, schemaVersion } from './database.js';
@@ -234,16 +238,20 @@ class SqliteTokenStore implements TokenStore {
   }
 }
 
-/** Users and tokens in one SQLite database. */
+/** Every store in one SQLite database. */
 export class SqliteStores implements Stores {
   readonly users: UserStore;
   readonly tokens: TokenStore;
+  readonly jwt: JwtStore;
+  readonly keys: KeyStore;
   readonly changes: ChangeSignal;
   private constructor(readonly db: SqliteDatabase) {
     const changes = new SqliteChanges(db);
     this.changes = changes;
     this.users = new SqliteUserStore(db, changes);
     this.tokens = new SqliteTokenStore(db, changes);
+    this.jwt = new SqliteJwtStore(db, changes);
+    this.keys = new SqliteKeyStore(db, changes);
   }
   /** Open (create + migrate) a database file, or `:memory:`. */
   static open(path: string): SqliteStores {

@@ -41,4 +41,54 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX gatehouse_token_expires ON gatehouse_token (expires_at) WHERE expires_at IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'jwt outstanding tokens, refresh families, denylist, user epochs, key ring',
+    sql: `
+      CREATE TABLE gatehouse_jwt_family (
+        id          TEXT    PRIMARY KEY,
+        user_id     INTEGER REFERENCES gatehouse_user(id) ON DELETE CASCADE,
+        created_at  INTEGER NOT NULL,
+        not_after   INTEGER,
+        revoked_at  INTEGER,
+        reason      TEXT
+      );
+      CREATE INDEX gatehouse_jwt_family_user ON gatehouse_jwt_family (user_id);
+      CREATE TABLE gatehouse_jwt_outstanding (
+        jti             TEXT    PRIMARY KEY,
+        user_id         INTEGER REFERENCES gatehouse_user(id) ON DELETE SET NULL,
+        token_type      TEXT    NOT NULL,
+        family_id       TEXT    REFERENCES gatehouse_jwt_family(id) ON DELETE SET NULL,
+        created_at      INTEGER NOT NULL,
+        expires_at      INTEGER NOT NULL,
+        blacklisted_at  INTEGER,
+        replaced_by     TEXT,
+        replaced_at     INTEGER,
+        replacement_iat INTEGER,
+        replacement_exp INTEGER
+      );
+      CREATE INDEX gatehouse_jwt_outstanding_user ON gatehouse_jwt_outstanding (user_id);
+      CREATE INDEX gatehouse_jwt_outstanding_family ON gatehouse_jwt_outstanding (family_id);
+      CREATE INDEX gatehouse_jwt_outstanding_expires ON gatehouse_jwt_outstanding (expires_at);
+      CREATE TABLE gatehouse_jwt_denied (
+        jti        TEXT    PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX gatehouse_jwt_denied_expires ON gatehouse_jwt_denied (expires_at);
+      CREATE TABLE gatehouse_jwt_user_epoch (
+        user_id INTEGER PRIMARY KEY REFERENCES gatehouse_user(id) ON DELETE CASCADE,
+        epoch   INTEGER NOT NULL
+      );
+      CREATE TABLE gatehouse_signing_key (
+        kid           TEXT    PRIMARY KEY,
+        alg           TEXT    NOT NULL,
+        status        TEXT    NOT NULL CHECK (status IN ('active', 'verify', 'retired')),
+        created_at    INTEGER NOT NULL,
+        retired_at    INTEGER,
+        public_jwk    TEXT,
+        encrypted_key TEXT    NOT NULL
+      );
+      CREATE UNIQUE INDEX gatehouse_signing_key_one_active ON gatehouse_signing_key (status) WHERE status = 'active';
+    `,
+  },
 ];

@@ -1,0 +1,297 @@
+/**
+ * SQLite implementation of the JWT stores: outstanding refresh/sliding tokens,
+ * refresh families (rotation + reuse detection), the access-token denylist, per-user
+ * revocation epochs, and the signing-key ring.
+ */
+import { randomBytes } from 'node:crypto';
+import type {
+  JwtStore,
+  KeyStore,
+  NewOutstandingToken,
+  OutstandingToken,
+  RefreshFamily,
+  RotateInput,
+  RotateResult,
+  StoredSigningKey,
+} from '../types.js';
+import type { SqliteDatabase } from './database.js';
+
+interface OutstandingRow {
+  jti: string;
+  user_id: number | null;
+  token_type: 'refresh' | 'sliding';
+  family_id: string | null;
+  created_at: number;
+  expires_at: number;
+  blacklisted_at: number | null;
+  replaced_by: string | null;
+  replaced_at: number | null;
+  replacement_iat: number | null;
+  replacement_exp: number | null;
+}
+
+interface FamilyRow {
+  id: string;
+  user_id: number | null;
+  created_at: number;
+  not_after: number | null;
+  revoked_at: number | null;
+  reason: string | null;
+}
+
+const toOutstanding = (r: OutstandingRow): OutstandingToken => ({
+  jti: r.jti,
+  userId: r.user_id,
+  tokenType: r.token_type,
+  familyId: r.family_id,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  blacklistedAt: r.blacklisted_at,
+  replacedBy: r.replaced_by,
+  replacedAt: r.replaced_at,
+  replacementIat: r.replacement_iat,
+  replacementExp: r.replacement_exp,
+});
+
+const toFamily = (r: FamilyRow): RefreshFamily => ({
+  id: r.id,
+  userId: r.user_id,
+  createdAt: r.created_at,
+  notAfter: r.not_after,
+  revokedAt: r.revoked_at,
+  reason: r.reason,
+});
+
+/** A new family id: 128 random bits, hex. */
+export const newFamilyId = (): string => randomBytes(16).toString('hex');
+
+/** Something that moves the store's change signal (see `ChangeSignal`). */
+export interface Bump {
+  bump(): void;
+}
+
+export class SqliteJwtStore implements JwtStore {
+  private readonly s;
+
+  constructor(private readonly db: SqliteDatabase, private readonly changes: Bump) {
+    this.s = {
+      get: db.prepare('SELECT * FROM gatehouse_jwt_outstanding WHERE jti = ?'),
+      getFamily: db.prepare('SELECT * FROM gatehouse_jwt_family WHERE id = ?'),
+      insert: db.prepare(
+        `INSERT OR IGNORE INTO gatehouse_jwt_outstanding (jti, user_id, token_type, family_id, created_at, expires_at)
+         VALUES (@jti, @userId, @tokenType, @familyId, @createdAt, @expiresAt)`,
+      ),
+      insertFamily: db.prepare(
+        'INSERT OR IGNORE INTO gatehouse_jwt_family (id, user_id, created_at, not_after) VALUES (?, ?, ?, ?)',
+      ),
+      setFamily: db.prepare('UPDATE gatehouse_jwt_outstanding SET family_id = ? WHERE jti = ?'),
+      blacklist: db.prepare('UPDATE gatehouse_jwt_outstanding SET blacklisted_at = ? WHERE jti = ? AND blacklisted_at IS NULL'),
+      replace: db.prepare(
+        `UPDATE gatehouse_jwt_outstanding SET replaced_by = ?, replaced_at = ?, replacement_iat = ?, replacement_exp = ?,
+           blacklisted_at = CASE WHEN ? THEN ? ELSE blacklisted_at END
+         WHERE jti = ?`,
+      ),
+      revokeFamily: db.prepare('UPDATE gatehouse_jwt_family SET revoked_at = ?, reason = ? WHERE id = ? AND revoked_at IS NULL'),
+      blacklistFamily: db.prepare('UPDATE gatehouse_jwt_outstanding SET blacklisted_at = ? WHERE family_id = ? AND blacklisted_at IS NULL'),
+      blacklistUser: db.prepare('UPDATE gatehouse_jwt_outstanding SET blacklisted_at = ? WHERE user_id = ? AND blacklisted_at IS NULL'),
+      revokeUserFamilies: db.prepare('UPDATE gatehouse_jwt_family SET revoked_at = ?, reason = ? WHERE user_id = ? AND revoked_at IS NULL'),
+      deny: db.prepare('INSERT OR REPLACE INTO gatehouse_jwt_denied (jti, expires_at) VALUES (?, ?)'),
+      denied: db.prepare('SELECT 1 FROM gatehouse_jwt_denied WHERE jti = ?').pluck(),
+      epoch: db.prepare('SELECT epoch FROM gatehouse_jwt_user_epoch WHERE user_id = ?').pluck(),
+      bumpEpoch: db.prepare(
+        `INSERT INTO gatehouse_jwt_user_epoch (user_id, epoch) VALUES (?, 1)
+         ON CONFLICT (user_id) DO UPDATE SET epoch = epoch + 1 RETURNING epoch`,
+      ).pluck(),
+      userExists: db.prepare('SELECT 1 FROM gatehouse_user WHERE id = ?').pluck(),
+      deleteExpired: db.prepare('DELETE FROM gatehouse_jwt_outstanding WHERE expires_at <= ?'),
+      deleteDenied: db.prepare('DELETE FROM gatehouse_jwt_denied WHERE expires_at <= ?'),
+      deleteFamilies: db.prepare(
+        `DELETE FROM gatehouse_jwt_family WHERE NOT EXISTS
+           (SELECT 1 FROM gatehouse_jwt_outstanding o WHERE o.family_id = gatehouse_jwt_family.id)`,
+      ),
+    };
+  }
+
+  /** A user id only if the user exists (tokens may name users this server does not know). */
+  private knownUser(userId: number | null): number | null {
+    return userId !== null && this.s.userExists.get(userId) ? userId : null;
+  }
+
+  private insertToken(t: NewOutstandingToken): void {
+    this.s.insert.run({ ...t, userId: this.knownUser(t.userId) });
+  }
+
+  async recordOutstanding(token: NewOutstandingToken, familyNotAfter: number | null = null): Promise<void> {
+    this.db.transaction(() => {
+      if (token.familyId) this.s.insertFamily.run(token.familyId, this.knownUser(token.userId), token.createdAt, familyNotAfter);
+      this.insertToken(token);
+    }).immediate();
+  }
+
+  async getOutstanding(jti: string): Promise<OutstandingToken | null> {
+    const row = this.s.get.get(jti) as OutstandingRow | undefined;
+    return row ? toOutstanding(row) : null;
+  }
+
+  async getFamily(id: string): Promise<RefreshFamily | null> {
+    const row = this.s.getFamily.get(id) as FamilyRow | undefined;
+    return row ? toFamily(row) : null;
+  }
+
+  async blacklist(token: NewOutstandingToken, now: number): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        this.insertToken(token);
+        return this.s.blacklist.run(now, token.jti).changes > 0;
+      })
+      .immediate();
+  }
+
+  async rotate(input: RotateInput): Promise<RotateResult> {
+    return this.db
+      .transaction((): RotateResult => {
+        const { current, next, now } = input;
+        let row = this.s.get.get(current.jti) as OutstandingRow | undefined;
+        if (!row) {
+          this.insertToken(current);
+          row = this.s.get.get(current.jti) as OutstandingRow;
+        }
+        let familyId = row.family_id;
+        if (!familyId) {
+          familyId = current.familyId ?? newFamilyId();
+          this.s.insertFamily.run(familyId, this.knownUser(current.userId), now, input.familyNotAfter);
+          this.s.setFamily.run(familyId, row.jti);
+        }
+        const family = this.s.getFamily.get(familyId) as FamilyRow;
+        if (family.revoked_at !== null) return { kind: 'family_revoked' };
+        if (row.replaced_by !== null && (input.reuseDetection || input.blacklistCurrent)) {
+          if (input.graceMs > 0 && row.replaced_at !== null && now - row.replaced_at <= input.graceMs) {
+            return {
+              kind: 'grace',
+              familyId,
+              replacement: { jti: row.replaced_by, iat: row.replacement_iat as number, exp: row.replacement_exp as number },
+            };
+          }
+          if (input.reuseDetection) {
+            this.s.revokeFamily.run(now, 'reuse', familyId);
+            this.s.blacklistFamily.run(now, familyId);
+            return { kind: 'reused', familyId };
+          }
+          return { kind: 'blacklisted' };
+        }
+        if (row.blacklisted_at !== null) return { kind: 'blacklisted' };
+        this.s.replace.run(next.jti, now, next.iat, next.exp, input.blacklistCurrent ? 1 : 0, now, row.jti);
+        this.insertToken({ ...next, familyId });
+        return { kind: 'rotated', familyId };
+      })
+      .immediate();
+  }
+
+  async revokeFamily(familyId: string, now: number, reason: string): Promise<void> {
+    this.db.transaction(() => {
+      this.s.revokeFamily.run(now, reason, familyId);
+      this.s.blacklistFamily.run(now, familyId);
+    }).immediate();
+  }
+
+  async revokeAllForUser(userId: number, now: number, reason: string): Promise<number> {
+    return this.db
+      .transaction(() => {
+        this.s.revokeUserFamilies.run(now, reason, userId);
+        return this.s.blacklistUser.run(now, userId).changes;
+      })
+      .immediate();
+  }
+
+  async denyAccessToken(jti: string, expiresAt: number): Promise<void> {
+    this.s.deny.run(jti, expiresAt);
+    this.changes.bump();
+  }
+
+  async isAccessTokenDenied(jti: string): Promise<boolean> {
+    return this.s.denied.get(jti) !== undefined;
+  }
+
+  async userEpoch(userId: number): Promise<number> {
+    return (this.s.epoch.get(userId) as number | undefined) ?? 0;
+  }
+
+  async bumpUserEpoch(userId: number): Promise<number> {
+    if (!this.s.userExists.get(userId)) return 0;
+    const epoch = this.s.bumpEpoch.get(userId) as number;
+    this.changes.bump();
+    return epoch;
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    return this.db
+      .transaction(() => {
+        const n = this.s.deleteExpired.run(now).changes + this.s.deleteDenied.run(now).changes;
+        this.s.deleteFamilies.run();
+        return n;
+      })
+      .immediate();
+  }
+}
+
+interface KeyRow {
+  kid: string;
+  alg: string;
+  status: 'active' | 'verify' | 'retired';
+  created_at: number;
+  retired_at: number | null;
+  public_jwk: string | null;
+  encrypted_key: string;
+}
+
+export class SqliteKeyStore implements KeyStore {
+  constructor(private readonly db: SqliteDatabase, private readonly changes: Bump) {}
+
+  async listKeys(): Promise<StoredSigningKey[]> {
+    const rows = this.db.prepare('SELECT * FROM gatehouse_signing_key ORDER BY created_at, kid').all() as KeyRow[];
+    return rows.map((r) => ({
+      kid: r.kid,
+      alg: r.alg,
+      status: r.status,
+      createdAt: r.created_at,
+      retiredAt: r.retired_at,
+      publicJwk: r.public_jwk,
+      encryptedKey: r.encrypted_key,
+    }));
+  }
+
+  async insertKey(key: StoredSigningKey): Promise<void> {
+    this.db.transaction(() => {
+      if (key.status === 'active') this.db.prepare("UPDATE gatehouse_signing_key SET status = 'verify' WHERE status = 'active'").run();
+      this.db
+        .prepare(
+          'INSERT INTO gatehouse_signing_key (kid, alg, status, created_at, retired_at, public_jwk, encrypted_key) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(key.kid, key.alg, key.status, key.createdAt, key.retiredAt, key.publicJwk, key.encryptedKey);
+    }).immediate();
+    this.changes.bump();
+  }
+
+  async activateKey(kid: string): Promise<boolean> {
+    const ok = this.db
+      .transaction(() => {
+        const row = this.db.prepare('SELECT status FROM gatehouse_signing_key WHERE kid = ?').pluck().get(kid) as string | undefined;
+        if (row === undefined || row === 'retired') return false;
+        this.db.prepare("UPDATE gatehouse_signing_key SET status = 'verify' WHERE status = 'active'").run();
+        this.db.prepare("UPDATE gatehouse_signing_key SET status = 'active' WHERE kid = ?").run(kid);
+        return true;
+      })
+      .immediate();
+    if (ok) this.changes.bump();
+    return ok;
+  }
+
+  async retireKey(kid: string, now: number): Promise<boolean> {
+    const ok =
+      this.db
+        .prepare("UPDATE gatehouse_signing_key SET status = 'retired', retired_at = ? WHERE kid = ? AND status != 'retired'")
+        .run(now, kid).changes > 0;
+    if (ok) this.changes.bump();
+    return ok;
+  }
+}
