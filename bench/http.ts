@@ -7,6 +7,7 @@
  * process. On a 2-core machine the server and the load generator each get a core.
  *
  *   npm run bench                 # 3 rounds × 5 s per endpoint
+ *   BENCH_JWT_DENYLIST=1 npm run bench   # the same with the per-request access-token denylist
  *   BENCH_SECONDS=10 BENCH_ROUNDS=5 npm run bench
  */
 import autocannon from 'autocannon';
@@ -19,12 +20,12 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 
 const serverEntry = fileURLToPath(new URL('./server.ts', import.meta.url));
 const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), serverEntry], { stdio: ['ignore', 'pipe', 'inherit'] });
-const ready = await new Promise<{ url: string; token: string }>((resolve, reject) => {
+const ready = await new Promise<{ url: string; token: string; jwt: string }>((resolve, reject) => {
   let out = '';
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
-    const m = /READY (\S+) (\S+)/.exec(out);
-    if (m) resolve({ url: m[1]!, token: m[2]! });
+    const m = /READY (\S+) (\S+) (\S+)/.exec(out);
+    if (m) resolve({ url: m[1]!, token: m[2]!, jwt: m[3]! });
   });
   child.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
 });
@@ -38,6 +39,7 @@ interface Case {
 const cases: Case[] = [
   { name: 'GET /healthz (no auth)', path: '/healthz' },
   { name: 'GET /api/me/ (opaque token)', path: '/api/me/', headers: { Authorization: `Token ${ready.token}` } },
+  { name: 'GET /api/me/ (JWT, HS256)', path: '/api/me/', headers: { Authorization: `Bearer ${ready.jwt}` } },
 ];
 
 function hasWrk(): boolean {
@@ -90,7 +92,7 @@ try {
     const m = median(samples.get(c.name)!);
     console.log(c.name.padEnd(34), m.toFixed(0).padStart(10), (m / base).toFixed(3).padStart(8));
   }
-  console.log('\nGoal: GET /api/me/ with an opaque token ≥ 0.85 × GET /healthz.');
+  console.log('\nGoals: opaque token ≥ 0.85 × /healthz; JWT ≥ 0.90 × /healthz.');
 } finally {
   child.kill('SIGTERM');
 }

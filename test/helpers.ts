@@ -9,6 +9,10 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { FakeClock } from '../src/core/clock.js';
 import { mergeSettings, parseSettings, type Settings } from '../src/core/settings.js';
+import type { HandlerContext } from '../src/http/route.js';
+import type { ClaimsHook } from '../src/jwt/service.js';
+import { IsAuthenticated } from '../src/permissions/index.js';
+import { TokenAuthentication } from '../src/tokens/authentication.js';
 import { createGatehouse, type Gatehouse } from '../src/server/app.js';
 import { createLogger, type Logger } from '../src/server/logger.js';
 import { listen, type RunningServer } from '../src/server/serve.js';
@@ -100,6 +104,8 @@ export interface StartOptions {
   /** Reuse an existing directory (restart durability tests). */
   dir?: string;
   clock?: FakeClock;
+  /** Custom JWT claims hook. */
+  claims?: ClaimsHook;
 }
 
 /** Start a real server on 127.0.0.1:<random port>. */
@@ -115,7 +121,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const clock = options.clock ?? new FakeClock(Date.now());
   const logs = new LogCapture();
   const logger: Logger = createLogger(settings.logLevel, logs);
-  const app = createGatehouse(settings, { clock, logger });
+  const app = await createGatehouse(settings, { clock, logger, ...(options.claims ? { claims: options.claims } : {}) });
   const running = await listen(app, '127.0.0.1', 0, logger);
   const server: TestServer = {
     url: running.url,
@@ -137,6 +143,24 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     },
   };
   return server;
+}
+
+/**
+ * Add a route authenticated by `TokenAuthentication` alone (`IsAuthenticated`, GET and
+ * POST, the user view as body), like the oracle's `/api/hello-token/`: `/api/me/` runs
+ * [JWT, Token], so its challenge is JWT's.
+ */
+export function addTokenOnlyRoute(s: TestServer, path = '/api/hello-token/'): void {
+  const hello = (ctx: HandlerContext) => {
+    const u = ctx.principal!.user;
+    return { body: { pk: u.id, username: u.username, email: u.email, first_name: u.firstName, last_name: u.lastName } };
+  };
+  s.app.engine.add({
+    path,
+    authenticators: [new TokenAuthentication(s.app.tokens, s.settings.tokens.keyword)],
+    permissions: [IsAuthenticated],
+    methods: { GET: hello, POST: hello },
+  });
 }
 
 /** `Authorization` header for a token. */

@@ -8,7 +8,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { loadSettings, SettingsError, type Settings } from '../core/settings.js';
 import { drfDateTime } from '../core/json.js';
-import { createGatehouse, type Gatehouse } from '../server/app.js';
+import { registerKeyCommands } from './keys.js';
+import { JwtKeyConfigError } from '../jwt/keyring/index.js';
+import { createGatehouse, StartupError, type Gatehouse } from '../server/app.js';
 import { createLogger } from '../server/logger.js';
 import { resolveSecret } from '../server/secret.js';
 import { listen } from '../server/serve.js';
@@ -54,8 +56,17 @@ function settingsFor(opts: CommonOptions, io: CliIo, extra: Record<string, unkno
   return loadSettings({ ...(opts.config !== undefined ? { configPath: opts.config } : {}), env: io.env, overrides });
 }
 
+/** Settings with the secret resolved as `serve` does (configured, or the generated file beside the database). */
+function settingsWithSecret(opts: CommonOptions, io: CliIo, extra: Record<string, unknown> = {}): { settings: Settings; generatedInto?: string } {
+  const settings = settingsFor(opts, io, extra);
+  const secret = resolveSecret(settings.secretKey, settings.database);
+  return { settings: { ...settings, secretKey: secret.secret }, ...(secret.generated && secret.file ? { generatedInto: secret.file } : {}) };
+}
+
 async function withApp<T>(opts: CommonOptions, io: CliIo, fn: (app: Gatehouse) => Promise<T>): Promise<T> {
-  const app = createGatehouse(settingsFor(opts, io));
+  const { settings, generatedInto } = settingsWithSecret(opts, io);
+  if (generatedInto) io.stderr(`gatehouse: no secretKey configured: generated one into ${generatedInto} (mode 0600); keep it safe\n`);
+  const app = await createGatehouse(settings);
   try {
     return await fn(app);
   } finally {
@@ -114,15 +125,16 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       const extra: Record<string, unknown> = {};
       if (opts.host !== undefined) extra.host = opts.host;
       if (opts.port !== undefined) extra.port = positiveInt(opts.port, '--port');
-      const settings = settingsFor(opts, io, extra);
+      const { settings, generatedInto } = settingsWithSecret(opts, io, extra);
       const logger = createLogger(settings.logLevel);
-      const secret = resolveSecret(settings.secretKey, settings.database);
-      if (secret.generated) logger.warn({ file: secret.file }, 'no secretKey configured: generated one into the file (mode 0600); keep it safe');
-      const app = createGatehouse({ ...settings, secretKey: secret.secret }, { logger });
+      if (generatedInto) logger.warn({ file: generatedInto }, 'no secretKey configured: generated one into the file (mode 0600); keep it safe');
+      const app = await createGatehouse(settings, { logger });
       const running = await listen(app, settings.host, settings.port, logger);
       logger.info({ url: running.url, database: settings.database }, 'gatehouse listening');
       const cleanup = setInterval(() => {
-        void app.tokens.flushExpired().catch((err: Error) => logger.warn({ err: err.message }, 'expired-token cleanup failed'));
+        void Promise.all([app.tokens.flushExpired(), app.jwt.flushExpired()]).catch((err: Error) =>
+          logger.warn({ err: err.message }, 'expired-token cleanup failed'),
+        );
       }, 3_600_000);
       cleanup.unref();
       await new Promise<void>((resolve) => {
@@ -229,10 +241,13 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     },
   );
 
-  common(program.command('flushexpired').description('delete expired tokens')).action(async (opts: CommonOptions) => {
+  common(
+    program.command('flushexpired').description('delete expired opaque tokens and expired JWT blacklist rows (simplejwt flushexpiredtokens)'),
+  ).action(async (opts: CommonOptions) => {
     await withApp(opts, io, async (app) => {
       const n = await app.tokens.flushExpired();
-      io.stdout(`Deleted ${n} expired token${n === 1 ? '' : 's'}.\n`);
+      const j = await app.jwt.flushExpired();
+      io.stdout(`Deleted ${n} expired token${n === 1 ? '' : 's'} and ${j} expired JWT record${j === 1 ? '' : 's'}.\n`);
     });
   });
 
@@ -265,6 +280,8 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     });
   });
 
+  registerKeyCommands(program, { io, settingsFor: (opts) => settingsFor(opts, io), common, fail: (message, exitCode) => new CliError(message, exitCode) });
+
   return program;
 }
 
@@ -291,7 +308,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       io.stderr(`gatehouse: ${e.message}\n`);
       return e.exitCode;
     }
-    if (e instanceof SettingsError) {
+    if (e instanceof SettingsError || e instanceof StartupError || e instanceof JwtKeyConfigError) {
       io.stderr(`gatehouse: ${e.message}\n`);
       return 1;
     }

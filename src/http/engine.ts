@@ -39,6 +39,9 @@ interface CompiledRoute {
   parsers: readonly MediaParser[];
 }
 
+const METHOD_ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE'];
+const methodRank = (m: string): number => (METHOD_ORDER.includes(m) ? METHOD_ORDER.indexOf(m) : METHOD_ORDER.length);
+
 /** Does the `Accept` header allow `application/json`? (DRF answers 406 before auth.) */
 export function acceptsJson(accept: string | undefined): boolean {
   if (!accept) return true;
@@ -77,8 +80,10 @@ export class Engine {
   /** Register a route. */
   add(route: Route): void {
     const methods = Object.keys(route.methods);
-    if (methods.includes('GET') && !methods.includes('HEAD')) methods.splice(methods.indexOf('GET') + 1, 0, 'HEAD');
+    if (methods.includes('GET') && !methods.includes('HEAD')) methods.push('HEAD');
     methods.push('OPTIONS');
+    // DRF lists `Allow` in Django's `http_method_names` order.
+    methods.sort((a, b) => methodRank(a) - methodRank(b));
     const compiled: CompiledRoute = {
       route,
       segments: splitPath(route.path),

@@ -6,7 +6,12 @@ import type { Authenticator } from '../core/authenticator.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Settings } from '../core/settings.js';
 import { Engine } from '../http/engine.js';
+import { jwksRoutes } from '../http/endpoints/jwks.js';
+import { jwtRoutes } from '../http/endpoints/jwt.js';
 import { opaqueTokenRoutes, type AuditEvent } from '../http/endpoints/opaque.js';
+import { JWTAuthentication } from '../jwt/authentication.js';
+import { createJwtKeys } from '../jwt/keyring/index.js';
+import { JwtService, type ClaimsHook } from '../jwt/service.js';
 import { healthRoutes, userRoutes } from '../http/endpoints/user.js';
 import { PasswordHasher } from '../passwords/index.js';
 import { SqliteStores } from '../stores/sqlite/index.js';
@@ -21,6 +26,7 @@ export interface Gatehouse {
   stores: Stores;
   users: UserService;
   tokens: OpaqueTokenService;
+  jwt: JwtService;
   engine: Engine;
   close(): Promise<void>;
 }
@@ -30,7 +36,12 @@ export interface CreateOptions {
   logger?: Logger;
   /** Use these stores instead of opening `settings.database`. */
   stores?: Stores;
+  /** Custom claims for new JWTs (e.g. roles). */
+  claims?: ClaimsHook;
 }
+
+/** Thrown when the application cannot start from these settings (a message for the operator). */
+export class StartupError extends Error {}
 
 /** Open the stores named by the settings. */
 export function openStores(settings: Settings): Stores {
@@ -55,22 +66,43 @@ export function createServices(settings: Settings, stores: Stores, clock: Clock 
   return { users, tokens };
 }
 
-/** Build the whole application. */
-export function createGatehouse(settings: Settings, options: CreateOptions = {}): Gatehouse {
+/** Build the whole application. Throws `StartupError` (bad keys, missing secret) or `JwtKeyConfigError`. */
+export async function createGatehouse(settings: Settings, options: CreateOptions = {}): Promise<Gatehouse> {
   const clock = options.clock ?? systemClock;
+  if (!settings.secretKey) throw new StartupError('secretKey is not set (GATEHOUSE_SECRET_KEY, or let `gatehouse serve` generate one)');
+  const secretKey = settings.secretKey;
   const stores = options.stores ?? openStores(settings);
-  const { users, tokens } = createServices(settings, stores, clock);
-  const tokenAuthentication = new TokenAuthentication(tokens, settings.tokens.keyword);
-  const logger = options.logger;
-  const audit = (event: AuditEvent) => logger?.info({ audit: event }, event.event);
-  const meAuthenticators: Authenticator[] = [tokenAuthentication];
-  const engine = new Engine(
-    [
-      ...healthRoutes(),
-      ...opaqueTokenRoutes({ users, tokens, tokenAuthentication, audit }),
-      ...userRoutes(meAuthenticators),
-    ],
-    { maxBodySize: settings.http.maxBodySize, ...(logger ? { logger } : {}) },
-  );
-  return { settings, stores, users, tokens, engine, close: () => stores.close() };
+  try {
+    const { users, tokens } = createServices(settings, stores, clock);
+    const logger = options.logger;
+    const keys = await createJwtKeys({ settings: settings.jwt, secretKey, stores, clock, onWarning: (message) => logger?.warn({}, message) });
+    const jwt = new JwtService({ settings: settings.jwt, secretKey, keys, stores, clock, ...(options.claims ? { claims: options.claims } : {}) });
+    users.onCredentialsChanged((user) => jwt.revokeAllForUser(user.id, 'password_change'));
+    const tokenAuthentication = new TokenAuthentication(tokens, settings.tokens.keyword);
+    const jwtAuthentication = new JWTAuthentication(jwt);
+    const audit = (event: AuditEvent) => logger?.info({ audit: event }, event.event);
+    // JWT first, as the oracle's `/api/hello/`: its challenge (`Bearer realm="api"`) is the route's.
+    const meAuthenticators: Authenticator[] = [jwtAuthentication, tokenAuthentication];
+    const engine = new Engine(
+      [
+        ...healthRoutes(),
+        ...opaqueTokenRoutes({
+          users,
+          tokens,
+          tokenAuthentication,
+          audit,
+          logoutAllAuthenticators: [jwtAuthentication],
+          onLogoutAll: (user) => jwt.revokeAllForUser(user.id, 'logout_all'),
+        }),
+        ...jwtRoutes({ users, jwt, audit }),
+        ...jwksRoutes(keys),
+        ...userRoutes(meAuthenticators),
+      ],
+      { maxBodySize: settings.http.maxBodySize, ...(logger ? { logger } : {}) },
+    );
+    return { settings, stores, users, tokens, jwt, engine, close: () => stores.close() };
+  } catch (e) {
+    if (!options.stores) await stores.close();
+    throw e;
+  }
 }

@@ -3,7 +3,8 @@
  * `<database>.secret` (mode 0600) beside the database, and read from there afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export interface SecretResult {
   secret: string;
@@ -32,6 +33,7 @@ export function resolveSecret(configured: string | undefined, database: string):
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   const secret = randomBytes(48).toString('base64url');
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'w' });
   chmodSync(file, 0o600);
   return { secret, file, generated: true };

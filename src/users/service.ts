@@ -34,7 +34,12 @@ export interface CreateUserInput {
   isSuperuser?: boolean;
 }
 
+/** Called after a user's credentials changed (password set), to revoke what was issued before. */
+export type CredentialsChanged = (user: User) => Promise<void>;
+
 export class UserService {
+  private readonly credentialListeners: CredentialsChanged[] = [];
+
   constructor(
     private readonly stores: Stores,
     readonly hasher: PasswordHasher,
@@ -81,11 +86,17 @@ export class UserService {
     return user.isActive ? user : null;
   }
 
-  /** Set a new password; every opaque token of the user is revoked with it. */
+  /** Run `listener` after every password change (the JWT service revokes the user's tokens). */
+  onCredentialsChanged(listener: CredentialsChanged): void {
+    this.credentialListeners.push(listener);
+  }
+
+  /** Set a new password; every opaque token of the user is revoked with it, and the listeners run. */
   async setPassword(user: User, password: string): Promise<void> {
     const hash = await this.hasher.hash(password);
-    await this.stores.users.update(user.id, { password: hash });
+    const updated = await this.stores.users.update(user.id, { password: hash });
     await this.stores.tokens.deleteAllForUser(user.id);
+    for (const listener of this.credentialListeners) await listener(updated ?? { ...user, password: hash });
   }
 
   /** Django's `update_last_login`. */

@@ -115,6 +115,13 @@ describe('gatehouse CLI', () => {
     const r = await cli(['createuser', 'alice', '--password-stdin', '--db', db, '--email', 'alice@example.com'], PASSWORD);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Created user alice/);
+    // The first command that opens the application generates the secret (mode 0600), and says so.
+    assert.equal(statSync(`${db}.secret`).mode & 0o777, 0o600);
+    const other = join(dir, 'other', 'o.sqlite3');
+    const first = await cli(['createuser', 'zed', '--db', other]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /generated one into .*o\.sqlite3\.secret/);
+    assert.doesNotMatch((await cli(['createuser', 'zoe', '--db', other])).stderr, /generated/);
     assert.equal((await cli(['createuser', 'admin', '--password-stdin', '--superuser', '--db', db], 'admin-password-1\n')).code, 0);
     assert.equal((await cli(['createuser', 'bob', '--password-stdin', '--inactive', '--db', db], 'bob-password-1')).code, 0);
     const dup = await cli(['createuser', 'alice', '--password-stdin', '--db', db], 'x');
@@ -141,12 +148,22 @@ describe('gatehouse CLI', () => {
 });
 
 describe('gatehouse serve', () => {
-  test('first start generates a 0600 secret file; login, /api/me/, CLI revocation seen at once, graceful stop', async () => {
+  test('serve on a fresh database generates a 0600 secret file and says so', async () => {
+    const freshDb = join(dir, 'fresh', 'new.sqlite3');
+    const server = await serve(['--db', freshDb]);
+    try {
+      assert.equal(statSync(`${freshDb}.secret`).mode & 0o777, 0o600);
+      assert.match(server.output(), /generated one into the file/);
+      assert.equal((await send(server.url, 'GET', '/healthz')).status, 200);
+    } finally {
+      await server.stop('SIGTERM');
+    }
+  });
+
+  test('login, /api/me/, CLI revocation seen at once, graceful stop', async () => {
     const server = await serve();
     try {
-      const secretFile = `${db}.secret`;
-      assert.equal(statSync(secretFile).mode & 0o777, 0o600);
-      assert.match(server.output(), /generated one into the file/);
+      assert.doesNotMatch(server.output(), /generated one/);
 
       const login = await send(server.url, 'POST', '/api-token-auth/', {
         body: `username=alice&password=${PASSWORD}`,

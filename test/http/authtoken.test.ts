@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basicHeader, startServer, tokenHeader, type TestServer } from '../helpers.js';
+import { addTokenOnlyRoute, basicHeader, startServer, tokenHeader, type TestServer } from '../helpers.js';
 
 let s: TestServer;
 let aliceKey: string;
@@ -13,6 +13,7 @@ let bobKey: string;
 
 before(async () => {
   s = await startServer();
+  addTokenOnlyRoute(s, '/api/hello-token/');
   await s.createUser('alice', 'alice-password-1');
   await s.createUser('bob', 'bob-password-1');
   aliceKey = (await s.app.tokens.issue((await s.app.users.getByUsername('alice'))!)).key;
@@ -23,7 +24,8 @@ after(() => s.close());
 
 const NOT_PROVIDED = { detail: 'Authentication credentials were not provided.' };
 
-describe('TokenAuthentication on GET /api/me/ (challenge: Token)', () => {
+describe('TokenAuthentication on a [Token] route (challenge: Token)', () => {
+  const ME = '/api/hello-token/';
   const cases: Array<[string, string | undefined, number, unknown]> = [
     ['no header', undefined, 401, NOT_PROVIDED],
     ['empty Authorization', '', 401, NOT_PROVIDED],
@@ -40,7 +42,7 @@ describe('TokenAuthentication on GET /api/me/ (challenge: Token)', () => {
   ];
   for (const [name, header, status, body] of cases) {
     test(name, async () => {
-      const res = await s.send('GET', '/api/me/', header === undefined ? {} : { headers: { Authorization: header } });
+      const res = await s.send('GET', ME, header === undefined ? {} : { headers: { Authorization: header } });
       assert.equal(res.status, status);
       assert.equal(res.headers['www-authenticate'], 'Token');
       assert.equal(res.headers['content-type'], 'application/json');
@@ -48,22 +50,28 @@ describe('TokenAuthentication on GET /api/me/ (challenge: Token)', () => {
     });
   }
 
-  test('valid key → the user, as dj-rest-auth renders it', async () => {
-    const res = await s.send('GET', '/api/me/', { headers: tokenHeader(aliceKey) });
+  test('valid key → the user; GET /api/me/ ([JWT, Token]) accepts it too, as dj-rest-auth renders it', async () => {
+    const res = await s.send('GET', ME, { headers: tokenHeader(aliceKey) });
     assert.equal(res.status, 200);
-    assert.equal(res.text, `{"pk":1,"username":"alice","email":"","first_name":"","last_name":""}`);
-    assert.equal(res.headers.allow, 'GET, HEAD, OPTIONS');
+    assert.equal(res.headers.allow, 'GET, POST, HEAD, OPTIONS');
+    const me = await s.send('GET', '/api/me/', { headers: tokenHeader(aliceKey) });
+    assert.equal(me.text, `{"pk":1,"username":"alice","email":"","first_name":"","last_name":""}`);
+    assert.equal(me.headers.allow, 'GET, HEAD, OPTIONS');
+    const anon = await s.send('GET', '/api/me/');
+    assert.equal(anon.headers['www-authenticate'], 'Bearer realm="api"', "JWT is first on /api/me/: its challenge");
+    const bad = await s.send('GET', '/api/me/', { headers: tokenHeader('bogus') });
+    assert.deepEqual([bad.status, bad.json, bad.headers['www-authenticate']], [401, { detail: 'Invalid token.' }, 'Bearer realm="api"']);
   });
 
   test('keyword is case-insensitive, tab is a separator', async () => {
     for (const header of [`token ${aliceKey}`, `TOKEN ${aliceKey}`, `Token\t${aliceKey}`, `  Token   ${aliceKey}  `]) {
-      const res = await s.send('GET', '/api/me/', { headers: { Authorization: header } });
+      const res = await s.send('GET', ME, { headers: { Authorization: header } });
       assert.equal(res.status, 200, header.slice(0, 8));
     }
   });
 
   test('valid token of an inactive user → User inactive or deleted.', async () => {
-    const res = await s.send('GET', '/api/me/', { headers: tokenHeader(bobKey) });
+    const res = await s.send('GET', ME, { headers: tokenHeader(bobKey) });
     assert.equal(res.status, 401);
     assert.deepEqual(res.json, { detail: 'User inactive or deleted.' });
   });
@@ -72,37 +80,37 @@ describe('TokenAuthentication on GET /api/me/ (challenge: Token)', () => {
     const row = s.app.stores.tokens;
     const alice = (await s.app.users.getByUsername('alice'))!;
     const [first] = await row.listForUser(alice.id);
-    const res = await s.send('GET', '/api/me/', { headers: tokenHeader(first!.digest) });
+    const res = await s.send('GET', ME, { headers: tokenHeader(first!.digest) });
     assert.equal(res.status, 401);
     assert.deepEqual(res.json, { detail: 'Invalid token.' });
   });
 
   test('PUT with a valid token → 405 after authentication; anonymous PUT → 401 first', async () => {
-    const ok = await s.send('PUT', '/api/me/', { headers: tokenHeader(aliceKey) });
+    const ok = await s.send('PUT', ME, { headers: tokenHeader(aliceKey) });
     assert.equal(ok.status, 405);
     assert.deepEqual(ok.json, { detail: 'Method "PUT" not allowed.' });
-    assert.equal(ok.headers.allow, 'GET, HEAD, OPTIONS');
-    const anon = await s.send('PUT', '/api/me/');
+    assert.equal(ok.headers.allow, 'GET, POST, HEAD, OPTIONS');
+    const anon = await s.send('PUT', ME);
     assert.equal(anon.status, 401);
     assert.equal(anon.headers['www-authenticate'], 'Token');
   });
 
   test('HEAD with a valid token → 200, GET headers, no body; OPTIONS anonymous → 401', async () => {
-    const head = await s.send('HEAD', '/api/me/', { headers: tokenHeader(aliceKey) });
-    const get = await s.send('GET', '/api/me/', { headers: tokenHeader(aliceKey) });
+    const head = await s.send('HEAD', ME, { headers: tokenHeader(aliceKey) });
+    const get = await s.send('GET', ME, { headers: tokenHeader(aliceKey) });
     assert.equal(head.status, 200);
     assert.equal(head.text, '');
     assert.equal(head.headers['content-type'], 'application/json');
     assert.equal(head.headers['content-length'], get.headers['content-length']);
-    const options = await s.send('OPTIONS', '/api/me/');
+    const options = await s.send('OPTIONS', ME);
     assert.equal(options.status, 401);
   });
 
   test('Accept: application/xml → 406 before authentication', async () => {
-    const res = await s.send('GET', '/api/me/', { headers: { Accept: 'application/xml' } });
+    const res = await s.send('GET', ME, { headers: { Accept: 'application/xml' } });
     assert.equal(res.status, 406);
     assert.deepEqual(res.json, { detail: 'Could not satisfy the request Accept header.' });
-    const ok = await s.send('GET', '/api/me/', { headers: { ...tokenHeader(aliceKey), Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    const ok = await s.send('GET', ME, { headers: { ...tokenHeader(aliceKey), Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
     assert.equal(ok.status, 200);
   });
 });

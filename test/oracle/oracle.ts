@@ -156,3 +156,38 @@ export function rawHead(baseUrl: string, path: string, headers: Record<string, s
     socket.end(Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'));
   });
 }
+
+/** The oracle's users, as `run.sh` (re)creates them, in creation order (ids 1, 2, 3 on a fresh database). */
+export const ORACLE_USERS = [
+  { username: 'alice', password: 'alice-password-1', isActive: true, isStaff: false, isSuperuser: false },
+  { username: 'bob', password: 'bob-password-1', isActive: false, isStaff: false, isSuperuser: false },
+  { username: 'admin', password: 'admin-password-1', isActive: true, isStaff: true, isSuperuser: true },
+] as const;
+
+/**
+ * The oracle's Django `SECRET_KEY`, read from `oracle/settings.py`. simplejwt signs with it
+ * (HS256): its `SIMPLE_JWT` sets neither `SIGNING_KEY` nor `ALGORITHM`, which is checked here.
+ */
+export function oracleSecretKey(): string {
+  const text = readFileSync(join(ORACLE_DIR, 'oracle', 'settings.py'), 'utf8');
+  const m = /^SECRET_KEY\s*=\s*(["'])([^"'\\]+)\1\s*$/m.exec(text);
+  if (!m) throw new Error(`no literal SECRET_KEY in ${join(ORACLE_DIR, 'oracle', 'settings.py')}`);
+  if (/["'](SIGNING_KEY|ALGORITHM|VERIFYING_KEY)["']/.test(text)) {
+    throw new Error('the oracle sets SIMPLE_JWT SIGNING_KEY/ALGORITHM/VERIFYING_KEY: SECRET_KEY is not its HS256 key any more');
+  }
+  return m[2]!;
+}
+
+/**
+ * A JWT made by PyJWT through the oracle's `mkjwt.py` (claims as given; `key` defaults to
+ * the oracle's key, `alg` to HS256, `none` for an unsigned token).
+ */
+export function mkjwt(claims: Record<string, unknown>, key = '', alg = 'HS256'): string {
+  const r = spawnSync(PYTHON, [join(ORACLE_DIR, 'mkjwt.py'), JSON.stringify(claims), key, alg], {
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    timeout: 30_000,
+  });
+  if (r.error || r.status !== 0) throw new Error(`mkjwt.py failed: ${r.error?.message ?? r.stderr}`);
+  return r.stdout.trim();
+}

@@ -153,6 +153,6 @@ test('sqlite: WAL mode, foreign keys, indexes on every lookup, versioned migrati
   assert.match(plan('SELECT * FROM gatehouse_token WHERE expires_at <= 5 AND expires_at IS NOT NULL'), /INDEX gatehouse_token_expires/);
   assert.match(plan("SELECT * FROM gatehouse_user WHERE username = 'a'"), /USING INDEX/);
   const versions = s.db.prepare('SELECT version FROM gatehouse_migrations').pluck().all();
-  assert.deepEqual(versions, [1]);
+  assert.deepEqual(versions, [1, 2]);
   await s.close();
 });

@@ -2,6 +2,8 @@
  * Opaque-token endpoints: DRF's `ObtainAuthToken`, knox's login / logout / logoutall,
  * and Gatehouse's token list and per-token revocation.
  */
+import type { Authenticator } from '../../core/authenticator.js';
+import type { User } from '../../core/user.js';
 import { NotAuthenticated, NotFound, TokenLimitExceeded, type JsonValue } from '../../core/errors.js';
 import { drfDateTime } from '../../core/json.js';
 import type { Principal } from '../../core/user.js';
@@ -20,6 +22,10 @@ export interface OpaqueEndpointDeps {
   tokenAuthentication: TokenAuthentication;
   /** Called after each login attempt, for audit logs (never given the password). */
   audit?: (event: AuditEvent) => void;
+  /** Extra authenticators accepted by logout-all after the token one (e.g. JWT). */
+  logoutAllAuthenticators?: readonly Authenticator[];
+  /** Also run on logout-all (e.g. revoke the user's JWTs). */
+  onLogoutAll?: (user: User) => Promise<void>;
 }
 
 export interface AuditEvent {
@@ -133,12 +139,13 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
     {
       path: `${prefix}/api/auth/logoutall/`,
       name: 'Logout All',
-      authenticators: tokenAuthenticators,
+      authenticators: [...tokenAuthenticators, ...(deps.logoutAllAuthenticators ?? [])],
       permissions: [IsAuthenticated],
       methods: {
         POST: async (ctx) => {
           const user = ctx.principal!.user;
           await tokens.revokeAll(user.id);
+          await deps.onLogoutAll?.(user);
           audit({ event: 'logout_all', endpoint: 'knox-logoutall', userId: user.id });
           return { status: 204 };
         },

@@ -1,0 +1,180 @@
+/**
+ * The JWT store contract (outstanding tokens, families, rotation, denylist, epochs,
+ * key ring), run against every implementation.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryStores } from '../../src/stores/memory/index.js';
+import { SqliteStores } from '../../src/stores/sqlite/index.js';
+import type { NewOutstandingToken, RotateInput, Stores } from '../../src/stores/types.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-jwt-stores-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const backends: Array<[string, () => Stores]> = [
+  ['memory', () => new MemoryStores()],
+  ['sqlite', () => SqliteStores.open(join(dir, `${Math.random().toString(36).slice(2)}.sqlite3`))],
+];
+
+const T0 = Date.UTC(2026, 0, 1);
+const tok = (jti: string, userId: number | null, over: Partial<NewOutstandingToken> = {}): NewOutstandingToken => ({
+  jti,
+  userId,
+  tokenType: 'refresh',
+  familyId: null,
+  createdAt: T0,
+  expiresAt: T0 + 86_400_000,
+  ...over,
+});
+const rot = (current: NewOutstandingToken, nextJti: string, over: Partial<RotateInput> = {}): RotateInput => ({
+  current,
+  next: { ...tok(nextJti, current.userId), iat: T0 / 1000, exp: T0 / 1000 + 86400 },
+  now: T0 + 1000,
+  graceMs: 0,
+  reuseDetection: true,
+  blacklistCurrent: false,
+  familyNotAfter: null,
+  ...over,
+});
+
+for (const [name, make] of backends) {
+  describe(`${name} JWT store`, () => {
+    const user = async (s: Stores, username = 'alice') => (await s.users.create({ username, password: '!x', dateJoined: new Date(T0) })).id;
+
+    test('record, get, blacklist (idempotent false), unknown tokens recorded on blacklist, unknown users stored as null', async () => {
+      const s = make();
+      const a = await user(s);
+      await s.jwt.recordOutstanding(tok('j1', a, { familyId: 'f1' }), T0 + 7 * 86_400_000);
+      const row = await s.jwt.getOutstanding('j1');
+      assert.equal(row!.userId, a);
+      assert.equal(row!.familyId, 'f1');
+      assert.equal(row!.blacklistedAt, null);
+      assert.equal((await s.jwt.getFamily('f1'))!.notAfter, T0 + 7 * 86_400_000);
+      assert.equal(await s.jwt.blacklist(tok('j1', a), T0 + 5), true);
+      assert.equal(await s.jwt.blacklist(tok('j1', a), T0 + 6), false);
+      assert.equal((await s.jwt.getOutstanding('j1'))!.blacklistedAt, T0 + 5);
+      assert.equal(await s.jwt.blacklist(tok('never-issued', 999), T0), true);
+      assert.equal((await s.jwt.getOutstanding('never-issued'))!.userId, null);
+      await s.close();
+    });
+
+    test('rotation: rotated once; reuse revokes the family and blacklists its members', async () => {
+      const s = make();
+      const a = await user(s);
+      await s.jwt.recordOutstanding(tok('r1', a, { familyId: 'fam' }));
+      const first = await s.jwt.rotate(rot(tok('r1', a), 'r2'));
+      assert.deepEqual(first, { kind: 'rotated', familyId: 'fam' });
+      const r1 = await s.jwt.getOutstanding('r1');
+      assert.equal(r1!.replacedBy, 'r2');
+      assert.equal((await s.jwt.getOutstanding('r2'))!.familyId, 'fam');
+      const reuse = await s.jwt.rotate(rot(tok('r1', a), 'r3'));
+      assert.deepEqual(reuse, { kind: 'reused', familyId: 'fam' });
+      assert.notEqual((await s.jwt.getFamily('fam'))!.revokedAt, null);
+      assert.notEqual((await s.jwt.getOutstanding('r2'))!.blacklistedAt, null);
+      assert.deepEqual(await s.jwt.rotate(rot(tok('r2', a), 'r4')), { kind: 'family_revoked' });
+      assert.equal(await s.jwt.getOutstanding('r3'), null);
+      await s.close();
+    });
+
+    test('rotation: grace returns the recorded replacement; unknown tokens start a family', async () => {
+      const s = make();
+      const a = await user(s);
+      const first = await s.jwt.rotate(rot(tok('x1', a), 'x2', { graceMs: 5000, familyNotAfter: T0 + 1 }));
+      assert.equal(first.kind, 'rotated');
+      const family = await s.jwt.getFamily((first as { familyId: string }).familyId);
+      assert.equal(family!.notAfter, T0 + 1);
+      const retry = await s.jwt.rotate(rot(tok('x1', a), 'x9', { graceMs: 5000, now: T0 + 3000 }));
+      assert.deepEqual(retry, { kind: 'grace', familyId: family!.id, replacement: { jti: 'x2', iat: T0 / 1000, exp: T0 / 1000 + 86400 } });
+      const late = await s.jwt.rotate(rot(tok('x1', a), 'x9', { graceMs: 5000, now: T0 + 7000 }));
+      assert.equal(late.kind, 'reused');
+      await s.close();
+    });
+
+    test('rotation without reuse detection: blacklistCurrent blacklists; neither keeps the old token usable', async () => {
+      const s = make();
+      const a = await user(s);
+      assert.equal((await s.jwt.rotate(rot(tok('b1', a), 'b2', { reuseDetection: false, blacklistCurrent: true }))).kind, 'rotated');
+      assert.deepEqual(await s.jwt.rotate(rot(tok('b1', a), 'b3', { reuseDetection: false, blacklistCurrent: true })), { kind: 'blacklisted' });
+      assert.equal((await s.jwt.rotate(rot(tok('b2', a), 'b4', { reuseDetection: false, blacklistCurrent: true }))).kind, 'rotated');
+      assert.equal((await s.jwt.rotate(rot(tok('c1', a), 'c2', { reuseDetection: false }))).kind, 'rotated');
+      assert.equal((await s.jwt.rotate(rot(tok('c1', a), 'c3', { reuseDetection: false }))).kind, 'rotated');
+      await s.close();
+    });
+
+    test('concurrent rotations of one token: exactly one rotated', async () => {
+      const s = make();
+      const a = await user(s);
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => s.jwt.rotate(rot(tok('c1', a), `n${i}`))));
+      assert.equal(results.filter((r) => r.kind === 'rotated').length, 1);
+      await s.close();
+    });
+
+    test('revokeAllForUser blacklists the user’s tokens and families only', async () => {
+      const s = make();
+      const a = await user(s);
+      const b = await user(s, 'bob');
+      await s.jwt.recordOutstanding(tok('a1', a, { familyId: 'fa' }));
+      await s.jwt.recordOutstanding(tok('a2', a, { tokenType: 'sliding' }));
+      await s.jwt.recordOutstanding(tok('b1', b, { familyId: 'fb' }));
+      assert.equal(await s.jwt.revokeAllForUser(a, T0 + 9, 'logout_all'), 2);
+      assert.notEqual((await s.jwt.getOutstanding('a2'))!.blacklistedAt, null);
+      assert.notEqual((await s.jwt.getFamily('fa'))!.revokedAt, null);
+      assert.equal((await s.jwt.getOutstanding('b1'))!.blacklistedAt, null);
+      assert.equal((await s.jwt.getFamily('fb'))!.revokedAt, null);
+      await s.close();
+    });
+
+    test('denylist, epochs (moving the change signal), deleteExpired', async () => {
+      const s = make();
+      const a = await user(s);
+      const g = s.changes.generation();
+      await s.jwt.denyAccessToken('acc1', T0 + 100);
+      assert.equal(await s.jwt.isAccessTokenDenied('acc1'), true);
+      assert.equal(await s.jwt.isAccessTokenDenied('acc2'), false);
+      assert.notEqual(s.changes.generation(), g);
+      assert.equal(await s.jwt.userEpoch(a), 0);
+      assert.equal(await s.jwt.bumpUserEpoch(a), 1);
+      assert.equal(await s.jwt.bumpUserEpoch(a), 2);
+      assert.equal(await s.jwt.userEpoch(a), 2);
+      assert.equal(await s.jwt.bumpUserEpoch(999), 0);
+      await s.jwt.recordOutstanding(tok('old', a, { familyId: 'fo', expiresAt: T0 + 50 }));
+      await s.jwt.recordOutstanding(tok('new', a, { familyId: 'fn', expiresAt: T0 + 5000 }));
+      assert.equal(await s.jwt.deleteExpired(T0 + 100), 2);
+      assert.equal(await s.jwt.getOutstanding('old'), null);
+      assert.equal(await s.jwt.getFamily('fo'), null);
+      assert.notEqual(await s.jwt.getOutstanding('new'), null);
+      assert.equal(await s.jwt.isAccessTokenDenied('acc1'), false);
+      await s.close();
+    });
+
+    test('deleting a user keeps its outstanding rows (user null) but drops epochs', async () => {
+      const s = make();
+      const a = await user(s);
+      await s.jwt.recordOutstanding(tok('d1', a));
+      await s.jwt.bumpUserEpoch(a);
+      await s.users.delete(a);
+      assert.equal((await s.jwt.getOutstanding('d1'))!.userId, null);
+      assert.equal(await s.jwt.userEpoch(a), 0);
+      await s.close();
+    });
+
+    test('key ring: insert active demotes the previous, activate, retire', async () => {
+      const s = make();
+      const key = (kid: string, status: 'active' | 'verify') => ({ kid, alg: 'HS256', status, createdAt: T0, retiredAt: null, publicJwk: null, encryptedKey: `enc-${kid}` });
+      await s.keys.insertKey(key('k1', 'active'));
+      await s.keys.insertKey(key('k2', 'active'));
+      assert.deepEqual((await s.keys.listKeys()).map((k) => [k.kid, k.status]), [['k1', 'verify'], ['k2', 'active']]);
+      assert.equal(await s.keys.activateKey('k1'), true);
+      assert.deepEqual((await s.keys.listKeys()).map((k) => k.status), ['active', 'verify']);
+      assert.equal(await s.keys.retireKey('k2', T0 + 1), true);
+      assert.equal(await s.keys.retireKey('k2', T0 + 2), false);
+      assert.equal(await s.keys.activateKey('k2'), false, 'a retired key cannot sign again');
+      assert.equal(await s.keys.activateKey('nope'), false);
+      assert.equal((await s.keys.listKeys())[1]!.retiredAt, T0 + 1);
+      await s.close();
+    });
+  });
+}
