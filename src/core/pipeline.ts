@@ -11,11 +11,17 @@ import type { Principal } from './user.js';
 /**
  * Run the authenticators in order, as DRF's `Request._authenticate` does: the first
  * non-null principal wins, a thrown error stops the chain, all-null means anonymous.
+ * Synchronous while the authenticators are (the hot path allocates no promise).
  */
-export async function authenticate(req: RequestView, authenticators: readonly Authenticator[]): Promise<Principal | null> {
-  for (const authenticator of authenticators) {
-    const principal = await authenticator.authenticate(req);
-    if (principal) return principal;
+export function authenticate(
+  req: RequestView,
+  authenticators: readonly Authenticator[],
+  from = 0,
+): Principal | null | Promise<Principal | null> {
+  for (let i = from; i < authenticators.length; i++) {
+    const result = (authenticators[i] as Authenticator).authenticate(req);
+    if (result instanceof Promise) return result.then((p) => p ?? authenticate(req, authenticators, i + 1));
+    if (result) return result;
   }
   return null;
 }
@@ -36,19 +42,30 @@ export interface Permission {
 /**
  * DRF's `check_permissions`: the first refusing permission decides. An anonymous caller
  * on a route with authenticators gets `NotAuthenticated`; otherwise `PermissionDenied`
- * with the permission's message.
+ * with the permission's message. Synchronous while the permissions are.
  */
-export async function checkPermissions(
+export function checkPermissions(
   ctx: PermissionContext,
   permissions: readonly Permission[],
   authenticators: readonly Authenticator[],
-): Promise<void> {
-  for (const permission of permissions) {
-    if (!(await permission.hasPermission(ctx))) {
-      if (authenticators.length > 0 && !ctx.principal) throw new NotAuthenticated();
-      throw new PermissionDenied(permission.message);
+  from = 0,
+): void | Promise<void> {
+  for (let i = from; i < permissions.length; i++) {
+    const permission = permissions[i] as Permission;
+    const allowed = permission.hasPermission(ctx);
+    if (allowed instanceof Promise) {
+      return allowed.then((ok) => {
+        if (!ok) refuse(ctx, permission, authenticators);
+        return checkPermissions(ctx, permissions, authenticators, i + 1);
+      });
     }
+    if (!allowed) refuse(ctx, permission, authenticators);
   }
+}
+
+function refuse(ctx: PermissionContext, permission: Permission, authenticators: readonly Authenticator[]): never {
+  if (authenticators.length > 0 && !ctx.principal) throw new NotAuthenticated();
+  throw new PermissionDenied(permission.message);
 }
 
 /** A response as the core describes it; adapters write it their framework's way. */

@@ -21,6 +21,7 @@ import type { Handler, HandlerContext, Route } from './route.js';
 
 const DEFAULT_PARSERS: readonly MediaParser[] = ['json', 'form', 'multipart'];
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NONE: readonly never[] = Object.freeze([]);
 
 /** Reads the request body; rejects with `PayloadTooLarge` past the limit. */
 export type BodyReader = () => Promise<Buffer>;
@@ -128,8 +129,11 @@ export class Engine {
     }
     try {
       if (!acceptsJson(req.headers.accept)) throw new NotAcceptable();
-      const principal = await authenticate(req, compiled.authenticators);
-      await checkPermissions({ req, principal }, route.permissions ?? [], compiled.authenticators);
+      // Awaited only when asynchronous: a cached token costs no promise on the hot path.
+      let principal = authenticate(req, compiled.authenticators);
+      if (principal instanceof Promise) principal = await principal;
+      const allowed = checkPermissions({ req, principal }, route.permissions ?? NONE, compiled.authenticators);
+      if (allowed instanceof Promise) await allowed;
       const method = req.method === 'HEAD' && !route.methods.HEAD ? 'GET' : req.method;
       let handler: Handler | undefined = route.methods[method];
       if (!handler && method === 'OPTIONS') handler = () => ({ body: this.metadata(route, compiled) });

@@ -121,7 +121,7 @@ export class JwtService {
     if (token.length > this.settings.maxTokenBytes) throw new TokenError(TOKEN_INVALID);
     const now = this.o.clock.now();
     const generation = this.o.stores.changes.generation();
-    const key = this.settings.verifiedCacheSize > 0 ? hash('sha256', token, 'base64') : '';
+    const key = this.settings.verifiedCacheSize > 0 ? hash('sha256', token, 'binary') : '';
     const cached = key ? this.cache.get(key) : undefined;
     if (cached && cached.generation === generation && now < cached.until) {
       checkRegisteredClaims(cached.claims, Math.floor(now / 1000), this.settings);

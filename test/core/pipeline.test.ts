@@ -39,7 +39,7 @@ test('first non-null principal wins; later authenticators are not run', async ()
 
 test('a thrown error stops the chain', async () => {
   const calls: string[] = [];
-  await assert.rejects(authenticate(req(), [fake('a', 'fail', 'A', calls), fake('b', 'ok', null, calls)]), /a failed/);
+  await assert.rejects(async () => authenticate(req(), [fake('a', 'fail', 'A', calls), fake('b', 'ok', null, calls)]), /a failed/);
   assert.deepEqual(calls, ['a']);
 });
 
@@ -65,17 +65,27 @@ test('the challenge comes from the first authenticator, whichever failed; none m
   assert.equal(errorResponse(new PermissionDenied(), req(), [first]).status, 403);
 });
 
+test('async permissions and authenticators are awaited in order', async () => {
+  const calls: string[] = [];
+  const slow: Authenticator = { name: 'slow', authenticate: async () => (calls.push('slow'), null), challenge: () => null };
+  const p = await authenticate(req(), [slow, fake('b', 'ok', null, calls)]);
+  assert.equal(p?.auth, 'b');
+  assert.deepEqual(calls, ['slow', 'b']);
+  const deny = { hasPermission: async () => false };
+  await assert.rejects(async () => checkPermissions({ req: req(), principal: null }, [{ hasPermission: async () => true }, deny], []), PermissionDenied);
+});
+
 test('permissions: anonymous on a route with authenticators → NotAuthenticated, else PermissionDenied', async () => {
   const auth = [fake('a', 'none', 'A', [])];
-  await assert.rejects(checkPermissions({ req: req(), principal: null }, [IsAuthenticated], auth), NotAuthenticated);
-  await assert.rejects(checkPermissions({ req: req(), principal: null }, [IsAuthenticated], []), PermissionDenied);
+  await assert.rejects(async () => checkPermissions({ req: req(), principal: null }, [IsAuthenticated], auth), NotAuthenticated);
+  await assert.rejects(async () => checkPermissions({ req: req(), principal: null }, [IsAuthenticated], []), PermissionDenied);
   await assert.rejects(
-    checkPermissions({ req: req(), principal: { user: user(false), auth: null } }, [IsAdminUser], auth),
+    async () => checkPermissions({ req: req(), principal: { user: user(false), auth: null } }, [IsAdminUser], auth),
     (e: unknown) => e instanceof PermissionDenied && e.detail === 'You do not have permission to perform this action.',
   );
   await checkPermissions({ req: req(), principal: { user: user(true), auth: null } }, [IsAdminUser], auth);
   await checkPermissions({ req: req('GET'), principal: null }, [IsAuthenticatedOrReadOnly], auth);
-  await assert.rejects(checkPermissions({ req: req('POST'), principal: null }, [IsAuthenticatedOrReadOnly], auth), NotAuthenticated);
+  await assert.rejects(async () => checkPermissions({ req: req('POST'), principal: null }, [IsAuthenticatedOrReadOnly], auth), NotAuthenticated);
 });
 
 test('throttled message and Retry-After as DRF', () => {
