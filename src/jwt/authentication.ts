@@ -75,13 +75,21 @@ abstract class JwtAuthenticationBase implements Authenticator {
 
   private typed(claims: Claims, kinds: readonly TokenKind[]): JwtAuth | Promise<JwtAuth> {
     const s = this.service.settings;
-    if (kinds.length === 1 && kinds[0] === 'access' && !s.accessTokenDenylist) {
+    if (kinds.length === 1 && kinds[0] === 'access') {
+      // The common case, synchronous when the denylist answer (if any) is cached.
       try {
         checkTokenClaims(claims, 'access', this.service.now(), s);
       } catch (e) {
         throw this.allFailed(kinds, e);
       }
-      return { kind: 'access', claims };
+      const jti = s.accessTokenDenylist ? jtiOf(claims, s) : null;
+      if (jti === null) return { kind: 'access', claims };
+      const denied = this.service.isAccessTokenDenied(jti);
+      const decide = (d: boolean): JwtAuth => {
+        if (d) throw this.allFailed(kinds, new TokenError(TOKEN_BLACKLISTED));
+        return { kind: 'access', claims };
+      };
+      return denied instanceof Promise ? denied.then(decide) : decide(denied);
     }
     return this.typedAsync(claims, kinds);
   }

@@ -94,6 +94,7 @@ export class JwtService {
   private readonly cache = new Map<string, VerifiedEntry>();
   private readonly userCache = new Map<number | string, { user: User | null; generation: number }>();
   private readonly revokeCache = new Map<number, { value: string; password: string; generation: number }>();
+  private readonly deniedCache = new Map<string, { denied: boolean; generation: number }>();
 
   constructor(private readonly o: JwtServiceOptions) {
     this.settings = o.settings;
@@ -234,9 +235,21 @@ export class JwtService {
     return claims[this.settings.revokeTokenClaim] === (await this.revokeClaimFor(user));
   }
 
-  /** Is this access token's `jti` on the denylist? */
-  isAccessTokenDenied(jti: string): Promise<boolean> {
-    return this.o.stores.jwt.isAccessTokenDenied(jti);
+  /**
+   * Is this access token's `jti` on the denylist? Answers are cached per `jti` while the
+   * store's change generation is unchanged (adding to the denylist moves it), so a
+   * token used again and again costs one query per change, and a denial is seen on the
+   * next request. Synchronous on a hit.
+   */
+  isAccessTokenDenied(jti: string): boolean | Promise<boolean> {
+    const generation = this.o.stores.changes.generation();
+    const hit = this.deniedCache.get(jti);
+    if (hit && hit.generation === generation) return hit.denied;
+    return this.o.stores.jwt.isAccessTokenDenied(jti).then((denied) => {
+      if (this.deniedCache.size >= USER_CACHE_SIZE) this.deniedCache.clear();
+      this.deniedCache.set(jti, { denied, generation });
+      return denied;
+    });
   }
 
   private userIdValue(user: User): string {
