@@ -520,3 +520,32 @@ describe('settings', () => {
     assert.equal(plain.headers['www-authenticate'], 'JWT realm="api"');
   });
 });
+
+describe('JWTStatelessUserAuthentication', () => {
+  test('builds the user from the claims without a store lookup (a deleted user is accepted, as simplejwt)', async () => {
+    const { JWTStatelessUserAuthentication } = await import('../../src/jwt/authentication.js');
+    const { IsAuthenticated, IsAdminUser } = await import('../../src/permissions/index.js');
+    const s = await server();
+    const stateless = new JWTStatelessUserAuthentication(s.app.jwt);
+    const view = (ctx: { principal: { user: { id: number; username: string; isStaff: boolean } } | null }) => {
+      const u = ctx.principal!.user;
+      return { body: { id: u.id, username: u.username, is_staff: u.isStaff } };
+    };
+    s.app.engine.add({ path: '/api/hello-stateless/', authenticators: [stateless], permissions: [IsAuthenticated], methods: { GET: view } });
+    s.app.engine.add({ path: '/api/hello-stateless-admin/', authenticators: [stateless], permissions: [IsAdminUser], methods: { GET: view } });
+    const { access } = await obtain(s);
+    const ok = await s.send('GET', '/api/hello-stateless/', { headers: bearer(access) });
+    assert.deepEqual([ok.status, ok.json], [200, { id: 1, username: '', is_staff: false }]);
+    const ghost = forge(s, accessClaims(s, { user_id: '999', username: 'ghost', is_staff: true }));
+    assert.deepEqual((await s.send('GET', '/api/hello-stateless/', { headers: bearer(ghost) })).json, { id: 999, username: 'ghost', is_staff: true });
+    assert.equal((await s.send('GET', '/api/hello-stateless-admin/', { headers: bearer(ghost) })).status, 200);
+    assert.equal((await s.send('GET', '/api/hello-stateless-admin/', { headers: bearer(access) })).status, 403);
+    const anon = await s.send('GET', '/api/hello-stateless/');
+    assert.deepEqual([anon.status, anon.headers['www-authenticate']], [401, CHALLENGE]);
+    assert.deepEqual((await s.send('GET', '/api/hello-stateless/', { headers: bearer('garbage') })).json, {
+      detail: 'Given token not valid for any token type',
+      code: 'token_not_valid',
+      messages: [{ token_class: 'AccessToken', token_type: 'access', message: 'Token is invalid' }],
+    });
+  });
+});
