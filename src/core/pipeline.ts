@@ -3,7 +3,8 @@
  * Framework adapters call these; they know nothing about any framework.
  */
 import type { Authenticator } from './authenticator.js';
-import { ApiError, AuthenticationFailed, NotAuthenticated, PermissionDenied } from './errors.js';
+import { ApiError, AuthenticationFailed, NotAuthenticated, PermissionDenied, Throttled } from './errors.js';
+import type { Throttle, ThrottleContext, ThrottleDecision } from './throttle.js';
 import type { JsonValue } from './errors.js';
 import type { RequestView } from './request.js';
 import type { Principal } from './user.js';
@@ -66,6 +67,64 @@ export function checkPermissions(
 function refuse(ctx: PermissionContext, permission: Permission, authenticators: readonly Authenticator[]): never {
   if (authenticators.length > 0 && !ctx.principal) throw new NotAuthenticated();
   throw new PermissionDenied(permission.message);
+}
+
+/**
+ * DRF's `check_throttles`: every throttle is consulted; if any refuses, `Throttled`
+ * with the longest wait. Synchronous while the throttles are.
+ */
+export function checkThrottles(ctx: ThrottleContext, throttles: readonly Throttle[]): void | Promise<void> {
+  if (throttles.length === 0) return;
+  const decisions = throttles.map((t) => t.allow(ctx));
+  const decide = (ds: ThrottleDecision[]): void => {
+    const refused = ds.filter((d): d is { wait: number | null } => d !== null);
+    if (refused.length === 0) return;
+    const waits = refused.map((d) => d.wait).filter((w): w is number => w !== null);
+    throw new Throttled(waits.length ? Math.max(...waits) : null);
+  };
+  return decisions.some((d) => d instanceof Promise) ? Promise.all(decisions).then(decide) : decide(decisions as ThrottleDecision[]);
+}
+
+/** A route's or a guard's policy: DRF's `authentication_classes`, `permission_classes`, `throttle_classes`. */
+export interface Policy {
+  authenticators?: readonly Authenticator[];
+  permissions?: readonly Permission[];
+  throttles?: readonly Throttle[];
+  /** DRF `throttle_scope`, for scoped throttles. */
+  throttleScope?: string;
+}
+
+/** How the client's address is found (the trusted-proxy rules); default: the socket's peer. */
+export type ClientAddressResolver = (req: RequestView) => string;
+export const socketAddress: ClientAddressResolver = (req) => req.remoteAddress;
+
+const NO_PERMISSIONS: readonly Permission[] = Object.freeze([]);
+
+/**
+ * DRF's `APIView.initial` after content negotiation: authenticate, check permissions,
+ * check throttles — in that order, so an anonymous request to a protected route is never
+ * counted by a throttle. Resolves to the principal (null: anonymous) or throws an
+ * `ApiError`. Synchronous while every step is.
+ */
+export function runPolicy(
+  req: RequestView,
+  policy: Policy,
+  clientAddress: ClientAddressResolver = socketAddress,
+): Principal | null | Promise<Principal | null> {
+  const authenticators = policy.authenticators ?? [];
+  const afterAuth = (principal: Principal | null): Principal | null | Promise<Principal | null> => {
+    const ctx = { req, principal };
+    const allowed = checkPermissions(ctx, policy.permissions ?? NO_PERMISSIONS, authenticators);
+    const afterPermissions = (): Principal | null | Promise<Principal | null> => {
+      if (!policy.throttles || policy.throttles.length === 0) return principal;
+      const tctx: ThrottleContext = { req, principal, clientAddress: clientAddress(req), ...(policy.throttleScope ? { scope: policy.throttleScope } : {}) };
+      const throttled = checkThrottles(tctx, policy.throttles);
+      return throttled instanceof Promise ? throttled.then(() => principal) : principal;
+    };
+    return allowed instanceof Promise ? allowed.then(afterPermissions) : afterPermissions();
+  };
+  const principal = authenticate(req, authenticators);
+  return principal instanceof Promise ? principal.then(afterAuth) : afterAuth(principal);
 }
 
 /** A response as the core describes it; adapters write it their framework's way. */

@@ -100,8 +100,42 @@ const jwtSchema = z
   })
   .strict();
 
+/** A DRF throttle rate: `"<n>/<period>"`, period's first letter s, m, h or d (`"100/min"`, `"1000/day"`). */
+const rate = z.string().regex(/^\d{1,9}\/[smhd][a-z]*$/, 'must be a DRF rate such as "100/min" or "1000/day"');
+
+const throttleSchema = z
+  .object({
+    rates: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a scope name'), z.union([z.null(), rate])).default({ anon: null, user: null }),
+    loginEnabled: z.boolean().default(true),
+    loginUsernameRate: rate.default('10/h'),
+    loginAddressRate: rate.default('100/h'),
+    loginMaxBackoff: duration.prefault('1h'),
+    maxEntries: z.number().int().min(100).max(100_000_000).default(100_000),
+    store: z.enum(['memory']).default('memory'),
+  })
+  .strict();
+
+const sameSite = z.enum(['Strict', 'Lax', 'None']);
+
+const cookiesSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    accessName: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name').default('gatehouse-access'),
+    refreshName: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name').default('gatehouse-refresh'),
+    domain: z.union([z.null(), z.string().min(1)]).default(null),
+    refreshPath: z.string().startsWith('/').default('/api/token/'),
+    sameSite: sameSite.default('Lax'),
+    secure: z.boolean().default(true),
+    csrf: z.boolean().default(true),
+    csrfCookieName: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name').default('csrftoken'),
+    csrfHeaderName: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name').default('X-CSRFToken'),
+    trustedOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be an origin such as "https://app.example.com"')).default([]),
+  })
+  .strict();
+
 const httpSchema = z
   .object({
+    trustedProxies: z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be an IP address or CIDR range')).default([]),
     maxBodySize: z.number().int().min(1024).max(10 * 1024 * 1024).default(16 * 1024),
     requestTimeout: duration.prefault(30),
   })
@@ -120,6 +154,8 @@ export const settingsSchema = z
     passwords: passwordsSchema.default(() => passwordsSchema.parse({})),
     tokens: tokensSchema.default(() => tokensSchema.parse({})),
     jwt: jwtSchema.default(() => jwtSchema.parse({})),
+    throttle: throttleSchema.default(() => throttleSchema.parse({})),
+    cookies: cookiesSchema.default(() => cookiesSchema.parse({})),
     http: httpSchema.default(() => httpSchema.parse({})),
   })
   .strict();
@@ -192,6 +228,25 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'jwt.accessTokenDenylist', type: 'boolean', default: '`false`', doc: 'Check every access token\'s `jti` against a denylist (revocation of single access tokens).', equivalent: '—' },
   { key: 'jwt.verifiedCacheSize', type: 'integer', default: '`10000`', doc: 'Verified signatures kept in memory (0 disables); revocation is checked outside it.', equivalent: '—' },
   { key: 'jwt.maxTokenBytes', type: 'bytes', default: '`8192`', doc: 'Longest token accepted.', equivalent: '—' },
+  { key: 'throttle.rates', type: 'object: scope → rate or null', default: '`{"anon": null, "user": null}`', doc: 'Rates of `AnonRateThrottle` (`anon`), `UserRateThrottle` (`user`) and `ScopedRateThrottle` scopes, as `"100/min"`.', equivalent: 'DRF `DEFAULT_THROTTLE_RATES`' },
+  { key: 'throttle.loginEnabled', type: 'boolean', default: '`true`', doc: 'Throttle failed logins on every login endpoint (per username and per client address, backing off).', equivalent: '— (DRF has none by default)' },
+  { key: 'throttle.loginUsernameRate', type: 'rate', default: '`10/h`', doc: 'Failed logins allowed per username before backing off.', equivalent: '—' },
+  { key: 'throttle.loginAddressRate', type: 'rate', default: '`100/h`', doc: 'Failed logins allowed per client address (IPv6 by /64) before backing off.', equivalent: '—' },
+  { key: 'throttle.loginMaxBackoff', type: 'duration', default: '`1h`', doc: 'Longest lock-out after repeated failures (the wait doubles each time).', equivalent: '—' },
+  { key: 'throttle.maxEntries', type: 'integer', default: '`100000`', doc: 'Most throttle keys kept in memory (the oldest are dropped).', equivalent: '—' },
+  { key: 'throttle.store', type: '`memory`', default: '`memory`', doc: 'Where throttle counters live (Redis with the scale-out backends).', equivalent: 'Django `CACHES`' },
+  { key: 'cookies.enabled', type: 'boolean', default: '`false`', doc: 'Cookie mode: JWT login and refresh set HttpOnly cookies; authentication reads them.', equivalent: 'dj-rest-auth `USE_JWT` + `JWT_AUTH_COOKIE`' },
+  { key: 'cookies.accessName', type: 'cookie name', default: '`gatehouse-access`', doc: 'Access-token cookie.', equivalent: '`JWT_AUTH_COOKIE`' },
+  { key: 'cookies.refreshName', type: 'cookie name', default: '`gatehouse-refresh`', doc: 'Refresh-token cookie (scoped to `refreshPath`).', equivalent: '`JWT_AUTH_REFRESH_COOKIE`' },
+  { key: 'cookies.domain', type: 'string or null', default: '`null`', doc: 'Cookie `Domain` (none: host-only).', equivalent: '`JWT_AUTH_COOKIE_DOMAIN`' },
+  { key: 'cookies.refreshPath', type: 'path', default: '`/api/token/`', doc: '`Path` of the refresh cookie.', equivalent: '`JWT_AUTH_REFRESH_COOKIE_PATH`' },
+  { key: 'cookies.sameSite', type: '`Strict` \\| `Lax` \\| `None`', default: '`Lax`', doc: '`SameSite` of the cookies.', equivalent: '`JWT_AUTH_SAMESITE`' },
+  { key: 'cookies.secure', type: 'boolean', default: '`true`', doc: '`Secure` flag; may be false only when the server listens on localhost.', equivalent: '`JWT_AUTH_SECURE` (default False there)' },
+  { key: 'cookies.csrf', type: 'boolean', default: '`true`', doc: 'CSRF protection for cookie-authenticated unsafe requests, login, refresh and logout.', equivalent: '`JWT_AUTH_COOKIE_USE_CSRF` (default False there)' },
+  { key: 'cookies.csrfCookieName', type: 'cookie name', default: '`csrftoken`', doc: 'Cookie carrying the CSRF token (readable by scripts).', equivalent: 'Django `CSRF_COOKIE_NAME`' },
+  { key: 'cookies.csrfHeaderName', type: 'header name', default: '`X-CSRFToken`', doc: 'Header the client echoes the CSRF token in.', equivalent: 'Django `CSRF_HEADER_NAME`' },
+  { key: 'cookies.trustedOrigins', type: 'list of origins', default: '`[]`', doc: 'Origins allowed to send cookie-authenticated unsafe requests besides the server\'s own.', equivalent: 'Django `CSRF_TRUSTED_ORIGINS`' },
+  { key: 'http.trustedProxies', type: 'list of IPs / CIDRs', default: '`[]`', doc: 'Proxies whose `X-Forwarded-For` is believed (walked right to left); otherwise the socket address is the client.', equivalent: 'DRF `NUM_PROXIES`' },
   { key: 'http.maxBodySize', type: 'bytes', default: '`16384`', doc: 'Largest request body; larger ones get 413.', equivalent: 'Django `DATA_UPLOAD_MAX_MEMORY_SIZE`' },
   { key: 'http.requestTimeout', type: 'duration', default: '`30` s', doc: 'Time a client has to send a whole request.', equivalent: '—' },
 ];

@@ -5,32 +5,20 @@
  * reaches a client as a stack trace.
  */
 import type { Authenticator } from '../core/authenticator.js';
-import {
-  ApiError,
-  MethodNotAllowed,
-  NotAcceptable,
-  NotFound,
-  ServiceUnavailable,
-  ValidationError,
-} from '../core/errors.js';
-import { authenticate, checkPermissions, errorResponse, type CoreResponse } from '../core/pipeline.js';
+import { MethodNotAllowed, NotAcceptable, NotFound, ValidationError } from '../core/errors.js';
+import { runPolicy, socketAddress, type ClientAddressResolver, type CoreResponse } from '../core/pipeline.js';
 import type { RequestView } from '../core/request.js';
-import { PasswordHasherBusy } from '../passwords/index.js';
 import { NotADictionary, parseBody, parserMediaTypes, type BodyData, type MediaParser } from './body.js';
+import { failureResponse, type EngineLogger } from './failure.js';
 import type { Handler, HandlerContext, Route } from './route.js';
 
 const DEFAULT_PARSERS: readonly MediaParser[] = ['json', 'form', 'multipart'];
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
-const NONE: readonly never[] = Object.freeze([]);
 
 /** Reads the request body; rejects with `PayloadTooLarge` past the limit. */
 export type BodyReader = () => Promise<Buffer>;
 
-/** Where the engine reports what it could not answer normally. */
-export interface EngineLogger {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type { EngineLogger } from './failure.js';
 
 interface CompiledRoute {
   route: Route;
@@ -62,6 +50,8 @@ function splitPath(path: string): string[] {
 export interface EngineOptions {
   maxBodySize: number;
   logger?: EngineLogger;
+  /** How throttles find the client's address (trusted proxies); default the socket peer. */
+  clientAddress?: ClientAddressResolver;
 }
 
 /** `/a/b/` and `/a/b` are the same route: strip one trailing slash (not from `/`). */
@@ -74,7 +64,10 @@ export class Engine {
   /** Routes without parameters, by normalized path: one map lookup on the hot path. */
   private readonly exact = new Map<string, CompiledRoute>();
 
+  private readonly clientAddress: ClientAddressResolver;
+
   constructor(routes: readonly Route[], private readonly options: EngineOptions) {
+    this.clientAddress = options.clientAddress ?? socketAddress;
     for (const route of routes) this.add(route);
   }
 
@@ -119,7 +112,7 @@ export class Engine {
   /** Answer one request. Never throws. */
   async handle(req: RequestView, readBody: BodyReader): Promise<CoreResponse> {
     const found = this.match(req.path);
-    if (!found) return this.fail(new NotFound(), req, [], {});
+    if (!found) return failureResponse(new NotFound(), req, { logger: this.options.logger });
     const { compiled, params } = found;
     const { route } = compiled;
     const baseHeaders: Record<string, string> = { Allow: compiled.allow };
@@ -130,10 +123,8 @@ export class Engine {
     try {
       if (!acceptsJson(req.headers.accept)) throw new NotAcceptable();
       // Awaited only when asynchronous: a cached token costs no promise on the hot path.
-      let principal = authenticate(req, compiled.authenticators);
+      let principal = runPolicy(req, route, this.clientAddress);
       if (principal instanceof Promise) principal = await principal;
-      const allowed = checkPermissions({ req, principal }, route.permissions ?? NONE, compiled.authenticators);
-      if (allowed instanceof Promise) await allowed;
       const method = req.method === 'HEAD' && !route.methods.HEAD ? 'GET' : req.method;
       let handler: Handler | undefined = route.methods[method];
       if (!handler && method === 'OPTIONS') handler = () => ({ body: this.metadata(route, compiled) });
@@ -152,7 +143,7 @@ export class Engine {
         body: result.body, // for HEAD the adapter sends the headers of this body, not the body
       };
     } catch (error) {
-      return this.fail(error, req, compiled.authenticators, baseHeaders, route.challenge);
+      return failureResponse(error, req, { authenticators: compiled.authenticators, baseHeaders, challenge: route.challenge, logger: this.options.logger });
     }
   }
 
@@ -183,36 +174,4 @@ export class Engine {
     }
     return body;
   }
-
-  private fail(
-    error: unknown,
-    req: RequestView,
-    authenticators: readonly Authenticator[],
-    baseHeaders: Record<string, string>,
-    routeChallenge?: string,
-  ): CoreResponse {
-    let apiError: ApiError;
-    if (error instanceof ApiError) apiError = error;
-    else if (error instanceof PasswordHasherBusy) {
-      this.options.logger?.warn({ path: req.path }, 'password hashing queue full');
-      apiError = new ServiceUnavailable(1);
-    } else {
-      // A failing store or a bug: answer 503, log the error (never the request's credentials).
-      this.options.logger?.error({ err: describe(error), path: req.path, method: req.method }, 'request failed');
-      apiError = new ServiceUnavailable(1);
-    }
-    const challengers: readonly Authenticator[] =
-      authenticators.length === 0 && routeChallenge ? [{ name: 'route', authenticate: () => null, challenge: () => routeChallenge }] : authenticators;
-    const res = errorResponse(apiError, req, challengers);
-    res.headers = { ...baseHeaders, ...res.headers };
-    return res;
-  }
-}
-
-function describe(error: unknown): { name: string; message: string; code?: string } {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
-  }
-  return { name: 'unknown', message: String(error) };
 }

@@ -3,9 +3,8 @@
  * permissions, parsers). Framework-free: the endpoints of Gatehouse are routes, and
  * the adapters only carry requests to `Engine.handle` and responses back.
  */
-import type { Authenticator } from '../core/authenticator.js';
 import type { JsonValue } from '../core/errors.js';
-import type { Permission } from '../core/pipeline.js';
+import type { Policy } from '../core/pipeline.js';
 import type { RequestView } from '../core/request.js';
 import type { Principal } from '../core/user.js';
 import type { BodyData, MediaParser } from './body.js';
@@ -39,13 +38,11 @@ export interface MetadataField {
   readOnly?: boolean;
 }
 
-export interface Route {
+export interface Route extends Policy {
   /** e.g. `/api/auth/tokens/:id/`; the trailing slash is optional when matching. */
   path: string;
   /** Handlers by upper-case method; GET also answers HEAD. */
   methods: Partial<Record<string, Handler>>;
-  authenticators?: readonly Authenticator[];
-  permissions?: readonly Permission[];
   /** Body parsers (default: JSON, form and multipart, as DRF). */
   parsers?: readonly MediaParser[];
   /** Adds `Cache-Control: no-store` (responses that carry credentials). */

@@ -5,7 +5,9 @@
 import type { Authenticator } from '../core/authenticator.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Settings } from '../core/settings.js';
+import { socketAddress, type ClientAddressResolver } from '../core/pipeline.js';
 import { Engine } from '../http/engine.js';
+import { createGuard, type Guard, type GuardPolicy } from '../http/guard.js';
 import { jwksRoutes } from '../http/endpoints/jwks.js';
 import { jwtRoutes } from '../http/endpoints/jwt.js';
 import { opaqueTokenRoutes, type AuditEvent } from '../http/endpoints/opaque.js';
@@ -27,7 +29,17 @@ export interface Gatehouse {
   users: UserService;
   tokens: OpaqueTokenService;
   jwt: JwtService;
+  /** The token endpoints (and `/api/me/`, `/healthz`): mount them with an adapter. */
   engine: Engine;
+  /** The authenticators the endpoints use, to compose policies of your own. */
+  authenticators: { jwt: JWTAuthentication; token: TokenAuthentication };
+  /** The client address as the throttles see it (socket, or `X-Forwarded-For` through `http.trustedProxies`). */
+  clientAddress: ClientAddressResolver;
+  /**
+   * A guard for a route of your own: DRF's pipeline with this policy. Authenticators
+   * default to `[JWT, Token]` (as `/api/me/`); permissions and throttles to none.
+   */
+  guard(policy?: GuardPolicy): Guard;
   close(): Promise<void>;
 }
 
@@ -79,6 +91,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     const jwt = new JwtService({ settings: settings.jwt, secretKey, keys, stores, clock, ...(options.claims ? { claims: options.claims } : {}) });
     users.onCredentialsChanged((user) => jwt.revokeAllForUser(user.id, 'password_change'));
     const tokenAuthentication = new TokenAuthentication(tokens, settings.tokens.keyword);
+    const clientAddress: ClientAddressResolver = socketAddress;
     const jwtAuthentication = new JWTAuthentication(jwt);
     const audit = (event: AuditEvent) => logger?.info({ audit: event }, event.event);
     // JWT first, as the oracle's `/api/hello/`: its challenge (`Bearer realm="api"`) is the route's.
@@ -98,9 +111,22 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
         ...jwksRoutes(keys),
         ...userRoutes(meAuthenticators),
       ],
-      { maxBodySize: settings.http.maxBodySize, ...(logger ? { logger } : {}) },
+      { maxBodySize: settings.http.maxBodySize, clientAddress, ...(logger ? { logger } : {}) },
     );
-    return { settings, stores, users, tokens, jwt, engine, close: () => stores.close() };
+    const guard = (policy: GuardPolicy = {}): Guard =>
+      createGuard({ authenticators: meAuthenticators, ...policy }, { clientAddress, ...(logger ? { logger } : {}) });
+    return {
+      settings,
+      stores,
+      users,
+      tokens,
+      jwt,
+      engine,
+      authenticators: { jwt: jwtAuthentication, token: tokenAuthentication },
+      clientAddress,
+      guard,
+      close: () => stores.close(),
+    };
   } catch (e) {
     if (!options.stores) await stores.close();
     throw e;
