@@ -24,7 +24,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { addTokenOnlyRoute, send, startServer, type TestResponse, type TestServer } from '../helpers.js';
-import { oracleUnavailable, rawHead, startOracle, type Oracle } from './oracle.js';
+import { canonical, diffAnswers, mismatchTable, oracleUnavailable, rawHead, startOracle, type Mismatch, type Oracle } from './oracle.js';
 
 type Side = 'oracle' | 'gatehouse';
 type Route = 'token' | 'obtain';
@@ -195,53 +195,12 @@ function wire(res: TestResponse, side: Side, c: Case): Wire {
   };
 }
 
-interface Mismatch {
-  case: string;
-  field: string;
-  oracle: string;
-  gatehouse: string;
-}
-
-/** JSON with sorted object keys: key order in a JSON object is not compared. */
-const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : x,
-  ) ?? 'undefined';
-
-const show = (v: unknown) => (v === undefined ? '(absent)' : typeof v === 'string' ? v : canonical(v));
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-
-/** Differing fields; JSON objects are walked so that the table names the differing member. */
-function diff(name: string, o: Wire, g: Wire): Mismatch[] {
-  const out: Mismatch[] = [];
-  const walk = (path: string, a: unknown, b: unknown) => {
-    if (canonical(a) === canonical(b)) return;
-    if (isPlainObject(a) && isPlainObject(b)) {
-      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk(`${path}.${k}`, a[k], b[k]);
-      return;
-    }
-    out.push({ case: name, field: path, oracle: show(a), gatehouse: show(b) });
-  };
-  for (const field of new Set([...Object.keys(o), ...Object.keys(g)]) as Set<keyof Wire>) walk(field, o[field], g[field]);
-  return out;
-}
-
 /** RFC 9110 §8.6: a HEAD answer's Content-Length, if sent, is the size GET's content would have. */
 function headLength(contentLength: string | undefined, size: number): string {
   if (contentLength === undefined || contentLength === String(size)) return 'absent or = content size';
   return `${contentLength} (content: ${size} bytes)`;
 }
 
-function table(rows: Mismatch[]): string {
-  const cols: Array<keyof Mismatch> = ['case', 'field', 'oracle', 'gatehouse'];
-  const clip = (s: string) => (s.length > 90 ? `${s.slice(0, 87)}...` : s);
-  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => clip(r[c]).length)));
-  const line = (cells: string[]) => `| ${cells.map((s, i) => s.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => clip(r[c]))))].join('\n');
-}
 
 const unavailable = oracleUnavailable();
 /** GATEHOUSE_ORACLE_VERBOSE=1 prints both compared answers of every case. */
@@ -292,7 +251,7 @@ if (unavailable !== null && required) {
 
     after(async () => {
       if (mismatches.length > 0) {
-        console.log(`\n# Gatehouse vs DRF oracle: ${mismatches.length} mismatching field(s)\n${table(mismatches)}\n`);
+        console.log(`\n# Gatehouse vs DRF oracle: ${mismatches.length} mismatching field(s)\n${mismatchTable(mismatches)}\n`);
       }
       oracle?.stop();
       await s?.close();
@@ -330,10 +289,10 @@ if (unavailable !== null && required) {
           g = wire(gres, 'gatehouse', c);
         }
         if (verbose) t.diagnostic(`oracle: ${canonical(o)}\ngatehouse: ${canonical(g)}`);
-        const rows = diff(c.name, o, g);
+        const rows = diffAnswers(c.name, o, g);
         if (rows.length > 0) {
           mismatches.push(...rows);
-          t.diagnostic(`mismatch:\n${table(rows)}`);
+          t.diagnostic(`mismatch:\n${mismatchTable(rows)}`);
         }
         assert.deepEqual(g, o, `${c.method} ${PATHS[c.route].gatehouse}: Gatehouse (actual) vs oracle (expected)`);
       });

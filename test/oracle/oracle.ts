@@ -191,3 +191,48 @@ export function mkjwt(claims: Record<string, unknown>, key = '', alg = 'HS256'):
   if (r.error || r.status !== 0) throw new Error(`mkjwt.py failed: ${r.error?.message ?? r.stderr}`);
   return r.stdout.trim();
 }
+
+// ------------------------------------------------------------------ comparing answers
+
+/** One field where Gatehouse and the oracle answered differently. */
+export interface Mismatch {
+  case: string;
+  field: string;
+  oracle: string;
+  gatehouse: string;
+}
+
+export const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** JSON with sorted object keys: key order in a JSON object is not compared. */
+export const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) =>
+    isPlainObject(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  ) ?? 'undefined';
+
+const show = (v: unknown) => (v === undefined ? '(absent)' : typeof v === 'string' ? v : canonical(v));
+
+/** Differing fields of two answers; JSON objects are walked so that the table names the differing member. */
+export function diffAnswers<W extends object>(name: string, o: W, g: W, fields?: ReadonlyArray<keyof W>): Mismatch[] {
+  const out: Mismatch[] = [];
+  const walk = (path: string, a: unknown, b: unknown) => {
+    if (canonical(a) === canonical(b)) return;
+    if (isPlainObject(a) && isPlainObject(b)) {
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk(`${path}.${k}`, a[k], b[k]);
+      return;
+    }
+    out.push({ case: name, field: path, oracle: show(a), gatehouse: show(b) });
+  };
+  const keys = fields ?? ([...new Set([...Object.keys(o), ...Object.keys(g)])] as Array<keyof W>);
+  for (const field of keys) walk(String(field), o[field], g[field]);
+  return out;
+}
+
+/** The mismatches as a Markdown table (printed before a failing comparison). */
+export function mismatchTable(rows: Mismatch[]): string {
+  const cols: Array<keyof Mismatch> = ['case', 'field', 'oracle', 'gatehouse'];
+  const clip = (s: string) => (s.length > 100 ? `${s.slice(0, 97)}...` : s);
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => clip(r[c]).length)));
+  const line = (cells: string[]) => `| ${cells.map((s, i) => s.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((col) => clip(r[col]))))].join('\n');
+}

@@ -41,7 +41,7 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/core/clock.js';
 import { importKey, sign } from '../../src/jwt/jws/index.js';
 import { send, startServer, type TestResponse, type TestServer } from '../helpers.js';
-import { mkjwt, oracleSecretKey, oracleUnavailable, ORACLE_USERS, startOracle, type Oracle } from './oracle.js';
+import { canonical, diffAnswers, isPlainObject, mismatchTable, mkjwt, oracleSecretKey, oracleUnavailable, ORACLE_USERS, startOracle, type Mismatch, type Oracle } from './oracle.js';
 
 type Side = 'oracle' | 'gatehouse';
 type Route = 'hello' | 'tokenFirst' | 'obtain' | 'refresh' | 'verify' | 'blacklist' | 'sliding' | 'slidingRefresh';
@@ -263,7 +263,6 @@ const header = (res: TestResponse, name: string): string | undefined => {
   return Array.isArray(v) ? v.join(', ') : v;
 };
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 function decodePart(part: string | undefined): unknown {
   try {
@@ -323,43 +322,6 @@ function wire(res: TestResponse, side: Side, c: Case): Wire {
     body = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, tokenShape(v)]));
   }
   return { status, 'www-authenticate': challenge, body };
-}
-
-interface Mismatch {
-  case: string;
-  field: string;
-  oracle: string;
-  gatehouse: string;
-}
-
-/** JSON with sorted object keys: key order in a JSON object is not compared. */
-const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) =>
-    isPlainObject(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
-  ) ?? 'undefined';
-
-const show = (v: unknown) => (v === undefined ? '(absent)' : typeof v === 'string' ? v : canonical(v));
-
-function diff(name: string, o: Wire, g: Wire): Mismatch[] {
-  const out: Mismatch[] = [];
-  const walk = (path: string, a: unknown, b: unknown) => {
-    if (canonical(a) === canonical(b)) return;
-    if (isPlainObject(a) && isPlainObject(b)) {
-      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk(`${path}.${k}`, a[k], b[k]);
-      return;
-    }
-    out.push({ case: name, field: path, oracle: show(a), gatehouse: show(b) });
-  };
-  for (const field of ['status', 'www-authenticate', 'body'] as const) walk(field, o[field], g[field]);
-  return out;
-}
-
-function table(rows: Mismatch[]): string {
-  const cols: Array<keyof Mismatch> = ['case', 'field', 'oracle', 'gatehouse'];
-  const clip = (s: string) => (s.length > 100 ? `${s.slice(0, 97)}...` : s);
-  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => clip(r[c]).length)));
-  const line = (cells: string[]) => `| ${cells.map((s, i) => s.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((col) => clip(r[col]))))].join('\n');
 }
 
 /** A FakeClock that follows real time: tokens cross between the servers in both directions. */
@@ -428,7 +390,7 @@ if (unavailable !== null && required) {
 
     after(async () => {
       if (mismatches.length > 0) {
-        console.log(`\n# Gatehouse vs simplejwt oracle: ${mismatches.length} mismatching field(s)\n${table(mismatches)}\n`);
+        console.log(`\n# Gatehouse vs simplejwt oracle: ${mismatches.length} mismatching field(s)\n${mismatchTable(mismatches)}\n`);
       }
       oracle?.stop();
       await s?.close();
@@ -518,10 +480,10 @@ if (unavailable !== null && required) {
         const o = wire(ores, 'oracle', c);
         const g = wire(gres, 'gatehouse', c);
         if (verbose) t.diagnostic(`oracle: ${canonical(o)}\ngatehouse: ${canonical(g)}`);
-        const rows = diff(c.name, o, g);
+        const rows = diffAnswers(c.name, o, g);
         if (rows.length > 0) {
           mismatches.push(...rows);
-          t.diagnostic(`mismatch:\n${table(rows)}`);
+          t.diagnostic(`mismatch:\n${mismatchTable(rows)}`);
         }
         assert.deepEqual(g, o, `${method} ${PATHS[c.route].gatehouse}: Gatehouse (actual) vs oracle ${PATHS[c.route].oracle} (expected)`);
       });
