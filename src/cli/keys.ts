@@ -48,7 +48,7 @@ export function registerKeyCommands(program: Command, deps: KeyCommandDeps): voi
 
   /** Runs `fn` on the stores of the settings, mapping key-ring errors to CLI errors. */
   const withStores = async <T>(settings: Settings, fn: (stores: Stores) => Promise<T>): Promise<T> => {
-    const stores = openStores(settings);
+    const stores = await openStores(settings);
     try {
       return await fn(stores);
     } catch (e) {

@@ -12,8 +12,9 @@ import { registerKeyCommands } from './keys.js';
 import { JwtKeyConfigError } from '../jwt/keyring/index.js';
 import { createGatehouse, StartupError, type Gatehouse } from '../server/app.js';
 import { createLogger } from '../server/logger.js';
-import { resolveSecret } from '../server/secret.js';
+import { resolveSecret, SecretRequired } from '../server/secret.js';
 import { listen } from '../server/serve.js';
+import { isPostgresUrl, migratePostgres } from '../stores/postgres/index.js';
 import { migrate, openDatabase, schemaVersion } from '../stores/sqlite/index.js';
 import { UsernameTaken } from '../stores/types.js';
 import { isLegacyDrfKey, keyDigest } from '../tokens/keys.js';
@@ -148,8 +149,13 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       });
     });
 
-  common(program.command('migrate').description('create or upgrade the database schema')).action((opts: CommonOptions) => {
+  common(program.command('migrate').description('create or upgrade the database schema (SQLite file or PostgreSQL URL)')).action(async (opts: CommonOptions) => {
     const settings = settingsFor(opts, io);
+    if (isPostgresUrl(settings.database)) {
+      const applied = await migratePostgres(settings.database);
+      io.stdout(applied.length ? applied.map((m) => `Applied ${m}\n`).join('') : 'No migrations to apply.\n');
+      return;
+    }
     const db = openDatabase(settings.database, { migrate: false });
     try {
       const applied = migrate(db);
@@ -308,7 +314,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       io.stderr(`gatehouse: ${e.message}\n`);
       return e.exitCode;
     }
-    if (e instanceof SettingsError || e instanceof StartupError || e instanceof JwtKeyConfigError) {
+    if (e instanceof SettingsError || e instanceof StartupError || e instanceof JwtKeyConfigError || e instanceof SecretRequired) {
       io.stderr(`gatehouse: ${e.message}\n`);
       return 1;
     }

@@ -38,6 +38,7 @@ export interface Permission {
   /** Message of the 403 when this permission refuses an authenticated caller. */
   readonly message?: string;
   hasPermission(ctx: PermissionContext): boolean | Promise<boolean>;
+  hasObjectPermission?(ctx: PermissionContext, obj: unknown): boolean | Promise<boolean>; // DRF `has_object_permission`; absent = allowed (see `checkObjectPermissions` in src/permissions)
 }
 
 /**

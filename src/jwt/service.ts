@@ -56,6 +56,13 @@ export interface JwtServiceOptions {
   claims?: ClaimsHook;
   /** simplejwt `USER_AUTHENTICATION_RULE`: may this user authenticate? Default: active (when `checkUserIsActive`). */
   userAuthenticationRule?: (user: User) => boolean;
+  /**
+   * Cookie mode: the name of a session-id claim (`sid`) added to every new pair — the
+   * refresh family id, kept through rotation and copied into the access tokens — so a
+   * CSRF token can be bound to the session and a whole session revoked at once.
+   * Default: none (tokens exactly as simplejwt's).
+   */
+  sessionClaim?: string | null;
 }
 
 interface VerifiedEntry {
@@ -95,6 +102,13 @@ export class JwtService {
   private readonly userCache = new Map<number | string, { user: User | null; generation: number }>();
   private readonly revokeCache = new Map<number, { value: string; password: string; generation: number }>();
   private readonly deniedCache = new Map<string, { denied: boolean; generation: number }>();
+  private readonly sessionCache = new Map<string, { revoked: boolean; generation: number; local: number }>();
+  /**
+   * Moves whenever this service revokes a family (blacklist, reuse detection, session
+   * revocation, logout-all): the store's change signal does not move for those, so the
+   * session answers are cached per (change generation, this counter).
+   */
+  private sessionRevocations = 0;
 
   constructor(private readonly o: JwtServiceOptions) {
     this.settings = o.settings;
@@ -282,7 +296,7 @@ export class JwtService {
     if (this.settings.checkRevokeToken) claims[this.settings.revokeTokenClaim] = await this.revokeClaimFor(user);
     if (this.o.claims) {
       for (const [k, v] of Object.entries(await this.o.claims(user))) {
-        if (!RESERVED.has(k) && k !== this.settings.tokenTypeClaim && k !== this.settings.jtiClaim) claims[k] = v;
+        if (!RESERVED.has(k) && k !== this.settings.tokenTypeClaim && k !== this.settings.jtiClaim && k !== this.o.sessionClaim) claims[k] = v;
       }
     }
     return claims;
@@ -303,10 +317,12 @@ export class JwtService {
     const max = this.settings.refreshMaxLifetime;
     const notAfter = max === null ? null : this.o.clock.now() + max;
     if (notAfter !== null) refresh.exp = Math.min(refresh.exp as number, Math.floor(notAfter / 1000));
+    const familyId = newJti();
+    if (this.o.sessionClaim) refresh[this.o.sessionClaim] = familyId;
     const jti = jtiOf(refresh, this.settings);
     if (jti !== null) {
       await this.o.stores.jwt.recordOutstanding(
-        { jti, userId: user.id, tokenType: 'refresh', familyId: newJti(), createdAt: this.o.clock.now(), expiresAt: (refresh.exp as number) * 1000 },
+        { jti, userId: user.id, tokenType: 'refresh', familyId, createdAt: this.o.clock.now(), expiresAt: (refresh.exp as number) * 1000 },
         notAfter,
       );
     }
@@ -412,6 +428,7 @@ export class JwtService {
         return { access: await this.encode(access), refresh: await this.encode(again) };
       }
       default:
+        if (result.kind === 'reused') this.sessionRevocations++;
         throw invalidToken(TOKEN_BLACKLISTED);
     }
   }
@@ -465,7 +482,10 @@ export class JwtService {
       throw invalidToken(TOKEN_BLACKLISTED);
     }
     const row = await this.o.stores.jwt.getOutstanding(jti);
-    if (row?.familyId) await this.o.stores.jwt.revokeFamily(row.familyId, now, 'blacklist');
+    if (row?.familyId) {
+      await this.o.stores.jwt.revokeFamily(row.familyId, now, 'blacklist');
+      this.sessionRevocations++;
+    }
   }
 
   /**
@@ -481,7 +501,41 @@ export class JwtService {
       await this.o.stores.jwt.revokeAllForUser(userId, this.o.clock.now(), reason);
     }
     await this.o.stores.jwt.bumpUserEpoch(userId);
+    this.sessionRevocations++;
     this.cache.clear();
+  }
+
+  // ---------------------------------------------------------------- sessions (cookie mode)
+
+  /** The session id of a token (`sessionClaim`), or null (none configured, or absent). */
+  sessionOf(claims: Claims): string | null {
+    if (!this.o.sessionClaim) return null;
+    const v = claims[this.o.sessionClaim];
+    return typeof v === 'string' && v !== '' ? v : null;
+  }
+
+  /**
+   * Has the session (refresh family) `sid` been revoked — logout, blacklist, reuse
+   * detection, logout-all? Cached per change generation and this service's own
+   * revocations, so a revocation is seen on the very next request. Synchronous on a hit.
+   */
+  isSessionRevoked(sid: string): boolean | Promise<boolean> {
+    const generation = this.o.stores.changes.generation();
+    const local = this.sessionRevocations;
+    const hit = this.sessionCache.get(sid);
+    if (hit && hit.generation === generation && hit.local === local) return hit.revoked;
+    return this.o.stores.jwt.getFamily(sid).then((family) => {
+      const revoked = family?.revokedAt != null;
+      if (this.sessionCache.size >= USER_CACHE_SIZE) this.sessionCache.clear();
+      this.sessionCache.set(sid, { revoked, generation, local });
+      return revoked;
+    });
+  }
+
+  /** Revoke a whole session (its refresh family): every refresh and access token of it is refused from now on. */
+  async revokeSession(sid: string, reason: string): Promise<void> {
+    await this.o.stores.jwt.revokeFamily(sid, this.o.clock.now(), reason);
+    this.sessionRevocations++;
   }
 
   /** Deny one access token until it expires (needs `accessTokenDenylist`). */

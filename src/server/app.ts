@@ -5,19 +5,23 @@
 import type { Authenticator } from '../core/authenticator.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Settings } from '../core/settings.js';
-import { socketAddress, type ClientAddressResolver } from '../core/pipeline.js';
+import type { ClientAddressResolver } from '../core/pipeline.js';
+import { PostgresStores, isPostgresUrl, redactUrl } from '../stores/postgres/index.js';
+import { createThrottling, type Throttling } from '../throttle/index.js';
 import { Engine } from '../http/engine.js';
 import { createGuard, type Guard, type GuardPolicy } from '../http/guard.js';
 import { jwksRoutes } from '../http/endpoints/jwks.js';
 import { jwtRoutes } from '../http/endpoints/jwt.js';
 import { opaqueTokenRoutes, type AuditEvent } from '../http/endpoints/opaque.js';
+import { CookieMode, SESSION_CLAIM, cookieSettingsProblems } from '../cookies/mode.js';
 import { JWTAuthentication } from '../jwt/authentication.js';
+import { JWTCookieAuthentication } from '../jwt/cookie-authentication.js';
 import { createJwtKeys } from '../jwt/keyring/index.js';
 import { JwtService, type ClaimsHook } from '../jwt/service.js';
 import { healthRoutes, userRoutes } from '../http/endpoints/user.js';
 import { PasswordHasher } from '../passwords/index.js';
 import { SqliteStores } from '../stores/sqlite/index.js';
-import type { Stores } from '../stores/types.js';
+import type { Stores, ThrottleStore } from '../stores/types.js';
 import { TokenAuthentication } from '../tokens/authentication.js';
 import { OpaqueTokenService } from '../tokens/service.js';
 import { UserService } from '../users/service.js';
@@ -31,8 +35,15 @@ export interface Gatehouse {
   jwt: JwtService;
   /** The token endpoints (and `/api/me/`, `/healthz`): mount them with an adapter. */
   engine: Engine;
-  /** The authenticators the endpoints use, to compose policies of your own. */
-  authenticators: { jwt: JWTAuthentication; token: TokenAuthentication };
+  /**
+   * The authenticators the endpoints use, to compose policies of your own
+   * (`jwtCookie` in cookie mode: the access cookie, CSRF-checked, or the header).
+   */
+  authenticators: { jwt: JWTAuthentication; token: TokenAuthentication; jwtCookie?: JWTCookieAuthentication };
+  /** Cookie mode (`cookies.enabled`): cookie attributes, CSRF checks. */
+  cookies?: CookieMode;
+  /** Throttles built from `throttle.*` (anon, user, scoped, login) and their store. */
+  throttling: Throttling;
   /** The client address as the throttles see it (socket, or `X-Forwarded-For` through `http.trustedProxies`). */
   clientAddress: ClientAddressResolver;
   /**
@@ -48,6 +59,8 @@ export interface CreateOptions {
   logger?: Logger;
   /** Use these stores instead of opening `settings.database`. */
   stores?: Stores;
+  /** A shared throttle store (e.g. Redis); default in memory. */
+  throttleStore?: ThrottleStore;
   /** Custom claims for new JWTs (e.g. roles). */
   claims?: ClaimsHook;
 }
@@ -55,13 +68,32 @@ export interface CreateOptions {
 /** Thrown when the application cannot start from these settings (a message for the operator). */
 export class StartupError extends Error {}
 
-/** Open the stores named by the settings. */
-export function openStores(settings: Settings): Stores {
+/**
+ * Open the stores named by `settings.database`: a `postgres://` / `postgresql://` URL ⇒
+ * PostgreSQL (several instances may share it), anything else ⇒ a SQLite file.
+ */
+export async function openStores(
+  settings: Settings,
+  options: { onError?: (e: Error, where: 'pool' | 'listener') => void } = {},
+): Promise<Stores> {
+  if (isPostgresUrl(settings.database)) return PostgresStores.open(settings.database, options.onError ? { onError: options.onError } : {});
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(settings.database)) {
-    throw new Error(`database "${settings.database.replace(/\/\/[^@/]*@/, '//***@')}": only SQLite file paths are supported in this version`);
+    throw new StartupError(`database "${redactUrl(settings.database)}": only SQLite file paths and postgres:// URLs are supported`);
   }
   return SqliteStores.open(settings.database);
 }
+
+/** Login endpoints (DRF's `throttle_scope`: `login`) and the other token endpoints (`token`). */
+const THROTTLE_SCOPES: Record<string, string> = {
+  '/api-token-auth/': 'login',
+  '/api/auth/login/': 'login',
+  '/api/token/': 'login',
+  '/api/token/sliding/': 'login',
+  '/api/token/refresh/': 'token',
+  '/api/token/verify/': 'token',
+  '/api/token/blacklist/': 'token',
+  '/api/token/sliding/refresh/': 'token',
+};
 
 /** The services on top of a set of stores. */
 export function createServices(settings: Settings, stores: Stores, clock: Clock = systemClock) {
@@ -83,19 +115,43 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
   const clock = options.clock ?? systemClock;
   if (!settings.secretKey) throw new StartupError('secretKey is not set (GATEHOUSE_SECRET_KEY, or let `gatehouse serve` generate one)');
   const secretKey = settings.secretKey;
-  const stores = options.stores ?? openStores(settings);
+  let cookieMode: CookieMode | undefined;
+  if (settings.cookies.enabled) {
+    const problems = cookieSettingsProblems(settings);
+    if (problems.length > 0) throw new StartupError(`Invalid cookie mode settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    cookieMode = new CookieMode({ settings, secretKey, clock });
+  }
+  const logger = options.logger;
+  const stores =
+    options.stores ??
+    (await openStores(settings, {
+      onError: (e, where) => logger?.warn({ err: { name: e.name, message: e.message }, where }, 'postgres connection error'),
+    }));
   try {
     const { users, tokens } = createServices(settings, stores, clock);
-    const logger = options.logger;
+    const throttling = createThrottling(settings, { clock, ...(options.throttleStore ? { store: options.throttleStore } : {}) });
+    if (settings.throttle.loginEnabled) users.useLoginThrottle(throttling.login);
     const keys = await createJwtKeys({ settings: settings.jwt, secretKey, stores, clock, onWarning: (message) => logger?.warn({}, message) });
-    const jwt = new JwtService({ settings: settings.jwt, secretKey, keys, stores, clock, ...(options.claims ? { claims: options.claims } : {}) });
+    const jwt = new JwtService({
+      settings: settings.jwt,
+      secretKey,
+      keys,
+      stores,
+      clock,
+      ...(options.claims ? { claims: options.claims } : {}),
+      // Cookie mode: every pair carries its session id (the refresh family), for CSRF binding and session revocation.
+      ...(cookieMode ? { sessionClaim: SESSION_CLAIM } : {}),
+    });
     users.onCredentialsChanged((user) => jwt.revokeAllForUser(user.id, 'password_change'));
     const tokenAuthentication = new TokenAuthentication(tokens, settings.tokens.keyword);
-    const clientAddress: ClientAddressResolver = socketAddress;
+    const clientAddress: ClientAddressResolver = throttling.clientAddress;
     const jwtAuthentication = new JWTAuthentication(jwt);
+    const jwtCookieAuthentication = cookieMode ? new JWTCookieAuthentication(jwt, cookieMode) : undefined;
+    // In cookie mode the JWT authenticator also reads the access cookie (CSRF-checked for unsafe methods).
+    const primaryJwt: Authenticator = jwtCookieAuthentication ?? jwtAuthentication;
     const audit = (event: AuditEvent) => logger?.info({ audit: event }, event.event);
     // JWT first, as the oracle's `/api/hello/`: its challenge (`Bearer realm="api"`) is the route's.
-    const meAuthenticators: Authenticator[] = [jwtAuthentication, tokenAuthentication];
+    const meAuthenticators: Authenticator[] = [primaryJwt, tokenAuthentication];
     const engine = new Engine(
       [
         ...healthRoutes(),
@@ -104,13 +160,17 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
           tokens,
           tokenAuthentication,
           audit,
-          logoutAllAuthenticators: [jwtAuthentication],
+          clientAddress,
+          logoutAllAuthenticators: [primaryJwt],
           onLogoutAll: (user) => jwt.revokeAllForUser(user.id, 'logout_all'),
         }),
-        ...jwtRoutes({ users, jwt, audit }),
+        ...jwtRoutes({ users, jwt, audit, clientAddress, ...(cookieMode ? { cookies: cookieMode } : {}) }),
         ...jwksRoutes(keys),
         ...userRoutes(meAuthenticators),
-      ],
+      ].map((route) =>
+        // Token endpoints take scoped throttles (`throttle.rates.login` / `.token`; none by default, as DRF).
+        THROTTLE_SCOPES[route.path] ? { ...route, throttles: [throttling.scoped], throttleScope: THROTTLE_SCOPES[route.path] } : route,
+      ),
       { maxBodySize: settings.http.maxBodySize, clientAddress, ...(logger ? { logger } : {}) },
     );
     const guard = (policy: GuardPolicy = {}): Guard =>
@@ -122,8 +182,10 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       tokens,
       jwt,
       engine,
-      authenticators: { jwt: jwtAuthentication, token: tokenAuthentication },
+      authenticators: { jwt: jwtAuthentication, token: tokenAuthentication, ...(jwtCookieAuthentication ? { jwtCookie: jwtCookieAuthentication } : {}) },
+      ...(cookieMode ? { cookies: cookieMode } : {}),
       clientAddress,
+      throttling,
       guard,
       close: () => stores.close(),
     };

@@ -6,6 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+/** No secret configured where one cannot be generated. */
+export class SecretRequired extends Error {}
+
 export interface SecretResult {
   secret: string;
   /** The file it came from, when it was not configured. */
@@ -22,6 +25,10 @@ export function secretFileFor(database: string): string {
 /** The configured secret, or the one in the secret file, generating it if absent. */
 export function resolveSecret(configured: string | undefined, database: string): SecretResult {
   if (configured) return { secret: configured, generated: false };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(database)) {
+    // Instances sharing a database server must share one secret: it has to be configured.
+    throw new SecretRequired('secretKey must be configured (GATEHOUSE_SECRET_KEY) when the database is a server URL: every instance needs the same one');
+  }
   const file = secretFileFor(database);
   try {
     const secret = readFileSync(file, 'utf8').trim();

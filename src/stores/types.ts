@@ -236,3 +236,73 @@ export interface Stores {
   changes: ChangeSignal;
   close(): Promise<void>;
 }
+
+/** One answer of `ThrottleStore.hit`: allowed (and recorded), or refused with DRF's wait in seconds. */
+export interface ThrottleHit {
+  allowed: boolean;
+  /** Seconds until a request may succeed (DRF `SimpleRateThrottle.wait()`); null when allowed or unknown. */
+  wait: number | null;
+}
+
+/** A failure counter with exponential backoff (the login throttle's buckets). */
+export interface BackoffState {
+  /** Failures counted since the counter was last empty. */
+  failures: number;
+  /** Epoch ms until which the bucket refuses; 0 when it does not. */
+  lockedUntil: number;
+}
+
+/** How a backoff counter reacts to a failure. Plain numbers, so a Lua script can take it as arguments. */
+export interface BackoffPolicy {
+  /** Failures allowed before the bucket locks (the rate's `num`). */
+  limit: number;
+  /** The counter is forgotten this long after its last failure or, if later, the end of its lock. */
+  windowMs: number;
+  /** The first lock's length; each further failure doubles it. */
+  baseMs: number;
+  /** The longest lock. */
+  maxMs: number;
+}
+
+/**
+ * Where throttles keep their state (DRF uses Django's cache). Keys are strings chosen by
+ * the caller (`throttle_<scope>_<ident>` as DRF, `login_…` for the login throttle); times
+ * are passed in as epoch ms (`now`) so that every implementation — and every node sharing
+ * one Redis — computes with the caller's clock, never its own.
+ *
+ * Every method is ATOMIC per key: concurrent `hit`s on one key are serialised, so with
+ * `limit` N exactly N of any number of simultaneous requests are allowed. A method may
+ * answer synchronously (the in-memory store does: no promise on the hot path) or with a
+ * promise (a network store); callers handle both.
+ *
+ * The semantics below are the whole contract, written so that a Redis implementation can
+ * take this interface unchanged: `hit` is one Lua script over a list (LPUSH newest first,
+ * RPOP the expired tail, PEXPIRE `durationMs`), `recordFailure` one script over a hash,
+ * `backoff` an HMGET, `reset` a DEL. `src/stores/memory/throttle.ts` is the reference
+ * implementation and exports the two state transitions as pure functions.
+ */
+export interface ThrottleStore {
+  /**
+   * DRF `SimpleRateThrottle.allow_request` on the history kept under `key` (allowed
+   * requests' times, oldest first): drop times `<= now - durationMs` from the oldest end;
+   * if `limit` or more remain, refuse without recording anything, with
+   * `wait = (durationMs - (now - oldest)) / (limit - remaining + 1) / 1000` seconds
+   * (`null` when that divisor is ≤ 0); otherwise record `now` and allow. The key may be
+   * forgotten `durationMs` after its last recorded time.
+   */
+  hit(key: string, limit: number, durationMs: number, now: number): ThrottleHit | Promise<ThrottleHit>;
+  /**
+   * Record one failure under `policy` and answer the new state. A counter that is absent
+   * or forgotten starts from zero. A
+   * failure while `now < lockedUntil` is not counted (nothing was tried: the caller refused
+   * before checking the password) and the state is answered unchanged. Otherwise
+   * `failures += 1`; when `failures >= limit`, `lockedUntil = now + min(baseMs ·
+   * 2^(failures − limit), maxMs)`, else 0. The counter may be forgotten at
+   * `max(now, lockedUntil) + windowMs` (a window after the last failure or the lock's end).
+   */
+  recordFailure(key: string, policy: BackoffPolicy, now: number): BackoffState | Promise<BackoffState>;
+  /** The backoff counter under `key` as of `now`; null when absent or forgotten. Read-only. */
+  backoff(key: string, now: number): BackoffState | null | Promise<BackoffState | null>;
+  /** Forget `key` (a history or a counter). */
+  reset(key: string): void | Promise<void>;
+}

@@ -37,6 +37,8 @@ export interface BasicAuthenticationOptions {
    */
   challenge?: boolean;
   realm?: string;
+  /** The client address for the login throttle (default: the socket peer). */
+  clientAddress?: (req: RequestView) => string;
 }
 
 /**
@@ -51,8 +53,10 @@ export interface BasicAuthenticationOptions {
 export class BasicAuthentication implements Authenticator {
   readonly name = 'BasicAuthentication';
   private readonly challengeValue: string | null;
+  private readonly clientAddress: (req: RequestView) => string;
 
   constructor(private readonly users: UserService, options: BasicAuthenticationOptions = {}) {
+    this.clientAddress = options.clientAddress ?? ((req) => req.remoteAddress);
     this.challengeValue = options.challenge === false ? null : `Basic realm="${options.realm ?? 'api'}"`;
   }
 
@@ -74,7 +78,7 @@ export class BasicAuthentication implements Authenticator {
     const colon = text.indexOf(':');
     const username = colon < 0 ? text : text.slice(0, colon);
     const password = colon < 0 ? '' : text.slice(colon + 1);
-    const user = await this.users.authenticate(username, password);
+    const user = await this.users.authenticate(username, password, this.clientAddress(req));
     if (!user) throw new AuthenticationFailed(BASIC_INVALID);
     return { user, auth: null };
   }

@@ -3,6 +3,7 @@
  * change and deletion. Password hashing goes through `PasswordHasher` (async, bounded).
  */
 import type { Clock } from '../core/clock.js';
+import { Throttled } from '../core/errors.js';
 import type { User } from '../core/user.js';
 import { PasswordHasher } from '../passwords/index.js';
 import type { Stores, UserPatch } from '../stores/types.js';
@@ -34,11 +35,19 @@ export interface CreateUserInput {
   isSuperuser?: boolean;
 }
 
+/** What password login needs from a login throttle (`LoginThrottle` in src/throttle). */
+export interface LoginGate {
+  check(username: string, clientAddress: string): Promise<{ allowed: boolean; wait: number | null; usernameLocked: boolean; addressLocked: boolean }>;
+  failure(username: string, clientAddress: string): Promise<void>;
+  success(username: string, clientAddress: string): Promise<void>;
+}
+
 /** Called after a user's credentials changed (password set), to revoke what was issued before. */
 export type CredentialsChanged = (user: User) => Promise<void>;
 
 export class UserService {
   private readonly credentialListeners: CredentialsChanged[] = [];
+  private gate: LoginGate | undefined;
 
   constructor(
     private readonly stores: Stores,
@@ -68,9 +77,38 @@ export class UserService {
    * account is active, else null. An unknown username still costs one hash
    * (`burn`), so response time does not reveal which usernames exist. Outdated
    * hashes are upgraded to the current policy on success, as Django does.
-   * Throws `PasswordHasherBusy` when the hashing queue is full.
+   * Throws `PasswordHasherBusy` when the hashing queue is full. With a login throttle
+   * (`useLoginThrottle`) and a client address: a throttled address ⇒ `Throttled` (429);
+   * a locked username ⇒ null, exactly as a wrong password.
    */
-  async authenticate(username: string, password: string): Promise<User | null> {
+  async authenticate(username: string, password: string, clientAddress?: string): Promise<User | null> {
+    const gate = this.gate && clientAddress !== undefined ? this.gate : undefined;
+    if (!gate) return this.checkPassword(username, password);
+    const address = clientAddress as string;
+    const state = await gate.check(username, address);
+    // A client address over its limit is told to wait (429): that reveals nothing about accounts.
+    if (state.addressLocked) throw new Throttled(state.wait);
+    if (state.usernameLocked) {
+      // A locked account answers exactly like a wrong password, right password or not (same hash cost).
+      await this.hasher.burn(password);
+      await gate.failure(username, address);
+      return null;
+    }
+    const user = await this.checkPassword(username, password);
+    if (user) await gate.success(username, address);
+    else await gate.failure(username, address);
+    return user;
+  }
+
+  /**
+   * Throttle password logins: `authenticate` calls given a client address are checked,
+   * failures counted, successes clear the username's counter.
+   */
+  useLoginThrottle(gate: LoginGate): void {
+    this.gate = gate;
+  }
+
+  private async checkPassword(username: string, password: string): Promise<User | null> {
     const user = await this.stores.users.getByUsername(username);
     if (!user) {
       await this.hasher.burn(password);

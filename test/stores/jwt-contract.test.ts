@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStores } from '../../src/stores/memory/index.js';
 import { SqliteStores } from '../../src/stores/sqlite/index.js';
+import { postgresTestDb } from './postgres-helpers.js';
 import type { NewOutstandingToken, RotateInput, Stores } from '../../src/stores/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-jwt-stores-'));
@@ -18,6 +19,12 @@ const backends: Array<[string, () => Stores]> = [
   ['memory', () => new MemoryStores()],
   ['sqlite', () => SqliteStores.open(join(dir, `${Math.random().toString(36).slice(2)}.sqlite3`))],
 ];
+// PostgreSQL: a fresh schema per store, dropped afterwards (skipped with a notice when unreachable).
+const postgres = await postgresTestDb('JWT store contract');
+if (postgres) {
+  backends.push(['postgres', () => postgres.lazy()]);
+  after(() => postgres.cleanup());
+}
 
 const T0 = Date.UTC(2026, 0, 1);
 const tok = (jti: string, userId: number | null, over: Partial<NewOutstandingToken> = {}): NewOutstandingToken => ({

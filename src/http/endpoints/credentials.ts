@@ -20,12 +20,12 @@ export const CREDENTIAL_FIELDS: readonly MetadataField[] = [
 export const AUTH_TOKEN_FIELDS: readonly MetadataField[] = [...CREDENTIAL_FIELDS, { name: 'token', label: 'Token', readOnly: true }];
 
 /** Validate the fields, then authenticate; 400 with DRF's messages on any failure. */
-export async function userFromCredentials(users: UserService, data: BodyData): Promise<User> {
+export async function userFromCredentials(users: UserService, data: BodyData, clientAddress?: string): Promise<User> {
   const { username, password } = validateCharFields(data, [
     { name: 'username' },
     { name: 'password', trim: false },
   ]) as { username: string; password: string };
-  const user = await users.authenticate(username, password);
+  const user = await users.authenticate(username, password, clientAddress);
   if (!user) throw ValidationError.nonField(UNABLE_TO_LOG_IN);
   return user;
 }

@@ -3,6 +3,7 @@
  * and Gatehouse's token list and per-token revocation.
  */
 import type { Authenticator } from '../../core/authenticator.js';
+import type { RequestView } from '../../core/request.js';
 import type { User } from '../../core/user.js';
 import { NotAuthenticated, NotFound, TokenLimitExceeded, type JsonValue } from '../../core/errors.js';
 import { drfDateTime } from '../../core/json.js';
@@ -24,6 +25,8 @@ export interface OpaqueEndpointDeps {
   audit?: (event: AuditEvent) => void;
   /** Extra authenticators accepted by logout-all after the token one (e.g. JWT). */
   logoutAllAuthenticators?: readonly Authenticator[];
+  /** The client address for the login throttle (default: the socket peer). */
+  clientAddress?: (req: RequestView) => string;
   /** Also run on logout-all (e.g. revoke the user's JWTs). */
   onLogoutAll?: (user: User) => Promise<void>;
 }
@@ -61,14 +64,15 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
   const audit = deps.audit ?? (() => {});
   // DRF's default classes are [SessionAuthentication, BasicAuthentication]: Basic runs,
   // but the first class has no challenge, so failures are 403.
-  const defaultAuthenticators = [new BasicAuthentication(users, { challenge: false })];
+  const address = deps.clientAddress ?? ((req: RequestView) => req.remoteAddress);
+  const defaultAuthenticators = [new BasicAuthentication(users, { challenge: false, clientAddress: address })];
   const tokenAuthenticators = [tokenAuthentication];
   const authToken = (p: Principal | null) => (p?.auth ?? null) as TokenRecord | null;
 
   /** Credentials from the body; a failure is audited and rethrown unchanged. */
   const loginFromBody = async (ctx: HandlerContext, endpoint: string) => {
     try {
-      return await userFromCredentials(users, await ctx.body());
+      return await userFromCredentials(users, await ctx.body(), address(ctx.req));
     } catch (e) {
       audit({ event: 'login_failed', endpoint });
       throw e;

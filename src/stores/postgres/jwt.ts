@@ -1,0 +1,356 @@
+/**
+ * PostgreSQL implementation of the JWT stores: outstanding refresh/sliding tokens,
+ * refresh families (rotation + reuse detection), the access-token denylist, per-user
+ * revocation epochs, and the signing-key ring. Same semantics as `../sqlite/jwt.ts`;
+ * where SQLite relied on one writer at a time, rows are locked:
+ *
+ * - `rotate` locks the presented token's row (`SELECT … FOR UPDATE`), so concurrent
+ *   rotations of one token — from any number of instances — queue on it and exactly
+ *   one sees it unrotated;
+ * - `blacklist`, `revokeFamily`, `revokeAllForUser`, `bumpUserEpoch` and
+ *   `denyAccessToken` are single atomic statements (upserts, data-modifying CTEs);
+ * - key-ring changes take `SHARE ROW EXCLUSIVE` on the key table (rare; serialised as
+ *   SQLite serialises them), so "one active key" never fails on a race.
+ *
+ * Change notifications: the denylist, epochs and keys (as SQLite's local `bump()`), and
+ * family revocations (`revokeFamily`, `revokeAllForUser`, reuse detection in `rotate`):
+ * session checks cache a family's revoked state per generation, which SQLite's
+ * `data_version` invalidates across processes and only a notification can across
+ * instances. Recording, blacklisting one refresh token and plain rotation notify nothing
+ * (their checks always read the database), so refresh traffic does not flush caches.
+ */
+import { randomBytes } from 'node:crypto';
+import type {
+  JwtStore,
+  KeyStore,
+  NewOutstandingToken,
+  OutstandingToken,
+  RefreshFamily,
+  RotateInput,
+  RotateResult,
+  StoredSigningKey,
+} from '../types.js';
+import { CHANGES_CHANNEL, type Db, type Tx } from './database.js';
+import { isId, storable } from './rows.js';
+
+interface OutstandingRow {
+  jti: string;
+  user_id: number | null;
+  token_type: 'refresh' | 'sliding';
+  family_id: string | null;
+  created_at: number;
+  expires_at: number;
+  blacklisted_at: number | null;
+  replaced_by: string | null;
+  replaced_at: number | null;
+  replacement_iat: number | null;
+  replacement_exp: number | null;
+}
+
+interface FamilyRow {
+  id: string;
+  user_id: number | null;
+  created_at: number;
+  not_after: number | null;
+  revoked_at: number | null;
+  reason: string | null;
+}
+
+const OUTSTANDING_COLUMNS =
+  'jti, user_id, token_type, family_id, created_at, expires_at, blacklisted_at, replaced_by, replaced_at, replacement_iat, replacement_exp';
+const FAMILY_COLUMNS = 'id, user_id, created_at, not_after, revoked_at, reason';
+
+const toOutstanding = (r: OutstandingRow): OutstandingToken => ({
+  jti: r.jti,
+  userId: r.user_id,
+  tokenType: r.token_type,
+  familyId: r.family_id,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  blacklistedAt: r.blacklisted_at,
+  replacedBy: r.replaced_by,
+  replacedAt: r.replaced_at,
+  replacementIat: r.replacement_iat,
+  replacementExp: r.replacement_exp,
+});
+
+const toFamily = (r: FamilyRow): RefreshFamily => ({
+  id: r.id,
+  userId: r.user_id,
+  createdAt: r.created_at,
+  notAfter: r.not_after,
+  revokedAt: r.revoked_at,
+  reason: r.reason,
+});
+
+/** A new family id: 128 random bits, hex. */
+const newFamilyId = (): string => randomBytes(16).toString('hex');
+
+/** `$n` as "the user id if that user exists, else NULL" (tokens may name users this server does not know). */
+const knownUser = (n: number) => `(SELECT id FROM gatehouse_user WHERE id = $${n})`;
+/** A user id parameter: non-integers name no user. */
+const userParam = (id: number | null): number | null => (isId(id) ? id : null);
+
+const INSERT_TOKEN = `INSERT INTO gatehouse_jwt_outstanding (jti, user_id, token_type, family_id, created_at, expires_at)
+  VALUES ($1, ${knownUser(2)}, $3, $4, $5, $6) ON CONFLICT (jti) DO NOTHING`;
+const INSERT_FAMILY = `INSERT INTO gatehouse_jwt_family (id, user_id, created_at, not_after)
+  VALUES ($1, ${knownUser(2)}, $3, $4) ON CONFLICT (id) DO NOTHING`;
+const tokenParams = (t: NewOutstandingToken): unknown[] => [t.jti, userParam(t.userId), t.tokenType, t.familyId, t.createdAt, t.expiresAt];
+
+type Query = Pick<Tx, 'query'>;
+
+export class PostgresJwtStore implements JwtStore {
+  constructor(private readonly db: Db) {}
+
+  private insertToken(q: Query, t: NewOutstandingToken): Promise<unknown> {
+    return q.query(INSERT_TOKEN, tokenParams(t));
+  }
+
+  async recordOutstanding(token: NewOutstandingToken, familyNotAfter: number | null = null): Promise<void> {
+    if (!token.familyId) {
+      await this.insertToken(this.db, token);
+      return;
+    }
+    // One statement: the family (if new) and the token, atomically.
+    await this.db.query(
+      `WITH f AS (INSERT INTO gatehouse_jwt_family (id, user_id, created_at, not_after)
+                  VALUES ($4, ${knownUser(2)}, $5, $7) ON CONFLICT (id) DO NOTHING)
+       INSERT INTO gatehouse_jwt_outstanding (jti, user_id, token_type, family_id, created_at, expires_at)
+       VALUES ($1, ${knownUser(2)}, $3, $4, $5, $6) ON CONFLICT (jti) DO NOTHING`,
+      [...tokenParams(token), familyNotAfter],
+    );
+  }
+
+  async getOutstanding(jti: string): Promise<OutstandingToken | null> {
+    if (!storable(jti)) return null;
+    const { rows } = await this.db.query<OutstandingRow>(
+      `SELECT ${OUTSTANDING_COLUMNS} FROM gatehouse_jwt_outstanding WHERE jti = $1`,
+      [jti],
+      'gatehouse_outstanding_get',
+    );
+    return rows[0] ? toOutstanding(rows[0]) : null;
+  }
+
+  async getFamily(id: string): Promise<RefreshFamily | null> {
+    if (!storable(id)) return null;
+    const { rows } = await this.db.query<FamilyRow>(`SELECT ${FAMILY_COLUMNS} FROM gatehouse_jwt_family WHERE id = $1`, [id], 'gatehouse_family_get');
+    return rows[0] ? toFamily(rows[0]) : null;
+  }
+
+  async blacklist(token: NewOutstandingToken, now: number): Promise<boolean> {
+    // Record-if-unknown and blacklist-if-not-yet in one atomic upsert: a row comes back
+    // only when it was inserted or its blacklisted_at was still NULL.
+    const { rowCount } = await this.db.query(
+      `INSERT INTO gatehouse_jwt_outstanding (jti, user_id, token_type, family_id, created_at, expires_at, blacklisted_at)
+       VALUES ($1, ${knownUser(2)}, $3, $4, $5, $6, $7)
+       ON CONFLICT (jti) DO UPDATE SET blacklisted_at = EXCLUDED.blacklisted_at
+         WHERE gatehouse_jwt_outstanding.blacklisted_at IS NULL
+       RETURNING 1`,
+      [...tokenParams(token), now],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async rotate(input: RotateInput): Promise<RotateResult> {
+    return this.db.tx(async (t): Promise<RotateResult> => {
+      const { current, next, now } = input;
+      const lock = `SELECT ${OUTSTANDING_COLUMNS} FROM gatehouse_jwt_outstanding WHERE jti = $1 FOR UPDATE`;
+      let row = (await t.query<OutstandingRow>(lock, [current.jti])).rows[0];
+      if (!row) {
+        // Unknown token: record it (a concurrent recorder makes this wait, then do nothing)
+        // and lock the row that now exists.
+        await this.insertToken(t, current);
+        row = (await t.query<OutstandingRow>(lock, [current.jti])).rows[0];
+        if (!row) throw new Error(`rotate: outstanding token ${current.jti} vanished`);
+      }
+      let familyId = row.family_id;
+      if (!familyId) {
+        familyId = current.familyId ?? newFamilyId();
+        await t.query(INSERT_FAMILY, [familyId, userParam(current.userId), now, input.familyNotAfter]);
+        await t.query('UPDATE gatehouse_jwt_outstanding SET family_id = $1 WHERE jti = $2', [familyId, row.jti]);
+      }
+      const family = (await t.query<{ revoked_at: number | null }>('SELECT revoked_at FROM gatehouse_jwt_family WHERE id = $1', [familyId])).rows[0];
+      if (family && family.revoked_at !== null) return { kind: 'family_revoked' };
+      if (row.replaced_by !== null && (input.reuseDetection || input.blacklistCurrent)) {
+        if (input.graceMs > 0 && row.replaced_at !== null && now - row.replaced_at <= input.graceMs) {
+          return {
+            kind: 'grace',
+            familyId,
+            replacement: { jti: row.replaced_by, iat: row.replacement_iat as number, exp: row.replacement_exp as number },
+          };
+        }
+        if (input.reuseDetection) {
+          await t.query(
+            `WITH f AS (UPDATE gatehouse_jwt_family SET revoked_at = $1, reason = 'reuse' WHERE id = $2 AND revoked_at IS NULL)
+             UPDATE gatehouse_jwt_outstanding SET blacklisted_at = $1 WHERE family_id = $2 AND blacklisted_at IS NULL`,
+            [now, familyId],
+          );
+          await t.notify('family');
+          return { kind: 'reused', familyId };
+        }
+        return { kind: 'blacklisted' };
+      }
+      if (row.blacklisted_at !== null) return { kind: 'blacklisted' };
+      await t.query(
+        `UPDATE gatehouse_jwt_outstanding SET replaced_by = $1, replaced_at = $2, replacement_iat = $3, replacement_exp = $4,
+           blacklisted_at = CASE WHEN $5 THEN $2::bigint ELSE blacklisted_at END
+         WHERE jti = $6`,
+        [next.jti, now, next.iat, next.exp, input.blacklistCurrent, row.jti],
+      );
+      await this.insertToken(t, { ...next, familyId });
+      return { kind: 'rotated', familyId };
+    });
+  }
+
+  async revokeFamily(familyId: string, now: number, reason: string): Promise<void> {
+    if (!storable(familyId)) return;
+    await this.db.write(
+      'family',
+      `WITH f AS (UPDATE gatehouse_jwt_family SET revoked_at = $1, reason = $2 WHERE id = $3 AND revoked_at IS NULL RETURNING 1),
+            o AS (UPDATE gatehouse_jwt_outstanding SET blacklisted_at = $1 WHERE family_id = $3 AND blacklisted_at IS NULL RETURNING 1)
+       SELECT (SELECT count(*) FROM f)::int AS f, (SELECT count(*) FROM o)::int AS n,
+              CASE WHEN (SELECT count(*) FROM f) > 0 THEN pg_notify('${CHANGES_CHANNEL}', $4) END AS notified`,
+      [now, reason, familyId],
+      (r) => (r.rows[0]?.f ?? 0) > 0,
+    );
+  }
+
+  async revokeAllForUser(userId: number, now: number, reason: string): Promise<number> {
+    if (!isId(userId)) return 0;
+    const { rows } = await this.db.write<{ f: number; n: number }>(
+      'family',
+      `WITH f AS (UPDATE gatehouse_jwt_family SET revoked_at = $1, reason = $2 WHERE user_id = $3 AND revoked_at IS NULL RETURNING 1),
+            o AS (UPDATE gatehouse_jwt_outstanding SET blacklisted_at = $1 WHERE user_id = $3 AND blacklisted_at IS NULL RETURNING 1)
+       SELECT (SELECT count(*) FROM f)::int AS f, (SELECT count(*) FROM o)::int AS n,
+              CASE WHEN (SELECT count(*) FROM f) + (SELECT count(*) FROM o) > 0 THEN pg_notify('${CHANGES_CHANNEL}', $4) END AS notified`,
+      [now, reason, userId],
+      (r) => (r.rows[0]?.f ?? 0) + (r.rows[0]?.n ?? 0) > 0,
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async denyAccessToken(jti: string, expiresAt: number): Promise<void> {
+    await this.db.write(
+      'denylist',
+      `WITH w AS (INSERT INTO gatehouse_jwt_denied (jti, expires_at) VALUES ($1, $2)
+                  ON CONFLICT (jti) DO UPDATE SET expires_at = EXCLUDED.expires_at RETURNING 1)
+       SELECT pg_notify('${CHANGES_CHANNEL}', $3) FROM w`,
+      [jti, expiresAt],
+      () => true,
+    );
+  }
+
+  async isAccessTokenDenied(jti: string): Promise<boolean> {
+    if (!storable(jti)) return false;
+    const { rowCount } = await this.db.query('SELECT 1 FROM gatehouse_jwt_denied WHERE jti = $1', [jti], 'gatehouse_denied_get');
+    return (rowCount ?? 0) > 0;
+  }
+
+  async userEpoch(userId: number): Promise<number> {
+    if (!isId(userId)) return 0;
+    const { rows } = await this.db.query<{ epoch: number }>(
+      'SELECT epoch FROM gatehouse_jwt_user_epoch WHERE user_id = $1',
+      [userId],
+      'gatehouse_epoch_get',
+    );
+    return rows[0]?.epoch ?? 0;
+  }
+
+  async bumpUserEpoch(userId: number): Promise<number> {
+    if (!isId(userId)) return 0;
+    // Upsert only for an existing user (none: 0, nothing notified).
+    const { rows } = await this.db.write<{ epoch: number }>(
+      'epoch',
+      `WITH w AS (INSERT INTO gatehouse_jwt_user_epoch (user_id, epoch) SELECT id, 1 FROM gatehouse_user WHERE id = $1
+                  ON CONFLICT (user_id) DO UPDATE SET epoch = gatehouse_jwt_user_epoch.epoch + 1 RETURNING epoch)
+       SELECT epoch, pg_notify('${CHANGES_CHANNEL}', $2) FROM w`,
+      [userId],
+      (r) => r.rows.length > 0,
+    );
+    return rows[0]?.epoch ?? 0;
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    return this.db.tx(async (t) => {
+      const tokens = await t.query('DELETE FROM gatehouse_jwt_outstanding WHERE expires_at <= $1', [now]);
+      const denied = await t.query('DELETE FROM gatehouse_jwt_denied WHERE expires_at <= $1', [now]);
+      await t.query(
+        `DELETE FROM gatehouse_jwt_family f WHERE NOT EXISTS
+           (SELECT 1 FROM gatehouse_jwt_outstanding o WHERE o.family_id = f.id)`,
+      );
+      return (tokens.rowCount ?? 0) + (denied.rowCount ?? 0);
+    });
+  }
+}
+
+interface KeyRow {
+  kid: string;
+  alg: string;
+  status: 'active' | 'verify' | 'retired';
+  created_at: number;
+  retired_at: number | null;
+  public_jwk: string | null;
+  encrypted_key: string;
+}
+
+/** Key-ring writes are rare: serialise them against each other (reads are not blocked). */
+const LOCK_KEYS = 'LOCK TABLE gatehouse_signing_key IN SHARE ROW EXCLUSIVE MODE';
+
+export class PostgresKeyStore implements KeyStore {
+  constructor(private readonly db: Db) {}
+
+  async listKeys(): Promise<StoredSigningKey[]> {
+    // COLLATE "C": byte order, as SQLite sorts, whatever the database's collation.
+    const { rows } = await this.db.query<KeyRow>(
+      'SELECT kid, alg, status, created_at, retired_at, public_jwk, encrypted_key FROM gatehouse_signing_key ORDER BY created_at, kid COLLATE "C"',
+      [],
+      'gatehouse_keys_list',
+    );
+    return rows.map((r) => ({
+      kid: r.kid,
+      alg: r.alg,
+      status: r.status,
+      createdAt: r.created_at,
+      retiredAt: r.retired_at,
+      publicJwk: r.public_jwk,
+      encryptedKey: r.encrypted_key,
+    }));
+  }
+
+  async insertKey(key: StoredSigningKey): Promise<void> {
+    await this.db.tx(async (t) => {
+      await t.query(LOCK_KEYS);
+      if (key.status === 'active') await t.query("UPDATE gatehouse_signing_key SET status = 'verify' WHERE status = 'active'");
+      await t.query(
+        'INSERT INTO gatehouse_signing_key (kid, alg, status, created_at, retired_at, public_jwk, encrypted_key) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [key.kid, key.alg, key.status, key.createdAt, key.retiredAt, key.publicJwk, key.encryptedKey],
+      );
+      await t.notify('key');
+    });
+  }
+
+  async activateKey(kid: string): Promise<boolean> {
+    if (!storable(kid)) return false;
+    return this.db.tx(async (t) => {
+      await t.query(LOCK_KEYS);
+      const { rows } = await t.query<{ status: string }>('SELECT status FROM gatehouse_signing_key WHERE kid = $1', [kid]);
+      const status = rows[0]?.status;
+      if (status === undefined || status === 'retired') return false;
+      await t.query("UPDATE gatehouse_signing_key SET status = 'verify' WHERE status = 'active'");
+      await t.query("UPDATE gatehouse_signing_key SET status = 'active' WHERE kid = $1", [kid]);
+      await t.notify('key');
+      return true;
+    });
+  }
+
+  async retireKey(kid: string, now: number): Promise<boolean> {
+    if (!storable(kid)) return false;
+    return this.db.tx(async (t) => {
+      await t.query(LOCK_KEYS);
+      const { rowCount } = await t.query("UPDATE gatehouse_signing_key SET status = 'retired', retired_at = $1 WHERE kid = $2 AND status != 'retired'", [now, kid]);
+      if (!rowCount) return false;
+      await t.notify('key');
+      return true;
+    });
+  }
+}
