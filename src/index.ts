@@ -43,3 +43,17 @@ export { jwksRoutes } from './http/endpoints/jwks.js';
 export { SqliteStores } from './stores/sqlite/index.js';
 export { MemoryStores } from './stores/memory/index.js';
 export type { Gatehouse } from './server/app.js';
+export { and, or, not, withMessage, HasScope, HasRole, checkObjectPermissions } from './permissions/index.js';
+export {
+  createThrottling,
+  AnonRateThrottle,
+  UserRateThrottle,
+  ScopedRateThrottle,
+  LoginThrottle,
+  MemoryThrottleStore,
+  trustedProxyResolver,
+  parseRate,
+} from './throttle/index.js';
+export type { Throttling } from './throttle/index.js';
+export { JWTCookieAuthentication } from './jwt/cookie-authentication.js';
+export { CookieMode } from './cookies/mode.js';
