@@ -22,20 +22,30 @@ import { readStream } from '../node/index.js';
 
 export type { GuardFactory, GuardSource, EndpointsApp } from '../adapter.js';
 
+/** `RequestView` over a Fastify request (its node:http headers); cookies parsed on first use. */
+class FastifyRequestView implements RequestView {
+  readonly method: string;
+  readonly headers: Record<string, string | undefined>;
+  readonly remoteAddress: string;
+  #cookies: Record<string, string> | undefined;
+  constructor(
+    request: FastifyRequest,
+    readonly path: string,
+  ) {
+    const raw = request.raw;
+    this.method = request.method.toUpperCase();
+    this.headers = raw.headers as Record<string, string | undefined>;
+    // The socket peer: Gatehouse's own `http.trustedProxies` decide about X-Forwarded-For.
+    this.remoteAddress = raw.socket.remoteAddress ?? '';
+  }
+  get cookies(): Record<string, string> {
+    return (this.#cookies ??= parseCookies(this.headers.cookie));
+  }
+}
+
 /** The framework-free view of a Fastify request; `path` overrides the URL's path. */
 export function requestView(request: FastifyRequest, path?: string): RequestView {
-  const raw = request.raw;
-  let cookies: Record<string, string> | undefined;
-  return {
-    method: request.method.toUpperCase(),
-    path: path ?? pathOf(request.url),
-    headers: raw.headers as Record<string, string | undefined>,
-    get cookies() {
-      return (cookies ??= parseCookies(raw.headers.cookie));
-    },
-    // The socket peer: Gatehouse's own `http.trustedProxies` decide about X-Forwarded-For.
-    remoteAddress: raw.socket.remoteAddress ?? '',
-  };
+  return new FastifyRequestView(request, path ?? pathOf(request.url));
 }
 
 /** Send a core response through Fastify's reply (its hooks, e.g. CORS headers, still apply). */

@@ -118,7 +118,13 @@ export function requestView(c: Context, path?: string, remoteAddress: RemoteAddr
 /** A core response as a Fetch `Response` (HEAD: the headers of GET, no body). */
 export function toResponse(response: CoreResponse, headOnly = false): Response {
   const wire = toWire(response);
-  return new Response(headOnly ? null : (wire.payload ?? null), { status: wire.status, headers: wire.headers });
+  // Several Set-Cookie lines (cookie mode) arrive as an array: one header line each, never folded.
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(wire.headers as Record<string, string | string[]>)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  return new Response(headOnly ? null : (wire.payload ?? null), { status: wire.status, headers });
 }
 
 const slots = new RequestSlots<Context>('hono');

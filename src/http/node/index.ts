@@ -17,27 +17,36 @@ import type { Guard, GuardPolicy } from '../guard.js';
 
 export type { GuardFactory, GuardSource, EndpointsApp } from '../adapter.js';
 
+/** `RequestView` over node:http's headers (which are already latin-1 strings); cookies parsed on first use. */
+class NodeRequestView implements RequestView {
+  readonly method: string;
+  readonly headers: Record<string, string | undefined>;
+  readonly remoteAddress: string;
+  #cookies: Record<string, string> | undefined;
+  constructor(
+    req: IncomingMessage,
+    readonly path: string,
+  ) {
+    this.method = (req.method ?? 'GET').toUpperCase();
+    this.headers = req.headers as Record<string, string | undefined>;
+    this.remoteAddress = req.socket.remoteAddress ?? '';
+  }
+  get cookies(): Record<string, string> {
+    return (this.#cookies ??= parseCookies(this.headers.cookie));
+  }
+}
+
 /**
  * Build the framework-free view of a node:http request (cookies parsed on first use).
  * `path` overrides the request target's path (a mount prefix already stripped).
  */
 export function requestView(req: IncomingMessage, path?: string): RequestView {
-  let cookies: Record<string, string> | undefined;
-  let p = path;
-  if (p === undefined) {
+  if (path === undefined) {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    p = q < 0 ? url : url.slice(0, q);
+    path = q < 0 ? url : url.slice(0, q);
   }
-  return {
-    method: (req.method ?? 'GET').toUpperCase(),
-    path: p,
-    headers: req.headers as Record<string, string | undefined>,
-    get cookies() {
-      return (cookies ??= parseCookies(req.headers.cookie));
-    },
-    remoteAddress: req.socket.remoteAddress ?? '',
-  };
+  return new NodeRequestView(req, path);
 }
 
 /** Read the whole body, refusing (413) as soon as it exceeds `limit` bytes. */
