@@ -23,6 +23,7 @@ import * as gExpress from '../../src/http/express/index.js';
 import * as gFastify from '../../src/http/fastify/index.js';
 import * as gHono from '../../src/http/hono/index.js';
 import { LogCapture, send } from '../helpers.js';
+import { ADAPTERS, startAdapter } from './servers.js';
 
 let gatehouse: Gatehouse;
 let dir: string;
@@ -240,5 +241,34 @@ describe('hono', () => {
     const res = await app.request('/api/token/', { method: 'POST', body, headers: { 'Content-Type': 'application/json' }, duplex: 'half' } as RequestInit);
     assert.equal(res.status, 413);
     assert.deepEqual(await res.json(), { detail: 'Request body exceeds the limit of 1024 bytes.' });
+  });
+});
+
+describe('every adapter, cookie mode', () => {
+  test('several Set-Cookie lines stay separate header lines (never folded)', async () => {
+    const cookieDir = mkdtempSync(join(tmpdir(), 'gatehouse-adapters-cookies-'));
+    const settings = parseSettings(
+      mergeSettings({ database: join(cookieDir, 'db.sqlite3'), secretKey: 'test-secret-key-that-is-long-enough-0123456789', logLevel: 'warn', cookies: { enabled: true } }, {}),
+    );
+    const g = await createGatehouse(settings, { logger: createLogger('warn', new LogCapture()) });
+    try {
+      for (const adapter of ADAPTERS) {
+        const running = await startAdapter(adapter, { gatehouse: g, throttle: { allow: () => null } });
+        try {
+          const res = await send(running.url, 'GET', '/auth/api/token/csrf/');
+          assert.equal(res.status, 200, adapter);
+          assert.deepEqual(res.json, { detail: 'CSRF cookie set.' });
+          const cookies = res.headers['set-cookie'];
+          assert.ok(Array.isArray(cookies) && cookies.length === 2, `${adapter}: ${JSON.stringify(cookies)}`);
+          assert.match(cookies[0]!, /^csrftoken=[^;,]+; expires=/);
+          assert.match(cookies[1]!, /^gatehouse-refresh-presession=[^;,]+; expires=.*HttpOnly/);
+        } finally {
+          await running.close();
+        }
+      }
+    } finally {
+      await g.close();
+      rmSync(cookieDir, { recursive: true, force: true });
+    }
   });
 });

@@ -118,13 +118,19 @@ export function requestView(c: Context, path?: string, remoteAddress: RemoteAddr
 /** A core response as a Fetch `Response` (HEAD: the headers of GET, no body). */
 export function toResponse(response: CoreResponse, headOnly = false): Response {
   const wire = toWire(response);
-  // Several Set-Cookie lines (cookie mode) arrive as an array: one header line each, never folded.
+  const body = headOnly ? null : (wire.payload ?? null);
+  const all = wire.headers as Record<string, string | string[]>;
+  // Several Set-Cookie lines (cookie mode) arrive as an array: one header line each, never
+  // folded. Without one, a plain object keeps @hono/node-server on its fast path.
+  let multi = false;
+  for (const name in all) if (Array.isArray(all[name])) multi = true;
+  if (!multi) return new Response(body, { status: wire.status, headers: wire.headers });
   const headers = new Headers();
-  for (const [name, value] of Object.entries(wire.headers as Record<string, string | string[]>)) {
+  for (const [name, value] of Object.entries(all)) {
     if (Array.isArray(value)) for (const v of value) headers.append(name, v);
     else headers.set(name, value);
   }
-  return new Response(headOnly ? null : (wire.payload ?? null), { status: wire.status, headers });
+  return new Response(body, { status: wire.status, headers });
 }
 
 const slots = new RequestSlots<Context>('hono');
