@@ -13,6 +13,7 @@ import { FakeClock } from '../../src/core/clock.js';
 import { parseSettings } from '../../src/core/settings.js';
 import { JwsError, sign } from '../../src/jwt/jws/index.js';
 import { createJwtKeys } from '../../src/jwt/keyring/index.js';
+import { newKid } from '../../src/jwt/keyring/manage.js';
 import { SqliteStores } from '../../src/stores/sqlite/index.js';
 
 const SECRET = 'cli-keyring-test-server-secret-0123456789abcdef';
@@ -83,6 +84,12 @@ describe('gatehouse keys', () => {
     const forced = await cli(['keys', 'retire', kid2, '--force', ...common]);
     assert.equal(forced.code, 0, forced.stderr);
     assert.deepEqual(kidsIn((await cli(['keys', 'list', ...common])).stdout).map((r) => r[2]), ['retired', 'retired']);
+  });
+
+  test('a key id never starts with "-", so it can always be passed to `keys retire` (1 in 64 would otherwise)', async () => {
+    const kids = Array.from({ length: 4000 }, newKid);
+    assert.ok(kids.every((k) => /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/.test(k)));
+    assert.equal(new Set(kids).size, kids.length);
   });
 
   test('a running server sees the CLI rotation and retirement on its next request', async () => {

@@ -51,9 +51,16 @@ export interface KeySummary {
   readonly retiredAt: number | null;
 }
 
-/** A new key id: 128 random bits, base64url (22 characters). */
+/**
+ * A new key id: 128 random bits, base64url (22 characters). An id never
+ * starts with `-`: `gatehouse keys retire -abc…` would be read as an option
+ * (1 key in 64 would be unusable on the command line without `--`).
+ */
 export function newKid(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const kid = randomBytes(16).toString('base64url');
+    if (kid[0] !== '-') return kid;
+  }
 }
 
 /**
