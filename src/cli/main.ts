@@ -5,16 +5,18 @@
  * 2 wrong usage.
  */
 import { Command, CommanderError, Option } from 'commander';
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { loadSettings, SettingsError, type Settings } from '../core/settings.js';
 import { drfDateTime } from '../core/json.js';
 import { registerKeyCommands } from './keys.js';
 import { JwtKeyConfigError } from '../jwt/keyring/index.js';
 import { createGatehouse, StartupError, type Gatehouse } from '../server/app.js';
-import { createLogger } from '../server/logger.js';
+import { createLogger, type Logger } from '../server/logger.js';
 import { resolveSecret, SecretRequired } from '../server/secret.js';
+import { isClusterWorker, runPrimary, workerCount } from '../server/cluster.js';
 import { listen } from '../server/serve.js';
-import { isPostgresUrl, migratePostgres } from '../stores/postgres/index.js';
+import { isPostgresUrl, migratePostgres, redactUrl } from '../stores/postgres/index.js';
 import { migrate, openDatabase, schemaVersion } from '../stores/sqlite/index.js';
 import { UsernameTaken } from '../stores/types.js';
 import { isLegacyDrfKey, keyDigest } from '../tokens/keys.js';
@@ -93,9 +95,18 @@ const common = (cmd: Command) =>
     .addOption(new Option('--db <path>', 'SQLite database file (default ./gatehouse.sqlite3, or settings `database`)'))
     .addOption(new Option('--config <file>', 'settings file (default ./gatehouse.config.json, or GATEHOUSE_CONFIG)'));
 
-function positiveInt(value: string, name: string): number {
-  if (!/^\d{1,15}$/.test(value)) throw new CliError(`${name} must be a positive integer, got "${value}"`, 2);
+function positiveInt(value: string, name: string, or?: string): number {
+  if (!/^\d{1,15}$/.test(value)) throw new CliError(`${name} must be a positive integer${or ? ` or ${or}` : ''}, got "${value}"`, 2);
   return Number(value);
+}
+
+/** Create or upgrade the database schema (before forking workers: exactly once). */
+async function migrateOnce(database: string): Promise<void> {
+  if (isPostgresUrl(database)) {
+    await migratePostgres(database);
+    return;
+  }
+  openDatabase(database).close();
 }
 
 /** Parse `key,user` CSV rows (an optional header row `key,user` is skipped). */
@@ -112,6 +123,36 @@ export function parseDrfTokenRows(text: string): Array<{ line: number; key: stri
   return rows;
 }
 
+/** Serve until SIGTERM/SIGINT (or, in a cluster worker, until the primary goes away), then stop gracefully. */
+async function serveUntilSignal(settings: Settings, logger: Logger, inWorker: boolean): Promise<void> {
+  const app = await createGatehouse(settings, { logger });
+  const server = await listen(app, settings.host, settings.port, logger).catch(async (e: unknown) => {
+    await app.close();
+    throw e;
+  });
+  logger.info({ url: server.url, database: redactUrl(settings.database) }, inWorker ? 'worker serving' : 'gatehouse listening');
+  const cleanup = setInterval(() => {
+    void Promise.all([app.tokens.flushExpired(), app.jwt.flushExpired()]).catch((err: Error) =>
+      logger.warn({ err: err.message }, 'expired-token cleanup failed'),
+    );
+  }, 3_600_000);
+  cleanup.unref();
+  await new Promise<void>((resolve) => {
+    let shuttingDown = false;
+    const shutdown = (signal: string) => {
+      if (shuttingDown) return; // a worker may get the signal twice: from the terminal and from the primary
+      shuttingDown = true;
+      logger.info({ signal }, 'shutting down');
+      clearInterval(cleanup);
+      void server.stop().then(resolve);
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    // A worker whose primary went away (killed) stops too, instead of serving on as an orphan.
+    if (inWorker) process.on('disconnect', () => shutdown('primary gone'));
+  });
+}
+
 export function buildProgram(io: CliIo = defaultIo): Command {
   const program = new Command('gatehouse')
     .description('Gatehouse: authentication for REST APIs (DRF / simplejwt / knox compatible).')
@@ -122,31 +163,41 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   common(program.command('serve').description('run the HTTP server (creates and migrates the database on first start)'))
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default 8000)')
-    .action(async (opts: CommonOptions & { host?: string; port?: string }) => {
+    .option('--workers <n>', 'server processes sharing the port (node:cluster); 0 or "auto": one per CPU (default 1)')
+    .action(async (opts: CommonOptions & { host?: string; port?: string; workers?: string }) => {
       const extra: Record<string, unknown> = {};
       if (opts.host !== undefined) extra.host = opts.host;
       if (opts.port !== undefined) extra.port = positiveInt(opts.port, '--port');
+      if (opts.workers !== undefined) extra.workers = opts.workers === 'auto' ? 'auto' : positiveInt(opts.workers, '--workers', '"auto"');
+      const worker = isClusterWorker();
+      const configured = settingsFor(opts, io, extra);
+      const count = workerCount(configured.workers);
+      if (!worker && count > 1 && configured.database === ':memory:') {
+        throw new CliError('several workers need a database they can share (a SQLite file or a postgres:// URL), not :memory:', 2);
+      }
+      // The primary (or the only process) resolves the secret: a generated file is written
+      // once, before any worker exists, and every worker reads that same file.
       const { settings, generatedInto } = settingsWithSecret(opts, io, extra);
-      const logger = createLogger(settings.logLevel);
-      if (generatedInto) logger.warn({ file: generatedInto }, 'no secretKey configured: generated one into the file (mode 0600); keep it safe');
-      const app = await createGatehouse(settings, { logger });
-      const running = await listen(app, settings.host, settings.port, logger);
-      logger.info({ url: running.url, database: settings.database }, 'gatehouse listening');
-      const cleanup = setInterval(() => {
-        void Promise.all([app.tokens.flushExpired(), app.jwt.flushExpired()]).catch((err: Error) =>
-          logger.warn({ err: err.message }, 'expired-token cleanup failed'),
-        );
-      }, 3_600_000);
-      cleanup.unref();
-      await new Promise<void>((resolve) => {
-        const shutdown = (signal: string) => {
-          logger.info({ signal }, 'shutting down');
-          clearInterval(cleanup);
-          void running.stop().then(resolve);
-        };
-        process.once('SIGTERM', () => shutdown('SIGTERM'));
-        process.once('SIGINT', () => shutdown('SIGINT'));
-      });
+      const baseLogger = createLogger(settings.logLevel);
+      if (generatedInto) baseLogger.warn({ file: generatedInto }, 'no secretKey configured: generated one into the file (mode 0600); keep it safe');
+      if (!worker && count > 1) {
+        await migrateOnce(settings.database);
+        const code = await runPrimary({ workers: count, logger: baseLogger });
+        if (code !== 0) throw new CliError('serve: a worker failed (see the log above)');
+        return;
+      }
+      const clusterWorker = worker ? cluster.worker : undefined;
+      const logger = clusterWorker ? baseLogger.child({ worker: clusterWorker.id, pid: process.pid }) : baseLogger;
+      try {
+        await serveUntilSignal(settings, logger, clusterWorker !== undefined);
+      } finally {
+        if (clusterWorker) {
+          // The IPC channel would keep a worker alive (also one that failed to start): let
+          // go of it, and make sure of the exit.
+          if (process.connected) process.disconnect();
+          setTimeout(() => process.exit(process.exitCode ?? 1), 2000).unref();
+        }
+      }
     });
 
   common(program.command('migrate').description('create or upgrade the database schema (SQLite file or PostgreSQL URL)')).action(async (opts: CommonOptions) => {
