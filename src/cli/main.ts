@@ -32,6 +32,7 @@ export class CliError extends Error {
 interface CommonOptions {
   db?: string;
   config?: string;
+  redis?: string;
 }
 
 export interface CliIo {
@@ -56,6 +57,7 @@ const defaultIo: CliIo = {
 function settingsFor(opts: CommonOptions, io: CliIo, extra: Record<string, unknown> = {}): Settings {
   const overrides: Record<string, unknown> = { ...extra };
   if (opts.db !== undefined) overrides.database = opts.db;
+  if (opts.redis !== undefined) overrides.redis = { url: opts.redis };
   return loadSettings({ ...(opts.config !== undefined ? { configPath: opts.config } : {}), env: io.env, overrides });
 }
 
@@ -93,6 +95,7 @@ async function requireUser(app: Gatehouse, username: string) {
 const common = (cmd: Command) =>
   cmd
     .addOption(new Option('--db <path>', 'SQLite database file (default ./gatehouse.sqlite3, or settings `database`)'))
+    .addOption(new Option('--redis <url>', 'Redis URL shared by several instances: throttles, revocations (settings `redis.url`, GATEHOUSE_REDIS)'))
     .addOption(new Option('--config <file>', 'settings file (default ./gatehouse.config.json, or GATEHOUSE_CONFIG)'));
 
 function positiveInt(value: string, name: string, or?: string): number {

@@ -111,9 +111,24 @@ const throttleSchema = z
     loginAddressRate: rate.default('100/h'),
     loginMaxBackoff: duration.prefault('1h'),
     maxEntries: z.number().int().min(100).max(100_000_000).default(100_000),
-    store: z.enum(['memory']).default('memory'),
+    /** Absent: `redis` when `redis.url` is set, else `memory` (resolved by `settingsSchema`). */
+    store: z.enum(['memory', 'redis']).optional(),
+    onStoreFailure: z.enum(['local', 'closed']).default('local'),
   })
   .strict();
+
+const redisObject = z
+  .object({
+    url: z.union([z.null(), z.string().regex(/^rediss?:\/\/\S+$/i, 'must be a redis:// or rediss:// URL')]).default(null),
+    keyPrefix: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/, 'must be up to 64 letters, digits, "_", ".", ":" or "-"').default('gatehouse:'),
+    tokenCache: z.boolean().default(false),
+    tokenCacheTtl: duration.prefault('30s'),
+    timeout: duration.prefault('2s'),
+  })
+  .strict();
+
+/** `redis` is an object; a URL string (or null) is short for `{"url": …}`. */
+const redisSchema = z.preprocess((v) => (typeof v === 'string' || v === null ? { url: v } : v), redisObject);
 
 const sameSite = z.enum(['Strict', 'Lax', 'None']);
 
@@ -158,8 +173,21 @@ export const settingsSchema = z
     throttle: throttleSchema.default(() => throttleSchema.parse({})),
     cookies: cookiesSchema.default(() => cookiesSchema.parse({})),
     http: httpSchema.default(() => httpSchema.parse({})),
+    redis: redisSchema.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.throttle.store === 'redis' && s.redis.url === null) {
+      ctx.addIssue({ code: 'custom', path: ['throttle', 'store'], message: '"redis" needs redis.url (GATEHOUSE_REDIS, --redis)' });
+    }
+    if (s.redis.tokenCache && s.redis.url === null) {
+      ctx.addIssue({ code: 'custom', path: ['redis', 'tokenCache'], message: 'needs redis.url (GATEHOUSE_REDIS, --redis)' });
+    }
+  })
+  .transform((s) => ({
+    ...s,
+    throttle: { ...s.throttle, store: s.throttle.store ?? (s.redis.url !== null ? ('redis' as const) : ('memory' as const)) },
+  }));
 
 export type SettingsInput = z.input<typeof settingsSchema>;
 export type Settings = z.output<typeof settingsSchema>;
@@ -236,7 +264,8 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'throttle.loginAddressRate', type: 'rate', default: '`100/h`', doc: 'Failed logins allowed per client address (IPv6 by /64) before backing off.', equivalent: '—' },
   { key: 'throttle.loginMaxBackoff', type: 'duration', default: '`1h`', doc: 'Longest lock-out after repeated failures (the wait doubles each time).', equivalent: '—' },
   { key: 'throttle.maxEntries', type: 'integer', default: '`100000`', doc: 'Most throttle keys kept in memory (the oldest are dropped).', equivalent: '—' },
-  { key: 'throttle.store', type: '`memory`', default: '`memory`', doc: 'Where throttle counters live (Redis with the scale-out backends).', equivalent: 'Django `CACHES`' },
+  { key: 'throttle.store', type: '`memory` \\| `redis`', default: '`redis` when `redis.url` is set, else `memory`', doc: 'Where throttle counters live: this process, or Redis (shared by every instance; atomic Lua scripts).', equivalent: 'Django `CACHES` (DRF throttles use the default cache)' },
+  { key: 'throttle.onStoreFailure', type: '`local` \\| `closed`', default: '`local`', doc: 'Redis unreachable: `local` counts in this process meanwhile (each instance enforces the limits alone; one warning per outage); `closed` answers 503 with `Retry-After`.', equivalent: '—' },
   { key: 'cookies.enabled', type: 'boolean', default: '`false`', doc: 'Cookie mode: JWT login and refresh set HttpOnly cookies; authentication reads them.', equivalent: 'dj-rest-auth `USE_JWT` + `JWT_AUTH_COOKIE`' },
   { key: 'cookies.accessName', type: 'cookie name', default: '`gatehouse-access`', doc: 'Access-token cookie.', equivalent: '`JWT_AUTH_COOKIE`' },
   { key: 'cookies.refreshName', type: 'cookie name', default: '`gatehouse-refresh`', doc: 'Refresh-token cookie (scoped to `refreshPath`).', equivalent: '`JWT_AUTH_REFRESH_COOKIE`' },
@@ -251,6 +280,11 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'http.trustedProxies', type: 'list of IPs / CIDRs', default: '`[]`', doc: 'Proxies whose `X-Forwarded-For` is believed (walked right to left); otherwise the socket address is the client.', equivalent: 'DRF `NUM_PROXIES`' },
   { key: 'http.maxBodySize', type: 'bytes', default: '`16384`', doc: 'Largest request body; larger ones get 413.', equivalent: 'Django `DATA_UPLOAD_MAX_MEMORY_SIZE`' },
   { key: 'http.requestTimeout', type: 'duration', default: '`30` s', doc: 'Time a client has to send a whole request.', equivalent: '—' },
+  { key: 'redis.url', type: 'URL or null', default: '`null`', doc: 'Redis for several instances: throttle counters, the revocation channel, the token cache. `redis://[user:password@]host[:port][/db]` or `rediss://`; the password is never logged. Env `GATEHOUSE_REDIS`, flag `--redis`; `"redis": "redis://…"` in the file is short for it.', equivalent: 'Django `CACHES` (`django-redis` `LOCATION`)' },
+  { key: 'redis.keyPrefix', type: 'string', default: '`gatehouse:`', doc: 'Prefix of every Redis key and of the revocation channel (several deployments on one Redis).', equivalent: 'Django `CACHES` `KEY_PREFIX`' },
+  { key: 'redis.tokenCache', type: 'boolean', default: '`false`', doc: 'Share opaque-token lookups between instances in Redis; every revocation invalidates it before returning; bypassed while Redis is down.', equivalent: '—' },
+  { key: 'redis.tokenCacheTtl', type: 'duration', default: '`30s`', doc: 'Lifetime of a token-cache entry.', equivalent: 'Django `CACHES` `TIMEOUT`' },
+  { key: 'redis.timeout', type: 'duration', default: '`2s`', doc: 'Connect timeout and per-command timeout; a command to an unreachable Redis fails at once (no queueing).', equivalent: 'django-redis `SOCKET_CONNECT_TIMEOUT` / `SOCKET_TIMEOUT`' },
 ];
 
 /** Thrown for invalid settings; `message` lists every problem, one per line. */
@@ -311,13 +345,16 @@ const NOT_SETTINGS = new Set(['CONFIG', 'REQUIRE_SERVICES']);
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim']);
+  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix']);
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('GATEHOUSE_') || raw === undefined) continue;
     const rest = name.slice('GATEHOUSE_'.length);
     if (NOT_SETTINGS.has(rest) || rest === '') continue;
-    const path = envPath(rest);
-    setPath(out, path, stringKeys.has(path.join('.')) ? raw : envValue(raw));
+    let path = envPath(rest);
+    // `GATEHOUSE_REDIS=redis://…` is `redis.url` (so `GATEHOUSE_REDIS__TOKEN_CACHE` etc. combine with it).
+    if (path.length === 1 && path[0] === 'redis') path = ['redis', 'url'];
+    const key = path.join('.');
+    setPath(out, path, key === 'redis.url' && raw === '' ? null : stringKeys.has(key) ? raw : envValue(raw));
   }
   return out;
 }
@@ -371,10 +408,16 @@ export interface LoadSettingsOptions {
   overrides?: Record<string, unknown>;
 }
 
+/** A layer's `"redis": "redis://…"` (or null) as `{"redis": {"url": …}}`, so that layers merge option by option. */
+function redisAsObject(layer: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!layer || !(typeof layer.redis === 'string' || layer.redis === null)) return layer;
+  return { ...layer, redis: { url: layer.redis } };
+}
+
 /** Load and validate settings from every source. */
 export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const env = options.env ?? process.env;
   const explicit = options.configPath ?? env.GATEHOUSE_CONFIG;
   const file = readConfigFile(explicit ?? 'gatehouse.config.json', explicit !== undefined);
-  return parseSettings(mergeSettings(file, settingsFromEnv(env), options.overrides));
+  return parseSettings(mergeSettings(redisAsObject(file), settingsFromEnv(env), redisAsObject(options.overrides)));
 }

@@ -2,12 +2,16 @@
  * The reference application: settings → stores → services → routes → engine.
  * `gatehouse serve` and the tests build it the same way.
  */
+import { createHmac } from 'node:crypto';
 import type { Authenticator } from '../core/authenticator.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Settings } from '../core/settings.js';
 import type { ClientAddressResolver } from '../core/pipeline.js';
 import { PostgresStores, isPostgresUrl, redactUrl } from '../stores/postgres/index.js';
+import { RedisBackend, RedisUrlError, redactRedisUrl } from '../stores/redis/index.js';
+import { MemoryThrottleStore } from '../stores/memory/throttle.js';
 import { createThrottling, type Throttling } from '../throttle/index.js';
+import { FailoverThrottleStore } from '../throttle/failover.js';
 import { Engine } from '../http/engine.js';
 import { createGuard, type Guard, type GuardPolicy } from '../http/guard.js';
 import { jwksRoutes } from '../http/endpoints/jwks.js';
@@ -44,6 +48,8 @@ export interface Gatehouse {
   cookies?: CookieMode;
   /** Throttles built from `throttle.*` (anon, user, scoped, login) and their store. */
   throttling: Throttling;
+  /** The Redis connections (`redis.url`), or null. */
+  redis: RedisBackend | null;
   /** The client address as the throttles see it (socket, or `X-Forwarded-For` through `http.trustedProxies`). */
   clientAddress: ClientAddressResolver;
   /**
@@ -122,14 +128,21 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     cookieMode = new CookieMode({ settings, secretKey, clock });
   }
   const logger = options.logger;
-  const stores =
+  const baseStores =
     options.stores ??
     (await openStores(settings, {
       onError: (e, where) => logger?.warn({ err: { name: e.name, message: e.message }, where }, 'postgres connection error'),
     }));
+  let redis: RedisBackend | null = null;
   try {
+    redis = await openRedis(settings, logger);
+    const tokenCache = settings.redis.tokenCache
+      ? { ttlMs: settings.redis.tokenCacheTtl, secret: createHmac('sha256', secretKey).update('gatehouse redis token cache').digest() }
+      : null;
+    const stores = redis ? redis.wrap(baseStores, { tokenCache, clock }) : baseStores;
     const { users, tokens } = createServices(settings, stores, clock);
-    const throttling = createThrottling(settings, { clock, ...(options.throttleStore ? { store: options.throttleStore } : {}) });
+    const throttleStore = options.throttleStore ?? (redis && settings.throttle.store === 'redis' ? sharedThrottleStore(settings, redis, logger) : undefined);
+    const throttling = createThrottling(settings, { clock, ...(throttleStore ? { store: throttleStore } : {}) });
     if (settings.throttle.loginEnabled) users.useLoginThrottle(throttling.login);
     const keys = await createJwtKeys({ settings: settings.jwt, secretKey, stores, clock, onWarning: (message) => logger?.warn({}, message) });
     const jwt = new JwtService({
@@ -186,11 +199,63 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       ...(cookieMode ? { cookies: cookieMode } : {}),
       clientAddress,
       throttling,
+      redis,
       guard,
-      close: () => stores.close(),
+      close: async () => {
+        try {
+          await stores.close();
+        } finally {
+          await redis?.close();
+        }
+      },
     };
   } catch (e) {
-    if (!options.stores) await stores.close();
+    await redis?.close();
+    if (!options.stores) await baseStores.close();
     throw e;
   }
+}
+
+/**
+ * Connect to `redis.url` (null when unset). An unreachable Redis does not stop the start:
+ * the instance runs degraded (caches bypassed, throttles per `throttle.onStoreFailure`)
+ * and reconnects by itself; each change of the connection is logged once, without the
+ * URL's password. A URL that is not `redis://` / `rediss://` is a `StartupError`.
+ */
+async function openRedis(settings: Settings, logger: Logger | undefined): Promise<RedisBackend | null> {
+  const url = settings.redis.url;
+  if (url === null) return null;
+  const redacted = redactRedisUrl(url);
+  try {
+    return await RedisBackend.open(url, {
+      keyPrefix: settings.redis.keyPrefix,
+      timeoutMs: settings.redis.timeout,
+      onError: (e, where) => logger?.debug({ err: { name: e.name, message: e.message }, where }, 'redis connection error'),
+      onConnectionChange: (up) => {
+        if (up) logger?.info({ redis: redacted }, 'redis connected');
+        else logger?.warn({ redis: redacted }, 'redis unreachable: revocation-dependent caches bypassed (the database is read) until it is back');
+      },
+    });
+  } catch (e) {
+    if (e instanceof RedisUrlError) throw new StartupError(`redis.url: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Redis throttle counters, with `throttle.onStoreFailure` while Redis is unreachable. */
+function sharedThrottleStore(settings: Settings, redis: RedisBackend, logger: Logger | undefined): ThrottleStore {
+  return new FailoverThrottleStore({
+    primary: redis.throttleStore(),
+    fallback: new MemoryThrottleStore({ maxEntries: settings.throttle.maxEntries }),
+    mode: settings.throttle.onStoreFailure,
+    available: () => redis.connected,
+    onOutage: (e, mode) =>
+      logger?.warn(
+        { err: e ? { name: e.name, message: e.message } : undefined, redis: redis.url, onStoreFailure: mode },
+        mode === 'local'
+          ? 'redis unreachable: throttle counters kept per instance until it is back'
+          : 'redis unreachable: throttled requests answered 503 until it is back',
+      ),
+    onRecovery: () => logger?.info({ redis: redis.url }, 'redis throttle counters shared again'),
+  });
 }

@@ -227,6 +227,9 @@ export interface ChangeSignal {
   generation(): number;
 }
 
+/** What a change notification says moved (informative: every kind moves the receivers' counter). */
+export type ChangeKind = 'user' | 'token' | 'family' | 'denylist' | 'epoch' | 'key';
+
 /** The set of stores a Gatehouse instance runs on. */
 export interface Stores {
   users: UserStore;

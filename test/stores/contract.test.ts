@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { MemoryStores } from '../../src/stores/memory/index.js';
 import { SqliteStores } from '../../src/stores/sqlite/index.js';
 import { postgresTestDb } from './postgres-helpers.js';
+import { redisTestServer } from './redis-helpers.js';
 import { TokenLimitReached, UsernameTaken, type NewTokenRecord, type Stores } from '../../src/stores/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-stores-'));
@@ -24,6 +25,13 @@ const postgres = await postgresTestDb('store contract');
 if (postgres) {
   backends.push(['postgres', () => postgres.lazy()]);
   after(() => postgres.cleanup());
+}
+// Redis in front (revocation channel, token cache) of SQLite and, when reachable, PostgreSQL.
+const redis = await redisTestServer('store contract with Redis');
+if (redis) {
+  backends.push(['sqlite+redis', () => redis.lazy(() => SqliteStores.open(join(dir, `${Math.random().toString(36).slice(2)}.sqlite3`)))]);
+  if (postgres) backends.push(['postgres+redis', () => redis.lazy(() => postgres.lazy())]);
+  after(() => redis.cleanup());
 }
 
 const T0 = Date.UTC(2026, 0, 1);

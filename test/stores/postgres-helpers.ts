@@ -43,23 +43,32 @@ async function reachable(url: string): Promise<string | null> {
 }
 
 /**
+ * A service the tests need is unreachable (`where`: its redacted address, why, and the
+ * variable naming it): register a skipped test and print why, returning true — or, with
+ * `GATEHOUSE_REQUIRE_SERVICES=1`, register a failing test and return false (the cases run
+ * and fail too).
+ */
+export function skipUnlessRequired(label: string, service: string, where: string): boolean {
+  const notice = `${service} not reachable at ${where}`;
+  if (!REQUIRE_SERVICES) {
+    console.log(`# ${label}: SKIPPING the ${service} cases: ${notice}`);
+    test(`${label}: ${service}`, { skip: notice }, () => {});
+    return true;
+  }
+  console.log(`# ${label}: ${notice}, and GATEHOUSE_REQUIRE_SERVICES=1: the ${service} cases fail`);
+  test(`${label}: ${service} is reachable (GATEHOUSE_REQUIRE_SERVICES=1)`, () => {
+    throw new Error(notice);
+  });
+  return false;
+}
+
+/**
  * The test database for one test file, or null (after registering a skipped test and
  * printing why) when PostgreSQL is not reachable and not required.
  */
 export async function postgresTestDb(label: string): Promise<PostgresTestDb | null> {
   const problem = await reachable(POSTGRES_URL);
-  if (problem !== null) {
-    const notice = `PostgreSQL not reachable at ${redactUrl(POSTGRES_URL)} (${problem}); set GATEHOUSE_TEST_POSTGRES`;
-    if (!REQUIRE_SERVICES) {
-      console.log(`# ${label}: SKIPPING the PostgreSQL cases: ${notice}`);
-      test(`${label}: PostgreSQL`, { skip: notice }, () => {});
-      return null;
-    }
-    console.log(`# ${label}: ${notice}, and GATEHOUSE_REQUIRE_SERVICES=1: the PostgreSQL cases fail`);
-    test(`${label}: PostgreSQL is reachable (GATEHOUSE_REQUIRE_SERVICES=1)`, () => {
-      throw new Error(notice);
-    });
-  }
+  if (problem !== null && skipUnlessRequired(label, 'PostgreSQL', `${redactUrl(POSTGRES_URL)} (${problem}); set GATEHOUSE_TEST_POSTGRES`)) return null;
   const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 2, connectionTimeoutMillis: 2000 });
   admin.on('error', () => {});
   const schemas = new Set<string>();
@@ -97,8 +106,8 @@ export async function postgresTestDb(label: string): Promise<PostgresTestDb | nu
 }
 
 /** Forward every store method to the stores once opened; `close` also runs `dispose`. */
-function lazyStores(opening: Promise<PostgresStores>, dispose: () => Promise<void>): Stores {
-  let opened: PostgresStores | null = null;
+export function lazyStores(opening: Promise<Stores>, dispose: () => Promise<void>): Stores {
+  let opened: Stores | null = null;
   void opening.then((s) => (opened = s), () => {});
   let fallback = 0;
   const forward = <K extends 'users' | 'tokens' | 'jwt' | 'keys'>(part: K): Stores[K] =>

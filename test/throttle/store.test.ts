@@ -1,83 +1,172 @@
 /**
- * The ThrottleStore contract on the in-memory store: DRF's sliding-window history and
- * wait formula, backoff counters, atomicity, bounded memory and expiry.
+ * The ThrottleStore contract, one suite run against every implementation (the in-memory
+ * store and Redis): DRF's sliding-window history and wait formula, backoff counters,
+ * atomicity, expiry by the caller's clock. Then what only the in-memory store has
+ * (bounded memory, the pure transition functions).
  */
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryThrottleStore, failureTransition, hitHistory } from '../../src/stores/memory/throttle.js';
-import type { BackoffPolicy } from '../../src/stores/types.js';
+import { RedisThrottleStore } from '../../src/stores/redis/index.js';
+import type { BackoffPolicy, ThrottleStore } from '../../src/stores/types.js';
+import { redisTestServer } from '../stores/redis-helpers.js';
 
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
 const MIN = 60_000;
 
-describe('hit: DRF SimpleRateThrottle', () => {
-  test('3/min: three allowed, the 4th refused with wait 60 s at the same instant', () => {
-    const s = new MemoryThrottleStore({ maxEntries: 100 });
-    for (let i = 0; i < 3; i++) assert.deepEqual(s.hit('k', 3, MIN, T0), { allowed: true, wait: null });
-    assert.deepEqual(s.hit('k', 3, MIN, T0), { allowed: false, wait: 60 });
+const backends: Array<[string, () => ThrottleStore]> = [['memory', () => new MemoryThrottleStore({ maxEntries: 100_000 })]];
+// Redis: a fresh key prefix per store, its keys deleted afterwards (skipped with a notice when unreachable).
+const redis = await redisTestServer('throttle store contract');
+if (redis) {
+  backends.push(['redis', () => new RedisThrottleStore(redis.client, { keyPrefix: redis.newPrefix() })]);
+  after(() => redis.cleanup());
+}
+
+for (const [name, make] of backends) {
+  describe(`${name}: hit (DRF SimpleRateThrottle)`, () => {
+    test('3/min: three allowed, the 4th refused with wait 60 s at the same instant', async () => {
+      const s = make();
+      for (let i = 0; i < 3; i++) assert.deepEqual(await s.hit('k', 3, MIN, T0), { allowed: true, wait: null });
+      assert.deepEqual(await s.hit('k', 3, MIN, T0), { allowed: false, wait: 60 });
+    });
+
+    test('wait = (duration - (now - oldest)) / (num - len + 1)', async () => {
+      const s = make();
+      await s.hit('k', 3, MIN, T0);
+      await s.hit('k', 3, MIN, T0 + 10_000);
+      await s.hit('k', 3, MIN, T0 + 20_000);
+      // oldest T0, 3 in history: (60 - 30.5) / 1
+      assert.deepEqual(await s.hit('k', 3, MIN, T0 + 30_500), { allowed: false, wait: 29.5 });
+      // at T0 + 60 s the oldest drops out (`<= now - duration`): allowed again
+      assert.deepEqual(await s.hit('k', 3, MIN, T0 + MIN), { allowed: true, wait: null });
+      // history now T0+10, T0+20, T0+60: refused until T0+70
+      assert.deepEqual(await s.hit('k', 3, MIN, T0 + 61_000), { allowed: false, wait: 9 });
+      // a fractional wait survives the round trip exactly
+      assert.deepEqual(await s.hit('k', 3, MIN, T0 + 61_001), { allowed: false, wait: 8.999 });
+    });
+
+    test('a refused request records nothing (DRF writes the cache only on success)', async () => {
+      const s = make();
+      await s.hit('k', 1, MIN, T0);
+      for (let i = 1; i <= 50; i++) assert.equal((await s.hit('k', 1, MIN, T0 + i * 1000)).allowed, false);
+      assert.equal((await s.hit('k', 1, MIN, T0 + MIN)).allowed, true, 'only the allowed request counts');
+    });
+
+    test('the divisor: a history longer than the limit gives wait null (DRF returns None); 0/min waits the duration', async () => {
+      const s = make();
+      for (let i = 0; i < 3; i++) await s.hit('k', 3, MIN, T0 + i);
+      assert.deepEqual(await s.hit('k', 2, MIN, T0 + 3), { allowed: false, wait: null });
+      assert.deepEqual(await s.hit('zero', 0, MIN, T0), { allowed: false, wait: 60 }, '0/min: refused, wait = duration');
+    });
+
+    test('keys are independent; reset forgets one', async () => {
+      const s = make();
+      assert.equal((await s.hit('a', 1, MIN, T0)).allowed, true);
+      assert.equal((await s.hit('b', 1, MIN, T0)).allowed, true);
+      assert.equal((await s.hit('a', 1, MIN, T0)).allowed, false);
+      await s.reset('a');
+      assert.equal((await s.hit('a', 1, MIN, T0)).allowed, true);
+      assert.equal((await s.hit('b', 1, MIN, T0)).allowed, false);
+    });
+
+    test('long histories stay exact', async () => {
+      const s = make();
+      let allowed = 0;
+      for (let t = 0; t < 10_000; t++) if ((await s.hit('k', 100, 1000, T0 + t * 5)).allowed) allowed++;
+      // 100 per second for 50 s
+      assert.equal(allowed, 5000);
+    });
+
+    test('an expired history is forgotten on access (by the caller\'s clock)', async () => {
+      const s = make();
+      await s.hit('k', 1, 1000, T0);
+      assert.equal((await s.hit('k', 1, 1000, T0 + 999)).allowed, false);
+      assert.equal((await s.hit('k', 1, 1000, T0 + 1000)).allowed, true);
+    });
+
+    test('a key holding a counter is a new history, and a history is no counter', async () => {
+      const s = make();
+      const policy: BackoffPolicy = { limit: 1, windowMs: MIN, baseMs: 1000, maxMs: MIN };
+      await s.recordFailure('x', policy, T0);
+      assert.deepEqual(await s.hit('x', 1, MIN, T0), { allowed: true, wait: null });
+      assert.equal(await s.backoff('x', T0), null);
+      assert.deepEqual(await s.recordFailure('x', policy, T0), { failures: 1, lockedUntil: T0 + 1000 });
+    });
   });
 
-  test('wait = (duration - (now - oldest)) / (num - len + 1)', () => {
-    const s = new MemoryThrottleStore({ maxEntries: 100 });
-    s.hit('k', 3, MIN, T0);
-    s.hit('k', 3, MIN, T0 + 10_000);
-    s.hit('k', 3, MIN, T0 + 20_000);
-    // oldest T0, 3 in history: (60 - 30.5) / 1
-    assert.deepEqual(s.hit('k', 3, MIN, T0 + 30_500), { allowed: false, wait: 29.5 });
-    // at T0 + 60 s the oldest drops out (`<= now - duration`): allowed again
-    assert.deepEqual(s.hit('k', 3, MIN, T0 + MIN), { allowed: true, wait: null });
-    // history now T0+10, T0+20, T0+60: refused until T0+70
-    assert.deepEqual(s.hit('k', 3, MIN, T0 + 61_000), { allowed: false, wait: 9 });
+  describe(`${name}: atomicity`, () => {
+    test('1000 concurrent hits on one key: exactly N allowed', async () => {
+      const s = make();
+      const results = await Promise.all(Array.from({ length: 1000 }, () => Promise.resolve().then(() => s.hit('k', 37, MIN, T0))));
+      assert.equal(results.filter((r) => r.allowed).length, 37);
+      assert.ok(results.filter((r) => !r.allowed).every((r) => r.wait === 60));
+    });
+
+    test('concurrent failures are all counted', async () => {
+      const s = make();
+      const policy: BackoffPolicy = { limit: 1000, windowMs: MIN, baseMs: 1000, maxMs: MIN };
+      await Promise.all(Array.from({ length: 500 }, () => Promise.resolve().then(() => s.recordFailure('f', policy, T0))));
+      assert.equal((await s.backoff('f', T0))?.failures, 500);
+    });
   });
 
-  test('a refused request records nothing (DRF writes the cache only on success)', () => {
-    const s = new MemoryThrottleStore({ maxEntries: 100 });
-    s.hit('k', 1, MIN, T0);
-    for (let i = 1; i <= 50; i++) assert.equal(s.hit('k', 1, MIN, T0 + i * 1000).allowed, false);
-    assert.equal(s.hit('k', 1, MIN, T0 + MIN).allowed, true, 'only the allowed request counts');
-  });
+  describe(`${name}: backoff counters (recordFailure / backoff)`, () => {
+    const policy: BackoffPolicy = { limit: 3, windowMs: MIN, baseMs: 20_000, maxMs: 300_000 };
 
-  test('the divisor: a history longer than the limit gives wait null (DRF returns None)', () => {
-    assert.deepEqual(hitHistory([T0, T0 + 1, T0 + 2], 0, 2, MIN, T0 + 3).hit, { allowed: false, wait: null });
-    assert.deepEqual(hitHistory([], 0, 0, MIN, T0).hit, { allowed: false, wait: 60 }, '0/min: refused, wait = duration');
-  });
+    test('limit failures lock for baseMs; each further failure doubles up to maxMs', async () => {
+      const s = make();
+      assert.equal(await s.backoff('u', T0), null);
+      assert.deepEqual(await s.recordFailure('u', policy, T0), { failures: 1, lockedUntil: 0 });
+      assert.deepEqual(await s.recordFailure('u', policy, T0), { failures: 2, lockedUntil: 0 });
+      assert.deepEqual(await s.recordFailure('u', policy, T0), { failures: 3, lockedUntil: T0 + 20_000 });
+      let now = T0;
+      const locks: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        now = (await s.backoff('u', now))!.lockedUntil;
+        const st = await s.recordFailure('u', policy, now);
+        locks.push((st.lockedUntil - now) / 1000);
+      }
+      assert.deepEqual(locks, [40, 80, 160, 300, 300, 300]);
+    });
 
-  test('keys are independent; reset forgets one', () => {
-    const s = new MemoryThrottleStore({ maxEntries: 100 });
-    assert.equal(s.hit('a', 1, MIN, T0).allowed, true);
-    assert.equal(s.hit('b', 1, MIN, T0).allowed, true);
-    assert.equal(s.hit('a', 1, MIN, T0).allowed, false);
-    s.reset('a');
-    assert.equal(s.hit('a', 1, MIN, T0).allowed, true);
-    assert.equal(s.hit('b', 1, MIN, T0).allowed, false);
-  });
+    test('a failure while locked is not counted', async () => {
+      const s = make();
+      for (let i = 0; i < 3; i++) await s.recordFailure('u', policy, T0);
+      assert.deepEqual(await s.recordFailure('u', policy, T0 + 1000), { failures: 3, lockedUntil: T0 + 20_000 });
+      assert.deepEqual(await s.backoff('u', T0 + 1000), { failures: 3, lockedUntil: T0 + 20_000 });
+    });
 
-  test('long histories stay exact across compaction', () => {
-    const s = new MemoryThrottleStore({ maxEntries: 100 });
-    let allowed = 0;
-    for (let t = 0; t < 10_000; t++) if (s.hit('k', 100, 1000, T0 + t * 5).allowed) allowed++;
-    // 100 per second for 50 s
-    assert.equal(allowed, 5000);
-  });
-});
+    test('forgotten a window after the last failure, never while locked', async () => {
+      const s = make();
+      await s.recordFailure('u', policy, T0);
+      await s.recordFailure('u', policy, T0 + 59_000);
+      assert.equal((await s.backoff('u', T0 + 60_000))?.failures, 2, 'the window runs from the last failure');
+      assert.equal(await s.backoff('u', T0 + 59_000 + MIN), null);
+      const long: BackoffPolicy = { limit: 1, windowMs: 1000, baseMs: 10_000, maxMs: 10_000 };
+      await s.recordFailure('v', long, T0);
+      assert.equal((await s.backoff('v', T0 + 9_999))?.lockedUntil, T0 + 10_000, 'kept while locked although the window passed');
+      assert.equal((await s.backoff('v', T0 + 10_999))?.failures, 1, 'kept a window after the lock ends');
+      assert.equal(await s.backoff('v', T0 + 11_000), null);
+      assert.deepEqual(await s.recordFailure('v', long, T0 + 11_000), { failures: 1, lockedUntil: T0 + 21_000 }, 'a forgotten counter starts from zero');
+    });
 
-describe('atomicity', () => {
-  test('1000 concurrent hits on one key: exactly N allowed', async () => {
-    const s = new MemoryThrottleStore({ maxEntries: 100 });
-    const results = await Promise.all(Array.from({ length: 1000 }, () => Promise.resolve().then(() => s.hit('k', 37, MIN, T0))));
-    assert.equal(results.filter((r) => r.allowed).length, 37);
-    assert.ok(results.filter((r) => !r.allowed).every((r) => r.wait === 60));
+    test('huge failure counts do not overflow; 0 allowed locks at the first failure', async () => {
+      const s = make();
+      const tiny: BackoffPolicy = { limit: 1, windowMs: MIN, baseMs: 1, maxMs: 300_000 };
+      let st = await s.recordFailure('h', tiny, T0);
+      let now = T0;
+      for (let i = 0; i < 70; i++) {
+        now = st.lockedUntil;
+        st = await s.recordFailure('h', tiny, now);
+      }
+      assert.equal(st.failures, 71);
+      assert.equal(st.lockedUntil - now, 300_000, '1 ms · 2^70, capped at maxMs');
+      assert.deepEqual(await s.recordFailure('z', { ...policy, limit: 0 }, T0), { failures: 1, lockedUntil: T0 + 40_000 });
+    });
   });
+}
 
-  test('concurrent failures are all counted', async () => {
-    const s = new MemoryThrottleStore({ maxEntries: 100 });
-    const policy: BackoffPolicy = { limit: 1000, windowMs: MIN, baseMs: 1000, maxMs: MIN };
-    await Promise.all(Array.from({ length: 500 }, () => Promise.resolve().then(() => s.recordFailure('f', policy, T0))));
-    assert.equal(s.backoff('f', T0)?.failures, 500);
-  });
-});
-
-describe('bounded memory and expiry', () => {
+describe('memory only: bounded memory and expiry', () => {
   test('never more than maxEntries keys; the least recently written goes first', () => {
     const s = new MemoryThrottleStore({ maxEntries: 100 });
     for (let i = 0; i < 250; i++) {
@@ -116,56 +205,18 @@ describe('bounded memory and expiry', () => {
     assert.equal(s.size, 0);
   });
 
-  test('an expired history is forgotten on access', () => {
-    const s = new MemoryThrottleStore({ maxEntries: 10 });
-    s.hit('k', 1, 1000, T0);
-    assert.equal(s.hit('k', 1, 1000, T0 + 999).allowed, false);
-    assert.equal(s.hit('k', 1, 1000, T0 + 1000).allowed, true);
-  });
-
   test('maxEntries must be a positive integer', () => {
     assert.throws(() => new MemoryThrottleStore({ maxEntries: 0 }), RangeError);
     assert.throws(() => new MemoryThrottleStore({ maxEntries: 1.5 }), RangeError);
   });
 });
 
-describe('backoff counters (recordFailure / backoff)', () => {
+describe('memory only: the pure transitions', () => {
   const policy: BackoffPolicy = { limit: 3, windowMs: MIN, baseMs: 20_000, maxMs: 300_000 };
 
-  test('limit failures lock for baseMs; each further failure doubles up to maxMs', () => {
-    const s = new MemoryThrottleStore({ maxEntries: 10 });
-    assert.equal(s.backoff('u', T0), null);
-    assert.deepEqual(s.recordFailure('u', policy, T0), { failures: 1, lockedUntil: 0 });
-    assert.deepEqual(s.recordFailure('u', policy, T0), { failures: 2, lockedUntil: 0 });
-    assert.deepEqual(s.recordFailure('u', policy, T0), { failures: 3, lockedUntil: T0 + 20_000 });
-    let now = T0;
-    const locks: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      now = s.backoff('u', now)!.lockedUntil;
-      const st = s.recordFailure('u', policy, now);
-      locks.push((st.lockedUntil - now) / 1000);
-    }
-    assert.deepEqual(locks, [40, 80, 160, 300, 300, 300]);
-  });
-
-  test('a failure while locked is not counted', () => {
-    const s = new MemoryThrottleStore({ maxEntries: 10 });
-    for (let i = 0; i < 3; i++) s.recordFailure('u', policy, T0);
-    assert.deepEqual(s.recordFailure('u', policy, T0 + 1000), { failures: 3, lockedUntil: T0 + 20_000 });
-    assert.deepEqual(s.backoff('u', T0 + 1000), { failures: 3, lockedUntil: T0 + 20_000 });
-  });
-
-  test('forgotten a window after the last failure, never while locked', () => {
-    const s = new MemoryThrottleStore({ maxEntries: 10 });
-    s.recordFailure('u', policy, T0);
-    s.recordFailure('u', policy, T0 + 59_000);
-    assert.equal(s.backoff('u', T0 + 60_000)?.failures, 2, 'the window runs from the last failure');
-    assert.equal(s.backoff('u', T0 + 59_000 + MIN), null);
-    const long: BackoffPolicy = { limit: 1, windowMs: 1000, baseMs: 10_000, maxMs: 10_000 };
-    s.recordFailure('v', long, T0);
-    assert.equal(s.backoff('v', T0 + 9_999)?.lockedUntil, T0 + 10_000, 'kept while locked although the window passed');
-    assert.equal(s.backoff('v', T0 + 10_999)?.failures, 1, 'kept a window after the lock ends');
-    assert.equal(s.backoff('v', T0 + 11_000), null);
+  test('hitHistory: a history longer than the limit gives wait null; 0/min waits the duration', () => {
+    assert.deepEqual(hitHistory([T0, T0 + 1, T0 + 2], 0, 2, MIN, T0 + 3).hit, { allowed: false, wait: null });
+    assert.deepEqual(hitHistory([], 0, 0, MIN, T0).hit, { allowed: false, wait: 60 });
   });
 
   test('failureTransition is the pure contract', () => {

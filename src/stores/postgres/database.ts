@@ -6,12 +6,13 @@
 import pg from 'pg';
 import type { ClientConfig, PoolClient, PoolConfig, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { MIGRATIONS } from './migrations.js';
+import { redactUrl } from '../url.js';
+import type { ChangeKind } from '../types.js';
 
 /** The channel every invalidating write notifies (see `changes.ts`). */
 export const CHANGES_CHANNEL = 'gatehouse_changes';
 
-/** What a change notification says moved (informative: every kind moves the receivers' counter). */
-export type ChangeKind = 'user' | 'token' | 'family' | 'denylist' | 'epoch' | 'key';
+export type { ChangeKind } from '../types.js';
 
 export interface PostgresOptions {
   /** Maximum connections of the pool (default 10). */
@@ -54,8 +55,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Is this database setting a PostgreSQL URL? */
 export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\//i.test(database);
 
-/** The URL without its password, for messages and logs. */
-export const redactUrl = (url: string): string => url.replace(/^([a-z0-9+.-]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+export { redactUrl };
 
 const INT8_OID = 20;
 const INT8_ARRAY_OID = 1016;
