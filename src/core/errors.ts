@@ -8,11 +8,13 @@
  * `toErrorResponse` (pipeline.ts), from the route's first authenticator, as DRF does.
  */
 
+import { ExpectedError } from './expected-error.js';
+
 /** A JSON value as it goes on the wire. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-export abstract class ApiError extends Error {
+export abstract class ApiError extends ExpectedError {
   abstract readonly status: number;
   /** DRF's machine code for the error (`not_authenticated`, `parse_error`, …). */
   abstract readonly code: string;

@@ -33,7 +33,7 @@ const methodRank = (m: string): number => (METHOD_ORDER.includes(m) ? METHOD_ORD
 
 /** Does the `Accept` header allow `application/json`? (DRF answers 406 before auth.) */
 export function acceptsJson(accept: string | undefined): boolean {
-  if (!accept) return true;
+  if (!accept || accept === '*/*' || accept === 'application/json') return true; // the common cases, without parsing
   for (const item of accept.split(',')) {
     const [range, ...params] = item.split(';');
     const type = (range ?? '').trim().toLowerCase();

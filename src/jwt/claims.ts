@@ -6,6 +6,7 @@
  * integer; `nbf`/`iat` must not be in the future; leeway applies), audience and issuer,
  * then `exp` present, `jti` present, token type.
  */
+import { ExpectedError } from '../core/expected-error.js';
 import type { Settings } from '../core/settings.js';
 
 export type TokenKind = 'access' | 'refresh' | 'sliding';
@@ -28,7 +29,7 @@ export const noClaim = (claim: string) => `Token has no '${claim}' claim`;
 export const claimExpired = (claim: string) => `Token '${claim}' claim has expired`;
 
 /** simplejwt's `TokenError`: a token failed validation; the message goes on the wire. */
-export class TokenError extends Error {}
+export class TokenError extends ExpectedError {}
 
 /** A verified token's claims (a null-prototype object from the JWS layer). */
 export type Claims = Record<string, unknown>;

@@ -12,6 +12,7 @@
  * chosen by this module; parser errors (whose V8 messages quote their input) are
  * never attached as `cause`.
  */
+import { ExpectedError } from '../../core/expected-error.js';
 
 /** Why a token was refused. Stable codes, safe to log and to count in metrics. */
 export type JwsErrorReason =
@@ -41,7 +42,7 @@ const MESSAGES: Readonly<Record<JwsErrorReason, string>> = {
  * A token was refused. `reason` is the machine-readable cause; `detail` a fixed,
  * token-free English hint for logs (e.g. "header has crit").
  */
-export class JwsError extends Error {
+export class JwsError extends ExpectedError {
   override readonly name = 'JwsError';
   readonly reason: JwsErrorReason;
   readonly detail: string;
