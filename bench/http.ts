@@ -9,9 +9,20 @@
  *   npm run bench                 # 3 rounds × 5 s per endpoint
  *   BENCH_JWT_DENYLIST=1 npm run bench   # the same with the per-request access-token denylist
  *   BENCH_SECONDS=10 BENCH_ROUNDS=5 npm run bench
+ *   BENCH_DATABASE=postgres://postgres@127.0.0.1:5432/test?schema=gh_bench npm run bench
+ *   BENCH_WRITES=1 npm run bench   # adds logins (argon2id + a row) and refreshes
+ *
+ * Besides requests/s, each row reports the server process's CPU time per request
+ * (user + system, from /proc), which a busy machine disturbs far less than throughput,
+ * and a `/healthz` row that carries a header as long as the JWT one: an authenticated
+ * request costs the HTTP parser its credential's bytes before any authentication runs,
+ * so that row separates what authentication costs from what the bytes cost.
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -20,12 +31,12 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 
 const serverEntry = fileURLToPath(new URL('./server.ts', import.meta.url));
 const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), serverEntry], { stdio: ['ignore', 'pipe', 'inherit'] });
-const ready = await new Promise<{ url: string; token: string; jwt: string }>((resolve, reject) => {
+const ready = await new Promise<{ url: string; token: string; jwt: string; username: string; refresh: string }>((resolve, reject) => {
   let out = '';
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
-    const m = /READY (\S+) (\S+) (\S+)/.exec(out);
-    if (m) resolve({ url: m[1]!, token: m[2]!, jwt: m[3]! });
+    const m = /READY (\S+) (\S+) (\S+) (\S+) (\S+)/.exec(out);
+    if (m) resolve({ url: m[1]!, token: m[2]!, jwt: m[3]!, username: m[4]!, refresh: m[5]! });
   });
   child.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
 });
@@ -34,13 +45,39 @@ interface Case {
   name: string;
   path: string;
   headers?: Record<string, string>;
+  /** A JSON body to POST (every request the same). */
+  post?: string;
 }
 
 const cases: Case[] = [
   { name: 'GET /healthz (no auth)', path: '/healthz' },
   { name: 'GET /api/me/ (opaque token)', path: '/api/me/', headers: { Authorization: `Token ${ready.token}` } },
   { name: 'GET /api/me/ (JWT, HS256)', path: '/api/me/', headers: { Authorization: `Bearer ${ready.jwt}` } },
+  { name: 'GET /healthz (+JWT-sized header)', path: '/healthz', headers: { 'X-Padding': `Bearer ${ready.jwt}` } },
 ];
+if (process.env.BENCH_WRITES === '1') {
+  const json = { 'Content-Type': 'application/json' };
+  cases.push(
+    { name: 'POST /api/token/ (login, argon2id)', path: '/api/token/', headers: json, post: JSON.stringify({ username: ready.username, password: 'alice-password-1' }) },
+    { name: 'POST /api/token/refresh/', path: '/api/token/refresh/', headers: json, post: JSON.stringify({ refresh: ready.refresh }) },
+  );
+}
+
+/** The server process's CPU time so far (user + system), in seconds; null where /proc is absent. */
+function serverCpuSeconds(): number | null {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+interface Sample {
+  rps: number;
+  /** Server CPU µs per request, or null. */
+  cpuUs: number | null;
+}
 
 function hasWrk(): boolean {
   try {
@@ -52,10 +89,15 @@ function hasWrk(): boolean {
 }
 const USE_WRK = process.env.BENCH_CLIENT !== 'autocannon' && hasWrk();
 
-/** One measurement with wrk: requests/s, failing on any non-2xx answer. */
-function runWrk(c: Case, seconds: number): Promise<number> {
+/** One measurement with wrk: requests/s and request count, failing on any non-2xx answer. */
+function runWrk(c: Case, seconds: number): Promise<{ rps: number; requests: number }> {
   const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`];
   for (const [k, v] of Object.entries(c.headers ?? {})) args.push('-H', `${k}: ${v}`);
+  if (c.post !== undefined) {
+    const script = join(mkdtempSync(join(tmpdir(), 'gatehouse-wrk-')), 'post.lua');
+    writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(c.post)}\n`);
+    args.push('-s', script);
+  }
   args.push(ready.url + c.path);
   return new Promise((resolve, reject) => {
     const p = spawn('wrk', args);
@@ -64,35 +106,59 @@ function runWrk(c: Case, seconds: number): Promise<number> {
     p.on('close', () => {
       if (/Non-2xx|Socket errors/.test(out)) return reject(new Error(`${c.name}: failed requests\n${out}`));
       const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
-      if (m) resolve(Number(m[1]));
+      const n = /(\d+) requests in/.exec(out);
+      if (m && n) resolve({ rps: Number(m[1]), requests: Number(n[1]) });
       else reject(new Error(`wrk output not understood:\n${out}`));
     });
   });
 }
 
-async function run(c: Case, seconds: number): Promise<number> {
-  if (USE_WRK) return runWrk(c, seconds);
-  const result = await autocannon({ url: ready.url + c.path, connections: CONNECTIONS, duration: seconds, headers: c.headers ?? {} });
-  const bad = result.non2xx + result.errors + result.timeouts;
-  if (bad > 0) throw new Error(`${c.name}: ${bad} failed requests`);
-  return result.requests.average;
+async function run(c: Case, seconds: number): Promise<Sample> {
+  const cpu0 = serverCpuSeconds();
+  let rps: number;
+  let requests: number;
+  if (USE_WRK) ({ rps, requests } = await runWrk(c, seconds));
+  else {
+    const result = await autocannon({
+      url: ready.url + c.path,
+      connections: CONNECTIONS,
+      duration: seconds,
+      headers: c.headers ?? {},
+      ...(c.post !== undefined ? { method: 'POST' as const, body: c.post } : {}),
+    });
+    const bad = result.non2xx + result.errors + result.timeouts;
+    if (bad > 0) throw new Error(`${c.name}: ${bad} failed requests`);
+    rps = result.requests.average;
+    requests = result.requests.total;
+  }
+  const cpu1 = serverCpuSeconds();
+  return { rps, cpuUs: cpu0 === null || cpu1 === null || requests === 0 ? null : ((cpu1 - cpu0) * 1e6) / requests };
 }
 
 try {
   for (const c of cases) await run(c, 1); // warm up
-  const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  const samples = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const c of cases) samples.get(c.name)!.push(await run(c, SECONDS));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const base = median(samples.get(cases[0]!.name)!);
-  console.log(`\nGatehouse HTTP benchmark — ${ROUNDS} rounds × ${SECONDS}s, ${CONNECTIONS} connections, client ${USE_WRK ? 'wrk' : 'autocannon'}, median req/s`);
-  console.log('endpoint'.padEnd(34), 'req/s'.padStart(10), 'ratio'.padStart(8));
+  const rps = (c: Case) => median(samples.get(c.name)!.map((x) => x.rps));
+  const cpu = (c: Case) => {
+    const xs = samples.get(c.name)!.map((x) => x.cpuUs);
+    return xs.every((x): x is number => x !== null) ? median(xs) : null;
+  };
+  const base = rps(cases[0]!);
+  const baseCpu = cpu(cases[0]!);
+  const database = process.env.BENCH_DATABASE ? process.env.BENCH_DATABASE.replace(/\/\/[^@/]*@/, '//…@') : 'SQLite file';
+  console.log(`\nGatehouse HTTP benchmark — ${database}; ${ROUNDS} rounds × ${SECONDS}s, ${CONNECTIONS} connections, client ${USE_WRK ? 'wrk' : 'autocannon'}, medians`);
+  console.log('endpoint'.padEnd(34), 'req/s'.padStart(10), 'ratio'.padStart(8), 'server CPU µs/req'.padStart(19), 'CPU ratio'.padStart(10));
   for (const c of cases) {
-    const m = median(samples.get(c.name)!);
-    console.log(c.name.padEnd(34), m.toFixed(0).padStart(10), (m / base).toFixed(3).padStart(8));
+    const us = cpu(c);
+    const cpuCols = us === null || baseCpu === null ? ['—', '—'] : [us.toFixed(1), (baseCpu / us).toFixed(3)];
+    console.log(c.name.padEnd(34), rps(c).toFixed(0).padStart(10), (rps(c) / base).toFixed(3).padStart(8), cpuCols[0]!.padStart(19), cpuCols[1]!.padStart(10));
   }
-  console.log('\nGoals: opaque token ≥ 0.85 × /healthz; JWT ≥ 0.90 × /healthz.');
+  console.log('\nratio: req/s ÷ /healthz req/s; CPU ratio: /healthz CPU per request ÷ this row\'s (what the ratio is when the server alone is the bottleneck).');
+  console.log('Goals: opaque token ≥ 0.85 × /healthz; JWT ≥ 0.90 × /healthz.');
 } finally {
   child.kill('SIGTERM');
 }

@@ -1,7 +1,7 @@
 /**
  * The benchmark's server process: the built `dist/` (what `gatehouse serve` runs) on a temporary
- * SQLite file, with one user, an opaque token and a JWT access token.
- * Prints `READY <url> <opaque token> <jwt>`. `BENCH_JWT_DENYLIST=1` turns on the access-token denylist.
+ * SQLite file (or `BENCH_DATABASE`, e.g. a `postgres://` URL), with one user, an opaque token and a JWT access token.
+ * Prints `READY <url> <opaque token> <jwt> <username> <refresh token>`. `BENCH_JWT_DENYLIST=1` turns on the access-token denylist.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,15 +12,16 @@ import { listen } from '../dist/server/serve.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
 const settings = parseSettings({
-  database: join(dir, 'bench.sqlite3'),
+  database: process.env.BENCH_DATABASE ?? join(dir, 'bench.sqlite3'),
   secretKey: 'bench-secret-key-0123456789abcdefghijklmnop',
   logLevel: 'silent',
   jwt: { accessTokenLifetime: '1h', ...(process.env.BENCH_JWT_DENYLIST === '1' ? { accessTokenDenylist: true } : {}) },
 });
 const app = await createGatehouse(settings);
-const user = await app.users.create({ username: 'alice', password: 'alice-password-1' });
+const username = `bench-${process.pid}-${Date.now()}`;
+const user = await app.users.create({ username, password: 'alice-password-1' });
 const { key } = await app.tokens.issue(user);
-const { access } = await app.jwt.obtainPair(user);
+const { access, refresh } = await app.jwt.obtainPair(user);
 const running = await listen(app, '127.0.0.1', 0);
-process.stdout.write(`READY ${running.url} ${key} ${access}\n`);
+process.stdout.write(`READY ${running.url} ${key} ${access} ${username} ${refresh}\n`);
 process.on('SIGTERM', () => void running.stop(100).then(() => process.exit(0)));
