@@ -23,7 +23,9 @@ variables → command-line flags. Any option can be set from the environment as
 \`GATEHOUSE_<NAME>\`, upper-case with \`_\` between words and \`__\` between levels:
 \`GATEHOUSE_SECRET_KEY\`, \`GATEHOUSE_DATABASE\`, \`GATEHOUSE_TOKENS__TTL=1d\`,
 \`GATEHOUSE_TOKENS__TOKEN_LIMIT_PER_USER=5\`. Values that parse as JSON are JSON (numbers,
-booleans, \`null\`); string options always keep the raw text.
+booleans, \`null\`); string options always keep the raw text. An unknown \`GATEHOUSE_*\` variable is refused
+(a typo must not pass silently), except the test suite's own: \`GATEHOUSE_TEST_*\`,
+\`GATEHOUSE_REQUIRE_*\` and \`GATEHOUSE_ORACLE_*\`.
 
 Durations are a number of seconds or a string of number+unit parts: \`"30s"\`, \`"5m"\`,
 \`"1h30m"\`, \`"1d"\`, \`"2w"\` (\`ms\` also works). Every value is validated at start; each bad

@@ -205,7 +205,7 @@ export interface SettingDoc {
 /** The settings reference, in the order the README lists it. */
 export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'secretKey', type: 'string (≥ 32 chars)', default: 'generated into `<db>.secret` (0600) on first start', doc: 'Server secret; later the default JWT signing key. Env `GATEHOUSE_SECRET_KEY`.', equivalent: 'Django `SECRET_KEY`' },
-  { key: 'database', type: 'path or URL', default: '`./gatehouse.sqlite3`', doc: 'SQLite file (created and migrated on start). Env `GATEHOUSE_DATABASE`, flag `--db`.', equivalent: 'Django `DATABASES`' },
+  { key: 'database', type: 'path or URL', default: '`./gatehouse.sqlite3`', doc: 'A SQLite file path (created and migrated on start), or a `postgres://` URL for several instances on one database (`?schema=` picks the schema; migrated on start under an advisory lock). Env `GATEHOUSE_DATABASE`, flag `--db`.', equivalent: 'Django `DATABASES`' },
   { key: 'host', type: 'string', default: '`127.0.0.1`', doc: 'Address `gatehouse serve` listens on. Flag `--host`.', equivalent: '—' },
   { key: 'port', type: 'integer', default: '`8000`', doc: 'Port `gatehouse serve` listens on. Flag `--port`.', equivalent: '—' },
   { key: 'workers', type: 'integer or `auto`', default: '`1`', doc: 'Processes `gatehouse serve` runs on one port (node:cluster); `0` or `auto`: one per CPU. They share the database (and Redis), so tokens and revocations work across them. Flag `--workers`.', equivalent: 'gunicorn `--workers`' },
@@ -335,8 +335,16 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   node[path[path.length - 1] as string] = value;
 }
 
-/** Reserved variables that are not settings. */
-const NOT_SETTINGS = new Set(['CONFIG', 'REQUIRE_SERVICES']);
+/**
+ * Variables that are not settings: `GATEHOUSE_CONFIG` (the file), and the test suite's own
+ * (`GATEHOUSE_TEST_*` service URLs, `GATEHOUSE_REQUIRE_*` switches, `GATEHOUSE_ORACLE_*`),
+ * which CI exports to every process it starts — a server started from a test must not
+ * read them as unknown options. Any other `GATEHOUSE_*` variable is a setting, and an
+ * unknown one is refused (a typo must not pass silently).
+ */
+const NOT_SETTINGS = new Set(['CONFIG']);
+const NOT_SETTINGS_PREFIXES = ['TEST_', 'REQUIRE_', 'ORACLE_'];
+const isNotSetting = (rest: string): boolean => rest === '' || NOT_SETTINGS.has(rest) || NOT_SETTINGS_PREFIXES.some((p) => rest.startsWith(p));
 
 /**
  * Overrides from `GATEHOUSE_*` variables: `GATEHOUSE_SECRET_KEY` → `secretKey`,
@@ -349,7 +357,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown>
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('GATEHOUSE_') || raw === undefined) continue;
     const rest = name.slice('GATEHOUSE_'.length);
-    if (NOT_SETTINGS.has(rest) || rest === '') continue;
+    if (isNotSetting(rest)) continue;
     let path = envPath(rest);
     // `GATEHOUSE_REDIS=redis://…` is `redis.url` (so `GATEHOUSE_REDIS__TOKEN_CACHE` etc. combine with it).
     if (path.length === 1 && path[0] === 'redis') path = ['redis', 'url'];

@@ -98,3 +98,16 @@ test('sources: file < GATEHOUSE_* env < overrides; --config and GATEHOUSE_CONFIG
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the test suite's GATEHOUSE_* variables are not settings; any other unknown one is refused", () => {
+  const env = {
+    GATEHOUSE_REQUIRE_SERVICES: '1',
+    GATEHOUSE_REQUIRE_ORACLE: '1',
+    GATEHOUSE_TEST_POSTGRES: 'postgres://postgres@127.0.0.1:5432/test',
+    GATEHOUSE_TEST_REDIS: 'redis://127.0.0.1:6379',
+    GATEHOUSE_ORACLE_VERBOSE: '1',
+    GATEHOUSE_PORT: '9001',
+  };
+  assert.equal(loadSettings({ env }).port, 9001);
+  assert.throws(() => loadSettings({ env: { GATEHOUSE_PROT: "9001" } }), /unknown option\(s\) "prot"/);
+});

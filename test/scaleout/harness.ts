@@ -9,13 +9,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Socket, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseSettings, type SettingsInput } from '../../src/core/settings.js';
 import { createGatehouse, type Gatehouse } from '../../src/server/app.js';
+import { FlakyProxy } from '../stores/flaky-proxy.js';
 
 export const GATEHOUSE_BIN = fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url));
 export const SECRET = 'scale-out-test-secret-0123456789-abcdefghijklmnop';
@@ -58,7 +58,7 @@ process.on('exit', () => {
 });
 
 /** Environment for child processes: the test runner's, without any GATEHOUSE_* setting. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GATEHOUSE_') && !k.startsWith('NODE_TEST')) env[k] = v;
   return { ...env, ...extra };
@@ -212,57 +212,10 @@ export async function adminInstance(database: string, config: SettingsInput = {}
   return createGatehouse(parseSettings({ ...config, database, secretKey: SECRET, logLevel: 'silent' }));
 }
 
-/** A TCP proxy in front of PostgreSQL that can go down (resetting every connection) and come back on the same port. */
-export class TcpProxy {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-  constructor(private readonly upstream: { host: string; port: number }) {}
-
-  async start(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = new Socket();
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('error', () => {});
-        s.on('close', () => {
-          this.sockets.delete(s);
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      upstream.connect(this.upstream.port, this.upstream.host);
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-
-  /** The database went away: refuse new connections, reset every open one. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((r) => server.close(() => r()));
-  }
-
-  /** `base` with host and port replaced by the proxy's (path and `?schema=` kept). */
-  url(base: string): string {
-    const u = new URL(base);
-    u.hostname = '127.0.0.1';
-    u.port = String(this.port);
-    return u.toString();
-  }
-}
-
 /** A proxy in front of the server of `url`. */
-export function proxyFor(url: string): TcpProxy {
+export function proxyFor(url: string): FlakyProxy {
   const u = new URL(url);
-  return new TcpProxy({ host: u.hostname, port: Number(u.port || 5432) });
+  return new FlakyProxy({ host: u.hostname, port: Number(u.port || 5432) });
 }
 
 /** `url` with `?schema=` set. */

@@ -13,7 +13,7 @@ import { createServer, Socket, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { SettingsInput } from '../../src/core/settings.js';
 import { send, tokenHeader } from '../helpers.js';
-import { GATEHOUSE_BIN, runCli, spawnServer, tempDir, type LogLine, type ServerProcess } from './harness.js';
+import { GATEHOUSE_BIN, childEnv, runCli, spawnServer, tempDir, type LogLine, type ServerProcess } from './harness.js';
 
 const CONFIG: SettingsInput = { passwords: { argon2TimeCost: 1 } };
 const alive = (pid: number) => {
@@ -146,7 +146,7 @@ describe('serve --workers: bad input and workers that cannot start', () => {
     const port = (busy.address() as { port: number }).port;
     try {
       const proc = spawn(process.execPath, [GATEHOUSE_BIN, 'serve', '--db', join(dir.path, 'g.sqlite3'), '--port', String(port), '--workers', '2'], {
-        env: { ...process.env, GATEHOUSE_SECRET_KEY: 'x'.repeat(40) },
+        env: childEnv({ GATEHOUSE_SECRET_KEY: 'x'.repeat(40) }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -158,7 +158,7 @@ describe('serve --workers: bad input and workers that cannot start', () => {
       assert.equal(code, 1, out);
       const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
       const restarts = lines.filter((l) => l.msg === 'worker exited: replacing it');
-      assert.ok(restarts.length >= 2 && restarts.length <= 6, `${restarts.length} restarts before giving up`);
+      assert.ok(restarts.length >= 2 && restarts.length <= 6, `${restarts.length} restarts before giving up:\n${out}`);
       const delays = restarts.map((l) => l.restartInMs as number);
       assert.ok(delays.every((d, i) => i === 0 || d >= delays[i - 1]!), `restart delays never shrink: ${delays.join(', ')}`);
       assert.ok(delays[delays.length - 1]! > delays[0]!, `restart delays grow: ${delays.join(', ')}`);
