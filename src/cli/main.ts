@@ -94,7 +94,7 @@ async function requireUser(app: Gatehouse, username: string) {
 
 const common = (cmd: Command) =>
   cmd
-    .addOption(new Option('--db <path>', 'SQLite database file (default ./gatehouse.sqlite3, or settings `database`)'))
+    .addOption(new Option('--db <path-or-url>', 'SQLite file or postgres:// URL (default ./gatehouse.sqlite3, or settings `database`)'))
     .addOption(new Option('--redis <url>', 'Redis URL shared by several instances: throttles, revocations (settings `redis.url`, GATEHOUSE_REDIS)'))
     .addOption(new Option('--config <file>', 'settings file (default ./gatehouse.config.json, or GATEHOUSE_CONFIG)'));
 

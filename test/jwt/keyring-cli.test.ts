@@ -139,7 +139,7 @@ describe('gatehouse keys', () => {
     for (const args of [['keys', '--help'], ['keys', 'rotate', '--help'], ['keys', 'list', '--help'], ['keys', 'retire', '--help']]) {
       const r = await cli(args);
       assert.equal(r.code, 0, args.join(' '));
-      if (args[1] !== '--help') assert.match(r.stdout, /--db <path>[\s\S]*--config <file>/, args.join(' '));
+      if (args[1] !== '--help') assert.match(r.stdout, /--db <path-or-url>[\s\S]*--config <file>/, args.join(' '));
     }
     assert.match((await cli(['keys', 'retire', '--help'])).stdout, /--force/);
     assert.equal((await cli(['keys', 'retire'])).code, 2);
