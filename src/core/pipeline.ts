@@ -99,7 +99,7 @@ export interface Policy {
 export type ClientAddressResolver = (req: RequestView) => string;
 export const socketAddress: ClientAddressResolver = (req) => req.remoteAddress;
 
-const NO_PERMISSIONS: readonly Permission[] = Object.freeze([]);
+const NO_AUTHENTICATORS: readonly Authenticator[] = Object.freeze([]);
 
 /**
  * DRF's `APIView.initial` after content negotiation: authenticate, check permissions,
@@ -112,20 +112,28 @@ export function runPolicy(
   policy: Policy,
   clientAddress: ClientAddressResolver = socketAddress,
 ): Principal | null | Promise<Principal | null> {
-  const authenticators = policy.authenticators ?? [];
-  const afterAuth = (principal: Principal | null): Principal | null | Promise<Principal | null> => {
-    const ctx = { req, principal };
-    const allowed = checkPermissions(ctx, policy.permissions ?? NO_PERMISSIONS, authenticators);
-    const afterPermissions = (): Principal | null | Promise<Principal | null> => {
-      if (!policy.throttles || policy.throttles.length === 0) return principal;
-      const tctx: ThrottleContext = { req, principal, clientAddress: clientAddress(req), ...(policy.throttleScope ? { scope: policy.throttleScope } : {}) };
-      const throttled = checkThrottles(tctx, policy.throttles);
-      return throttled instanceof Promise ? throttled.then(() => principal) : principal;
-    };
-    return allowed instanceof Promise ? allowed.then(afterPermissions) : afterPermissions();
-  };
-  const principal = authenticate(req, authenticators);
-  return principal instanceof Promise ? principal.then(afterAuth) : afterAuth(principal);
+  // Straight-line while every step is synchronous: no closure or promise per request.
+  const principal = authenticate(req, policy.authenticators ?? NO_AUTHENTICATORS);
+  if (principal instanceof Promise) return principal.then((p) => afterAuthentication(req, policy, clientAddress, p));
+  return afterAuthentication(req, policy, clientAddress, principal);
+}
+
+/** `runPolicy` once the principal is known: permissions, then throttles. */
+function afterAuthentication(req: RequestView, policy: Policy, clientAddress: ClientAddressResolver, principal: Principal | null): Principal | null | Promise<Principal | null> {
+  const permissions = policy.permissions;
+  if (permissions !== undefined && permissions.length > 0) {
+    const allowed = checkPermissions({ req, principal }, permissions, policy.authenticators ?? NO_AUTHENTICATORS);
+    if (allowed instanceof Promise) return allowed.then(() => afterPermissions(req, policy, clientAddress, principal));
+  }
+  return afterPermissions(req, policy, clientAddress, principal);
+}
+
+/** `runPolicy`'s last step: the throttles, if any. */
+function afterPermissions(req: RequestView, policy: Policy, clientAddress: ClientAddressResolver, principal: Principal | null): Principal | null | Promise<Principal | null> {
+  if (!policy.throttles || policy.throttles.length === 0) return principal;
+  const tctx: ThrottleContext = { req, principal, clientAddress: clientAddress(req), ...(policy.throttleScope ? { scope: policy.throttleScope } : {}) };
+  const throttled = checkThrottles(tctx, policy.throttles);
+  return throttled instanceof Promise ? throttled.then(() => principal) : principal;
 }
 
 /** A response as the core describes it; adapters write it their framework's way. */

@@ -5,7 +5,7 @@
  */
 import type { Authenticator } from '../core/authenticator.js';
 import { AuthenticationFailed, type JsonValue } from '../core/errors.js';
-import { splitWhitespace, type RequestView } from '../core/request.js';
+import { firstWordIs, splitWhitespace, type RequestView } from '../core/request.js';
 import type { Principal, User } from '../core/user.js';
 import { TOKEN_BLACKLISTED, TokenError, checkTokenClaims, jtiOf, type Claims, type TokenKind } from './claims.js';
 import { JwtService, NOT_VALID_FOR_ANY, NO_USER_ID, PASSWORD_CHANGED, invalidToken } from './service.js';
@@ -44,11 +44,16 @@ abstract class JwtAuthenticationBase implements Authenticator {
   /** The raw token, null when the header is absent or of another scheme. */
   protected rawToken(req: RequestView): string | null {
     const header = req.headers[this.headerName];
-    if (header === undefined) return null;
+    if (header === undefined || !this.ownsScheme(header)) return null;
     const parts = splitWhitespace(header);
-    if (parts.length === 0 || !this.types.includes(parts[0] as string)) return null;
     if (parts.length !== 2) throw new AuthenticationFailed(BAD_HEADER, { code: 'bad_authorization_header' }, 'bad_authorization_header');
     return parts[1] as string;
+  }
+
+  /** Is the header's first word one of `authHeaderTypes`? (Another scheme's header is not split.) */
+  private ownsScheme(header: string): boolean {
+    for (const type of this.types) if (firstWordIs(header, type)) return true;
+    return false;
   }
 
   /**

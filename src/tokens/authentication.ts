@@ -3,7 +3,7 @@
  */
 import type { Authenticator } from '../core/authenticator.js';
 import { AuthenticationFailed } from '../core/errors.js';
-import { asciiLower, sameScheme, decodeHeaderUtf8, splitWhitespace, type RequestView } from '../core/request.js';
+import { asciiLower, sameScheme, decodeHeaderUtf8, firstWordLength, splitWhitespace, type RequestView } from '../core/request.js';
 import type { Principal } from '../core/user.js';
 import type { OpaqueTokenService, TokenPrincipal } from './service.js';
 import type { TokenRecord } from '../stores/types.js';
@@ -34,7 +34,8 @@ export class TokenAuthentication implements Authenticator {
 
   authenticate(req: RequestView): Principal<TokenRecord> | null | Promise<Principal<TokenRecord>> {
     const header = req.headers.authorization;
-    if (!header) return null;
+    // A first word of another length is another scheme (`sameScheme` compares lengths first): not split.
+    if (!header || firstWordLength(header) !== this.keywordLower.length) return null;
     const parts = splitWhitespace(header);
     if (parts.length === 0 || !sameScheme(parts[0] as string, this.keywordLower)) return null;
     if (parts.length === 1) throw new AuthenticationFailed(NO_CREDENTIALS);
