@@ -18,7 +18,7 @@
  *     npm run build && SOAK_SECONDS=120 node --import tsx bench/soak.ts
  *
  * PostgreSQL: GATEHOUSE_TEST_POSTGRES (default postgres://postgres@127.0.0.1:5432/test).
- * SOAK_REDIS=redis://…: also `--redis` with `throttle.store: "redis"` (the Redis backend).
+ * SOAK_REDIS=redis://…: the servers and the admin instance also on Redis (throttle counters, revocation channel).
  */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -40,7 +40,8 @@ const CONFIG: SettingsInput = {
   tokens: { tokenLimitPerUser: TOKEN_LIMIT },
   jwt: { rotateRefreshTokens: true, checkRevokeToken: true },
   throttle: { loginEnabled: false },
-  ...(REDIS ? ({ throttle: { loginEnabled: false, store: 'redis' } } as unknown as SettingsInput) : {}),
+  // Redis for the servers and the admin instance alike: throttle counters and the revocation channel.
+  ...(REDIS ? { redis: { url: REDIS, keyPrefix: `gh_soak_${randomBytes(4).toString('hex')}:` } } : {}),
 };
 
 interface Res {
@@ -136,8 +137,7 @@ async function main(): Promise<number> {
   const admin = await adminInstance(database, CONFIG);
   const servers: ServerProcess[] = [];
   try {
-    const args = REDIS ? ['--redis', REDIS] : [];
-    servers.push(...(await Promise.all([0, 1].map(() => spawnServer({ database, config: CONFIG, dir: dir.path, args })))));
+    servers.push(...(await Promise.all([0, 1].map(() => spawnServer({ database, config: CONFIG, dir: dir.path })))));
     const urls = servers.map((s) => s.url);
     const users = await Promise.all(
       Array.from({ length: CLIENTS }, async (_, i) => {
