@@ -21,5 +21,5 @@ export {
   originFailed,
   refererFailed,
 } from './origin.js';
-export { CookieMode, InsecureCookieHost, PRESESSION_SUFFIX, SESSION_CLAIM, cookieSettingsProblems, csrfFailed, pathMatches } from './mode.js';
+export { CookieMode, InsecureCookieHost, PRESESSION_SUFFIX, SESSION_CLAIM, cookieSettingsProblems, csrfFailed, pathMatches, refreshPathProblems } from './mode.js';
 export type { CookieModeOptions } from './mode.js';

@@ -53,9 +53,11 @@ export function pathMatches(cookiePath: string, path: string): boolean {
 
 /**
  * Problems with the cookie settings, one message each (empty: fine). Checked at start
- * when `cookies.enabled`. `tokenPrefix` is where the JWT endpoints are mounted.
+ * when `cookies.enabled`. Whether `cookies.refreshPath` reaches the refresh endpoint
+ * depends on where the endpoints are mounted, so that is checked at mount time
+ * (`refreshPathProblems`).
  */
-export function cookieSettingsProblems(settings: Settings, tokenPrefix = '/api/token'): string[] {
+export function cookieSettingsProblems(settings: Settings): string[] {
   const c = settings.cookies;
   const problems: string[] = [];
   if (!c.secure && !isLoopbackAddress(settings.host)) {
@@ -76,11 +78,6 @@ export function cookieSettingsProblems(settings: Settings, tokenPrefix = '/api/t
   }
   const all = [c.accessName, c.refreshName, c.csrfCookieName, presession];
   if (new Set(all).size !== all.length) problems.push('cookies: accessName, refreshName and csrfCookieName must differ');
-  for (const endpoint of [`${tokenPrefix}/refresh/`, `${tokenPrefix}/logout/`]) {
-    if (!pathMatches(c.refreshPath, endpoint)) {
-      problems.push(`cookies.refreshPath: "${c.refreshPath}" must cover ${endpoint}, or the browser never sends the refresh cookie there`);
-    }
-  }
   try {
     new OriginPolicy(c.trustedOrigins, c.sameSite);
   } catch (e) {
@@ -88,6 +85,24 @@ export function cookieSettingsProblems(settings: Settings, tokenPrefix = '/api/t
     else throw e;
   }
   if (/^(authorization|cookie|host|origin|referer)$/i.test(c.csrfHeaderName)) problems.push(`cookies.csrfHeaderName: "${c.csrfHeaderName}" is a reserved header`);
+  return problems;
+}
+
+/**
+ * Does `refreshPath` cover the refresh and logout endpoints when the token endpoints are
+ * mounted under `mountPrefix` (`''`: at the root, as `gatehouse serve` does)? One message
+ * per endpoint the browser would never send the refresh cookie to (empty: fine). Under
+ * `/auth`, for example, the refresh endpoint is `/auth/api/token/refresh/`, so the refresh
+ * path must be `/auth/api/token/` (or `/auth/`, or `/`).
+ */
+export function refreshPathProblems(refreshPath: string, mountPrefix: string, tokenPrefix = '/api/token'): string[] {
+  const problems: string[] = [];
+  for (const endpoint of [`${mountPrefix}${tokenPrefix}/refresh/`, `${mountPrefix}${tokenPrefix}/logout/`]) {
+    if (!pathMatches(refreshPath, endpoint)) {
+      const hint = mountPrefix ? ` (the endpoints are mounted under "${mountPrefix}": set cookies.refreshPath to "${mountPrefix}${tokenPrefix}/")` : '';
+      problems.push(`cookies.refreshPath: "${refreshPath}" must cover ${endpoint}, or the browser never sends the refresh cookie there${hint}`);
+    }
+  }
   return problems;
 }
 
@@ -138,6 +153,11 @@ export class CookieMode {
 
   private nowSeconds(): number {
     return Math.floor(this.clock.now() / 1000);
+  }
+
+  /** Problems with mounting the token endpoints under `prefix` (`refreshPathProblems`); empty: fine. */
+  mountProblems(prefix: string): string[] {
+    return refreshPathProblems(this.refreshAttrs.path, prefix);
   }
 
   // ------------------------------------------------------------ the Secure rule

@@ -270,7 +270,7 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'cookies.accessName', type: 'cookie name', default: '`gatehouse-access`', doc: 'Access-token cookie.', equivalent: '`JWT_AUTH_COOKIE`' },
   { key: 'cookies.refreshName', type: 'cookie name', default: '`gatehouse-refresh`', doc: 'Refresh-token cookie (scoped to `refreshPath`).', equivalent: '`JWT_AUTH_REFRESH_COOKIE`' },
   { key: 'cookies.domain', type: 'string or null', default: '`null`', doc: 'Cookie `Domain` (none: host-only).', equivalent: '`JWT_AUTH_COOKIE_DOMAIN`' },
-  { key: 'cookies.refreshPath', type: 'path', default: '`/api/token/`', doc: '`Path` of the refresh cookie.', equivalent: '`JWT_AUTH_REFRESH_COOKIE_PATH`' },
+  { key: 'cookies.refreshPath', type: 'path', default: '`/api/token/`', doc: '`Path` of the refresh cookie; must cover the refresh and logout endpoints where they are mounted (under `/auth`: `/auth/api/token/`).', equivalent: '`JWT_AUTH_REFRESH_COOKIE_PATH`' },
   { key: 'cookies.sameSite', type: '`Strict` \\| `Lax` \\| `None`', default: '`Lax`', doc: '`SameSite` of the cookies.', equivalent: '`JWT_AUTH_SAMESITE`' },
   { key: 'cookies.secure', type: 'boolean', default: '`true`', doc: '`Secure` flag; may be false only when the server listens on localhost.', equivalent: '`JWT_AUTH_SECURE` (default False there)' },
   { key: 'cookies.csrf', type: 'boolean', default: '`true`', doc: 'CSRF protection for cookie-authenticated unsafe requests, login, refresh and logout.', equivalent: '`JWT_AUTH_COOKIE_USE_CSRF` (default False there)' },

@@ -36,6 +36,19 @@ export function resolveGuard(source: GuardSource, policy?: GuardPolicy): Guard {
 export interface EndpointsApp {
   engine: Engine;
   settings: { http: { maxBodySize: number } };
+  /** Cookie mode, when on: it may refuse a mount prefix (the refresh cookie's path must reach it). */
+  cookies?: { mountProblems(prefix: string): string[] } | undefined;
+}
+
+/**
+ * Refuse to mount the token endpoints under `prefix` when cookie mode could not work
+ * there (the browser would never send the refresh cookie to the refresh endpoint), with
+ * the setting to change. A bare `Engine` has no cookie mode.
+ */
+export function assertMountable(source: object, prefix: string): void {
+  const cookies = (source as Partial<EndpointsApp>).cookies;
+  const problems = cookies ? cookies.mountProblems(prefix) : [];
+  if (problems.length > 0) throw new TypeError(`cannot mount the token endpoints under "${prefix || '/'}":\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 }
 
 /** Headers every Gatehouse response carries (Django's security middleware defaults). */

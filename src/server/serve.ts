@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { nodeListener } from '../http/node/index.js';
-import type { Gatehouse } from './app.js';
+import { StartupError, type Gatehouse } from './app.js';
 import type { Logger } from './logger.js';
 
 export interface RunningServer {
@@ -17,6 +17,9 @@ export interface RunningServer {
 
 /** Listen on host:port; resolves once listening. */
 export async function listen(app: Gatehouse, host: string, port: number, logger?: Logger): Promise<RunningServer> {
+  // The endpoints are served at the root: the refresh cookie's path must reach /api/token/refresh/.
+  const problems = app.cookies?.mountProblems('') ?? [];
+  if (problems.length > 0) throw new StartupError(`Invalid cookie mode settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   const server = createServer(
     { requestTimeout: app.settings.http.requestTimeout, headersTimeout: Math.min(app.settings.http.requestTimeout, 60_000), maxHeaderSize: 16 * 1024 },
     nodeListener(app.engine, { maxBodySize: app.settings.http.maxBodySize }),

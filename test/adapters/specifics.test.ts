@@ -23,6 +23,7 @@ import * as gExpress from '../../src/http/express/index.js';
 import * as gFastify from '../../src/http/fastify/index.js';
 import * as gHono from '../../src/http/hono/index.js';
 import { LogCapture, send } from '../helpers.js';
+import { pathMatches } from '../../src/cookies/index.js';
 import { ADAPTERS, startAdapter } from './servers.js';
 
 let gatehouse: Gatehouse;
@@ -248,7 +249,10 @@ describe('every adapter, cookie mode', () => {
   test('several Set-Cookie lines stay separate header lines (never folded)', async () => {
     const cookieDir = mkdtempSync(join(tmpdir(), 'gatehouse-adapters-cookies-'));
     const settings = parseSettings(
-      mergeSettings({ database: join(cookieDir, 'db.sqlite3'), secretKey: 'test-secret-key-that-is-long-enough-0123456789', logLevel: 'warn', cookies: { enabled: true } }, {}),
+      mergeSettings(
+        { database: join(cookieDir, 'db.sqlite3'), secretKey: 'test-secret-key-that-is-long-enough-0123456789', logLevel: 'warn', cookies: { enabled: true, refreshPath: '/auth/api/token/' } },
+        {},
+      ),
     );
     const g = await createGatehouse(settings, { logger: createLogger('warn', new LogCapture()) });
     try {
@@ -268,6 +272,62 @@ describe('every adapter, cookie mode', () => {
       }
     } finally {
       await g.close();
+      rmSync(cookieDir, { recursive: true, force: true });
+    }
+  });
+
+  test('under a prefix: a mount the refresh cookie cannot reach is refused; with the matching refreshPath a browser logs in and refreshes by cookie alone', async () => {
+    const cookieDir = mkdtempSync(join(tmpdir(), 'gatehouse-adapters-prefix-'));
+    const base = { secretKey: 'test-secret-key-that-is-long-enough-0123456789', logLevel: 'warn' as const };
+    const wrong = await createGatehouse(parseSettings({ ...base, database: join(cookieDir, 'a.sqlite3'), cookies: { enabled: true } }));
+    const right = await createGatehouse(parseSettings({ ...base, database: join(cookieDir, 'b.sqlite3'), cookies: { enabled: true, refreshPath: '/auth/api/token/' } }));
+    await right.users.create({ username: 'alice', password: 'alice-password-1' });
+    try {
+      for (const adapter of ADAPTERS) {
+        await assert.rejects(
+          startAdapter(adapter, { gatehouse: wrong, throttle: { allow: () => null } }),
+          (e: unknown) => e instanceof Error && /must cover \/auth\/api\/token\/refresh\/.*set cookies\.refreshPath to "\/auth\/api\/token\/"/.test(e.message),
+          adapter,
+        );
+        const running = await startAdapter(adapter, { gatehouse: right, throttle: { allow: () => null } });
+        try {
+          // A browser's jar: a cookie goes only to paths its Path attribute covers (RFC 6265).
+          const jar = new Map<string, { value: string; path: string }>();
+          const browse = async (method: string, path: string, body?: Record<string, string>) => {
+            const cookie = [...jar].filter(([, c]) => pathMatches(c.path, path)).map(([k, c]) => `${k}=${c.value}`).join('; ');
+            const csrf = jar.get('csrftoken')?.value;
+            const res = await send(running.url, method, path, {
+              ...(body ? { body } : {}),
+              headers: { Origin: running.url, ...(cookie ? { Cookie: cookie } : {}), ...(csrf ? { 'X-CSRFToken': csrf } : {}) },
+            });
+            const lines = res.headers['set-cookie'];
+            for (const line of Array.isArray(lines) ? lines : lines ? [lines] : []) {
+              const [pair, ...attrs] = line.split(';').map((x) => x.trim());
+              const name = pair!.slice(0, pair!.indexOf('='));
+              const cookiePath = attrs.find((a) => /^path=/i.test(a))?.slice(5) ?? '/';
+              if (attrs.some((a) => /^max-age=0$/i.test(a))) jar.delete(name);
+              else jar.set(name, { value: pair!.slice(name.length + 1), path: cookiePath });
+            }
+            return res;
+          };
+          assert.equal((await browse('GET', '/auth/api/token/csrf/')).status, 200, adapter);
+          const login = await browse('POST', '/auth/api/token/', { username: 'alice', password: 'alice-password-1' });
+          assert.equal(login.status, 200, `${adapter}: ${login.text}`);
+          assert.equal(jar.get('gatehouse-refresh')?.path, '/auth/api/token/', adapter);
+          const firstAccess = jar.get('gatehouse-access')?.value;
+          const refreshed = await browse('POST', '/auth/api/token/refresh/', {});
+          assert.equal(refreshed.status, 200, `${adapter}: ${refreshed.text}`);
+          assert.ok(jar.get('gatehouse-access')?.value && jar.get('gatehouse-access')?.value !== firstAccess, `${adapter}: a new access cookie`);
+          const logout = await browse('POST', '/auth/api/token/logout/', {});
+          assert.ok(logout.status < 300, `${adapter}: ${logout.status} ${logout.text}`);
+          assert.equal(jar.get('gatehouse-refresh'), undefined, `${adapter}: logout clears the refresh cookie`);
+        } finally {
+          await running.close();
+        }
+      }
+    } finally {
+      await wrong.close();
+      await right.close();
       rmSync(cookieDir, { recursive: true, force: true });
     }
   });

@@ -16,6 +16,7 @@ import {
   InsecureCookieHost,
   OriginPolicy,
   cookieSettingsProblems,
+  refreshPathProblems,
   expiredCookie,
   hostnameOf,
   httpDate,
@@ -209,8 +210,16 @@ describe('settings checks and CookieMode', () => {
     assert.deepEqual(cookieSettingsProblems(settings({})), []);
     assert.deepEqual(cookieSettingsProblems(settings({ secure: false })), [], 'default host 127.0.0.1');
     assert.equal(cookieSettingsProblems(settings({ secure: false }, { host: '0.0.0.0' })).length, 1);
-    assert.equal(cookieSettingsProblems(settings({ refreshPath: '/auth/' })).length, 2);
-    assert.deepEqual(cookieSettingsProblems(settings({ refreshPath: '/auth/' }), '/auth'), []);
+    // Whether the refresh path reaches the endpoints depends on the mount: checked then.
+    assert.deepEqual(cookieSettingsProblems(settings({ refreshPath: '/auth/' })), []);
+    assert.equal(refreshPathProblems('/auth/', '').length, 2);
+    assert.deepEqual(refreshPathProblems('/auth/', '/auth'), []);
+    assert.deepEqual(refreshPathProblems('/auth/api/token/', '/auth'), []);
+    assert.deepEqual(refreshPathProblems('/', '/auth'), []);
+    const underAuth = refreshPathProblems('/api/token/', '/auth');
+    assert.equal(underAuth.length, 2);
+    assert.match(underAuth[0]!, /must cover \/auth\/api\/token\/refresh\/.*set cookies\.refreshPath to "\/auth\/api\/token\/"/);
+    assert.match(underAuth[1]!, /must cover \/auth\/api\/token\/logout\//);
     assert.match(cookieSettingsProblems(settings({ csrfHeaderName: 'Cookie' })).join(), /reserved header/);
     assert.match(cookieSettingsProblems(settings({ refreshName: 'x', csrfCookieName: 'x' })).join(), /must differ/);
   });

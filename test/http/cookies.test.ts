@@ -13,6 +13,7 @@ import { httpDate } from '../../src/cookies/cookie.js';
 import type { HandlerContext } from '../../src/http/route.js';
 import { IsAuthenticated } from '../../src/permissions/index.js';
 import { StartupError, createGatehouse } from '../../src/server/app.js';
+import { listen } from '../../src/server/serve.js';
 import { startServer, type RequestOptions, type TestResponse, type TestServer } from '../helpers.js';
 
 const servers: TestServer[] = [];
@@ -290,13 +291,24 @@ describe('the Secure rule and start-up checks', () => {
         [{ refreshName: '__Host-rt' }, {}, /__Host- cookie needs Path=\//],
         [{ accessName: '__Host-at', domain: 'example.com' }, {}, /__Host- cookie cannot have cookies\.domain/],
         [{ accessName: '__Secure-at', secure: false }, {}, /__Secure- cookie requires cookies\.secure/],
-        [{ refreshPath: '/api/token/refresh/' }, {}, /must cover \/api\/token\/logout\//],
-        [{ refreshPath: '/api/tok' }, {}, /must cover \/api\/token\/refresh\//],
         [{ csrfCookieName: 'gatehouse-access' }, {}, /must differ/],
         [{ trustedOrigins: ['https://user@a.example.com'] }, {}, /trustedOrigins/],
       ];
       for (const [cookies, extra, message] of cases) {
         await assert.rejects(attempt(cookies, extra), (e: unknown) => e instanceof StartupError && message.test(e.message), JSON.stringify(cookies));
+      }
+      // The refresh path is checked where the endpoints are mounted: `gatehouse serve` (the
+      // root, by `listen`) refuses one that misses refresh/ or logout/.
+      for (const [refreshPath, message] of [
+        ['/api/token/refresh/', /must cover \/api\/token\/logout\//],
+        ['/api/tok', /must cover \/api\/token\/refresh\//],
+      ] as const) {
+        const app = await attempt({ refreshPath });
+        try {
+          await assert.rejects(listen(app, '127.0.0.1', 0), (e: unknown) => e instanceof StartupError && message.test(e.message), refreshPath);
+        } finally {
+          await app.close();
+        }
       }
       // Fine: loopback hosts with secure:false; refreshPath "/" and "/api/"; __Host- access cookie without domain.
       for (const [cookies, extra] of [

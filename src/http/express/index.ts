@@ -15,7 +15,7 @@ import { ApiError, ParseError, PayloadTooLarge, UnsupportedMediaType } from '../
 import type { PermissionContext } from '../../core/pipeline.js';
 import type { RequestView } from '../../core/request.js';
 import type { Principal } from '../../core/user.js';
-import { incomingSlots, normalizePrefix, resolveGuard, stripPrefix, type EndpointsApp, type GuardSource } from '../adapter.js';
+import { assertMountable, incomingSlots, normalizePrefix, resolveGuard, stripPrefix, type EndpointsApp, type GuardSource } from '../adapter.js';
 import { mediaType } from '../body.js';
 import { failureResponse } from '../failure.js';
 import type { GuardPolicy } from '../guard.js';
@@ -127,6 +127,7 @@ export function endpoints(app: EndpointsApp, options: EndpointsOptions = {}): Mi
   const engine = app.engine;
   const maxBodySize = options.maxBodySize ?? app.settings.http.maxBodySize;
   const prefix = normalizePrefix(options.prefix);
+  assertMountable(app, prefix);
   return (req, res, next) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');

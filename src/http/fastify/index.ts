@@ -15,7 +15,7 @@ import { ApiError, ParseError, PayloadTooLarge, UnsupportedMediaType } from '../
 import { parseCookies, type RequestView } from '../../core/request.js';
 import type { CoreResponse, PermissionContext } from '../../core/pipeline.js';
 import type { Principal } from '../../core/user.js';
-import { pathOf, RequestSlots, resolveGuard, stripPrefix, toWire, type EndpointsApp, type GuardSource } from '../adapter.js';
+import { assertMountable, pathOf, RequestSlots, resolveGuard, stripPrefix, toWire, type EndpointsApp, type GuardSource } from '../adapter.js';
 import { failureResponse } from '../failure.js';
 import type { GuardPolicy } from '../guard.js';
 import { readStream } from '../node/index.js';
@@ -164,6 +164,12 @@ export const gatehouseFastify: FastifyPluginCallback<GatehouseFastifyOptions> = 
   const { engine } = options.gatehouse;
   const limit = options.maxBodySize ?? options.gatehouse.settings.http.maxBodySize;
   const prefix = instance.prefix;
+  try {
+    assertMountable(options.gatehouse, prefix);
+  } catch (e) {
+    done(e as Error);
+    return;
+  }
   const payloads = new WeakMap<FastifyRequest, NodeJS.ReadableStream>();
 
   const viewOf = (request: FastifyRequest): RequestView => {

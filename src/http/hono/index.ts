@@ -19,7 +19,7 @@ import { ApiError } from '../../core/errors.js';
 import type { CoreResponse, PermissionContext } from '../../core/pipeline.js';
 import { parseCookies, type RequestView } from '../../core/request.js';
 import type { Principal } from '../../core/user.js';
-import { normalizePrefix, RequestSlots, readWebBody, resolveGuard, stripPrefix, toWire, type EndpointsApp, type GuardSource } from '../adapter.js';
+import { assertMountable, normalizePrefix, RequestSlots, readWebBody, resolveGuard, stripPrefix, toWire, type EndpointsApp, type GuardSource } from '../adapter.js';
 import { failureResponse } from '../failure.js';
 import type { GuardPolicy } from '../guard.js';
 
@@ -190,6 +190,7 @@ export function endpoints(app: EndpointsApp, options: EndpointsOptions = {}): Mi
   const engine = app.engine;
   const limit = options.maxBodySize ?? app.settings.http.maxBodySize;
   const prefix = normalizePrefix(options.prefix);
+  assertMountable(app, prefix);
   const remoteAddress = options.remoteAddress ?? nodeServerAddress;
   return async (c, next) => {
     const raw = c.req.raw;

@@ -10,7 +10,7 @@ import { NotFound, PayloadTooLarge } from '../../core/errors.js';
 import type { CoreResponse, PermissionContext } from '../../core/pipeline.js';
 import { parseCookies, type RequestView } from '../../core/request.js';
 import type { Principal } from '../../core/user.js';
-import { incomingSlots, normalizePrefix, resolveGuard, stderrLogger, stripPrefix, toWire, type EndpointsApp, type GuardFactory, type GuardSource } from '../adapter.js';
+import { assertMountable, incomingSlots, normalizePrefix, resolveGuard, stderrLogger, stripPrefix, toWire, type EndpointsApp, type GuardFactory, type GuardSource } from '../adapter.js';
 import { Engine } from '../engine.js';
 import { failureResponse, type EngineLogger } from '../failure.js';
 import type { Guard, GuardPolicy } from '../guard.js';
@@ -153,6 +153,7 @@ export function endpoints(source: Engine | EndpointsApp, options: EndpointsOptio
   const maxBodySize = options.maxBodySize ?? (source instanceof Engine ? undefined : source.settings.http.maxBodySize);
   if (maxBodySize === undefined) throw new TypeError('endpoints(engine, options): maxBodySize is required with a bare Engine');
   const prefix = normalizePrefix(options.prefix);
+  assertMountable(source, prefix);
   return (req, res, next) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
