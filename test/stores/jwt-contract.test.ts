@@ -11,7 +11,8 @@ import { MemoryStores } from '../../src/stores/memory/index.js';
 import { SqliteStores } from '../../src/stores/sqlite/index.js';
 import { postgresTestDb } from './postgres-helpers.js';
 import { redisTestServer } from './redis-helpers.js';
-import type { NewOutstandingToken, RotateInput, Stores } from '../../src/stores/types.js';
+import type { Stores } from '../../src/stores/types.js';
+import { T0, rot, tok } from './jwt-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-jwt-stores-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,26 +35,6 @@ if (redis) {
   after(() => redis.cleanup());
 }
 
-const T0 = Date.UTC(2026, 0, 1);
-const tok = (jti: string, userId: number | null, over: Partial<NewOutstandingToken> = {}): NewOutstandingToken => ({
-  jti,
-  userId,
-  tokenType: 'refresh',
-  familyId: null,
-  createdAt: T0,
-  expiresAt: T0 + 86_400_000,
-  ...over,
-});
-const rot = (current: NewOutstandingToken, nextJti: string, over: Partial<RotateInput> = {}): RotateInput => ({
-  current,
-  next: { ...tok(nextJti, current.userId), iat: T0 / 1000, exp: T0 / 1000 + 86400 },
-  now: T0 + 1000,
-  graceMs: 0,
-  reuseDetection: true,
-  blacklistCurrent: false,
-  familyNotAfter: null,
-  ...over,
-});
 
 for (const [name, make] of backends) {
   describe(`${name} JWT store`, () => {

@@ -12,16 +12,16 @@ import { mergeSettings, parseSettings } from '../../src/core/settings.js';
 import { createGatehouse } from '../../src/server/app.js';
 import { listen } from '../../src/server/serve.js';
 import { PostgresStores, isPostgresUrl, migratePostgres, redactUrl } from '../../src/stores/postgres/index.js';
-import { TokenLimitReached, type NewOutstandingToken, type NewTokenRecord, type RotateInput } from '../../src/stores/types.js';
+import { TokenLimitReached, type NewTokenRecord } from '../../src/stores/types.js';
 import { send, tokenHeader } from '../helpers.js';
 import { postgresTestDb } from './postgres-helpers.js';
 import { FlakyProxy, waitFor } from './flaky-proxy.js';
+import { T0, rot, tok as jwtTok } from './jwt-fixtures.js';
 
 const postgres = await postgresTestDb('postgres store');
 if (postgres) after(() => postgres.cleanup());
 const pgTest = postgres ? describe : describe.skip;
 
-const T0 = Date.UTC(2026, 0, 1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const tok = (userId: number, n: number, over: Partial<NewTokenRecord> = {}): NewTokenRecord => ({
@@ -32,25 +32,6 @@ const tok = (userId: number, n: number, over: Partial<NewTokenRecord> = {}): New
   expiresAt: null,
   lastUsedAt: null,
   label: null,
-  ...over,
-});
-const jwtTok = (jti: string, userId: number | null, over: Partial<NewOutstandingToken> = {}): NewOutstandingToken => ({
-  jti,
-  userId,
-  tokenType: 'refresh',
-  familyId: null,
-  createdAt: T0,
-  expiresAt: T0 + 86_400_000,
-  ...over,
-});
-const rot = (current: NewOutstandingToken, nextJti: string, over: Partial<RotateInput> = {}): RotateInput => ({
-  current,
-  next: { ...jwtTok(nextJti, current.userId), iat: T0 / 1000, exp: T0 / 1000 + 86400 },
-  now: T0 + 1000,
-  graceMs: 0,
-  reuseDetection: true,
-  blacklistCurrent: false,
-  familyNotAfter: null,
   ...over,
 });
 

@@ -259,14 +259,7 @@ export class Db {
       await client.query('COMMIT');
       return result;
     } catch (e) {
-      // Anything but a PostgreSQL error (a timeout, a lost connection) leaves the
-      // connection in an unknown state: roll back if possible, discard it otherwise.
-      if (!isDatabaseError(e)) discard = e instanceof Error ? e : new Error(String(e));
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackError) {
-        discard = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      }
+      discard = await rollback(client, e);
       throw e;
     } finally {
       client.off('error', ignore);
@@ -277,6 +270,24 @@ export class Db {
 
 /** Migrations may wait for another instance's (and run DDL): a minute, not a request's timeout. */
 const MIGRATION_TIMEOUT_MS = 65_000;
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+/**
+ * After a failed transaction: roll back, and tell whether the connection must be
+ * discarded. Anything but a PostgreSQL error (a timeout, a lost connection) — or a
+ * ROLLBACK that fails — leaves it in an unknown state. Returns the error to release the
+ * client with (it is then destroyed), or undefined (it goes back to the pool).
+ */
+async function rollback(client: PoolClient, error: unknown): Promise<Error | undefined> {
+  let discard = isDatabaseError(error) ? undefined : asError(error);
+  try {
+    await client.query('ROLLBACK');
+  } catch (rollbackError) {
+    discard = asError(rollbackError);
+  }
+  return discard;
+}
 
 /** Lock class of `pg_advisory_xact_lock(class, hashtext(schema))` for migrations ("gate"). */
 const MIGRATION_LOCK_CLASS = 0x67617465;
@@ -329,12 +340,7 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<string[]> 
     await q('COMMIT');
     return applied;
   } catch (e) {
-    if (!isDatabaseError(e)) discard = e instanceof Error ? e : new Error(String(e));
-    try {
-      await client.query('ROLLBACK');
-    } catch (rollbackError) {
-      discard = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-    }
+    discard = await rollback(client, e);
     throw e;
   } finally {
     client.off('error', ignore);
