@@ -227,6 +227,33 @@ pgTest('postgres store: several instances on one database', () => {
     }
   });
 
+  test('a family revocation racing a rotation (A rotates, B revokes): never a live token left in a revoked family', async (t: TestContext) => {
+    const [a, b] = await twoInstances();
+    try {
+      const alice = (await a.users.create({ username: 'alice', password: '!x', dateJoined: new Date(T0) })).id;
+      const kinds = new Map<string, number>();
+      for (let round = 0; round < 40; round++) {
+        const family = `race-${round}`;
+        const jti = `race-tok-${round}`;
+        await a.jwt.recordOutstanding(jwtTok(jti, alice, { familyId: family }));
+        const revoke = round % 2 ? b.jwt.revokeFamily(family, T0 + 2000, 'logout') : b.jwt.revokeAllForUser(alice, T0 + 2000, 'logout-all');
+        const [rotated] = await Promise.all([a.jwt.rotate(rot(jwtTok(jti, alice), `${jti}-next`)), revoke]);
+        kinds.set(rotated.kind, (kinds.get(rotated.kind) ?? 0) + 1);
+        assert.ok(['rotated', 'family_revoked'].includes(rotated.kind), rotated.kind);
+        assert.equal((await a.jwt.getFamily(family))?.revokedAt !== null, true, 'the family is revoked');
+        for (const id of [jti, `${jti}-next`]) {
+          const row = await b.jwt.getOutstanding(id);
+          if (row) assert.notEqual(row.blacklistedAt, null, `${id} (rotation: ${rotated.kind}) is blacklisted with its family`);
+        }
+      }
+      // Both orders happen; neither leaves a live row behind.
+      t.diagnostic(`rotation outcomes racing a revocation: ${JSON.stringify(Object.fromEntries(kinds))}`);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   test('concurrent logins across A and B never exceed the token limit', async () => {
     const [a, b] = await twoInstances();
     try {

@@ -4,11 +4,14 @@
  * revocation epochs, and the signing-key ring. Same semantics as `../sqlite/jwt.ts`;
  * where SQLite relied on one writer at a time, rows are locked:
  *
- * - `rotate` locks the presented token's row (`SELECT … FOR UPDATE`), so concurrent
- *   rotations of one token — from any number of instances — queue on it and exactly
- *   one sees it unrotated;
- * - `blacklist`, `revokeFamily`, `revokeAllForUser`, `bumpUserEpoch` and
- *   `denyAccessToken` are single atomic statements (upserts, data-modifying CTEs);
+ * - `rotate` locks the token's family row, then the presented token's row (`SELECT …
+ *   FOR UPDATE`), so concurrent rotations of one token — from any number of instances —
+ *   queue on it and exactly one sees it unrotated;
+ * - `revokeFamily` and `revokeAllForUser` lock in the same order (the family rows, then
+ *   the tokens' rows, in a second statement with a fresh snapshot), so a revocation racing a
+ *   rotation either makes it fail (family revoked) or blacklists the token it created;
+ * - `blacklist`, `bumpUserEpoch` and `denyAccessToken` are single atomic statements
+ *   (upserts, data-modifying CTEs);
  * - key-ring changes take `SHARE ROW EXCLUSIVE` on the key table (rare; serialised as
  *   SQLite serialises them), so "one active key" never fails on a race.
  *
@@ -154,6 +157,11 @@ export class PostgresJwtStore implements JwtStore {
   async rotate(input: RotateInput): Promise<RotateResult> {
     return this.db.tx(async (t): Promise<RotateResult> => {
       const { current, next, now } = input;
+      // Lock order, the same as every family revocation: the family's row, then the
+      // token's. A revocation that comes first makes this wait and then see it revoked; one
+      // that comes second waits for this commit and then blacklists the new token too.
+      const known = (await t.query<{ family_id: string | null }>('SELECT family_id FROM gatehouse_jwt_outstanding WHERE jti = $1', [current.jti])).rows[0];
+      if (known?.family_id) await t.query('SELECT 1 FROM gatehouse_jwt_family WHERE id = $1 FOR UPDATE', [known.family_id]);
       const lock = `SELECT ${OUTSTANDING_COLUMNS} FROM gatehouse_jwt_outstanding WHERE jti = $1 FOR UPDATE`;
       let row = (await t.query<OutstandingRow>(lock, [current.jti])).rows[0];
       if (!row) {
@@ -204,29 +212,25 @@ export class PostgresJwtStore implements JwtStore {
 
   async revokeFamily(familyId: string, now: number, reason: string): Promise<void> {
     if (!storable(familyId)) return;
-    await this.db.write(
-      'family',
-      `WITH f AS (UPDATE gatehouse_jwt_family SET revoked_at = $1, reason = $2 WHERE id = $3 AND revoked_at IS NULL RETURNING 1),
-            o AS (UPDATE gatehouse_jwt_outstanding SET blacklisted_at = $1 WHERE family_id = $3 AND blacklisted_at IS NULL RETURNING 1)
-       SELECT (SELECT count(*) FROM f)::int AS f, (SELECT count(*) FROM o)::int AS n,
-              CASE WHEN (SELECT count(*) FROM f) > 0 THEN pg_notify('${CHANGES_CHANNEL}', $4) END AS notified`,
-      [now, reason, familyId],
-      (r) => (r.rows[0]?.f ?? 0) > 0,
-    );
+    await this.db.tx(async (t) => {
+      const f = await t.query('UPDATE gatehouse_jwt_family SET revoked_at = $1, reason = $2 WHERE id = $3 AND revoked_at IS NULL', [now, reason, familyId]);
+      // A second statement, so a fresh snapshot: it sees a token that a rotation holding
+      // the family's lock inserted just before this transaction got the lock.
+      await t.query('UPDATE gatehouse_jwt_outstanding SET blacklisted_at = $1 WHERE family_id = $2 AND blacklisted_at IS NULL', [now, familyId]);
+      if ((f.rowCount ?? 0) > 0) await t.notify('family');
+    });
   }
 
   async revokeAllForUser(userId: number, now: number, reason: string): Promise<number> {
     if (!isId(userId)) return 0;
-    const { rows } = await this.db.write<{ f: number; n: number }>(
-      'family',
-      `WITH f AS (UPDATE gatehouse_jwt_family SET revoked_at = $1, reason = $2 WHERE user_id = $3 AND revoked_at IS NULL RETURNING 1),
-            o AS (UPDATE gatehouse_jwt_outstanding SET blacklisted_at = $1 WHERE user_id = $3 AND blacklisted_at IS NULL RETURNING 1)
-       SELECT (SELECT count(*) FROM f)::int AS f, (SELECT count(*) FROM o)::int AS n,
-              CASE WHEN (SELECT count(*) FROM f) + (SELECT count(*) FROM o) > 0 THEN pg_notify('${CHANGES_CHANNEL}', $4) END AS notified`,
-      [now, reason, userId],
-      (r) => (r.rows[0]?.f ?? 0) + (r.rows[0]?.n ?? 0) > 0,
-    );
-    return rows[0]?.n ?? 0;
+    return this.db.tx(async (t) => {
+      const f = await t.query('UPDATE gatehouse_jwt_family SET revoked_at = $1, reason = $2 WHERE user_id = $3 AND revoked_at IS NULL', [now, reason, userId]);
+      // Second statement, fresh snapshot (see revokeFamily).
+      const o = await t.query('UPDATE gatehouse_jwt_outstanding SET blacklisted_at = $1 WHERE user_id = $2 AND blacklisted_at IS NULL', [now, userId]);
+      const n = o.rowCount ?? 0;
+      if ((f.rowCount ?? 0) + n > 0) await t.notify('family');
+      return n;
+    });
   }
 
   async denyAccessToken(jti: string, expiresAt: number): Promise<void> {
