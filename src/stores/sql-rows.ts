@@ -1,0 +1,68 @@
+/**
+ * Row ↔ object mapping shared by the SQL stores (SQLite and PostgreSQL): the same tables,
+ * columns and conversions. The one difference is how a flag arrives — SQLite's INTEGER
+ * 0/1, PostgreSQL's BOOLEAN — and `toUser` reads both.
+ */
+import type { User } from '../core/user.js';
+import type { TokenRecord } from './types.js';
+
+/** A `gatehouse_user` row; `F` is how the driver returns the boolean columns. */
+export interface UserRow<F extends number | boolean = number | boolean> {
+  id: number;
+  username: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  is_active: F;
+  is_staff: F;
+  is_superuser: F;
+  last_login: number | null;
+  date_joined: number;
+  password: string;
+}
+
+export interface TokenRow {
+  id: number;
+  user_id: number;
+  prefix: string;
+  digest: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  label: string | null;
+}
+
+export const USER_COLUMNS = 'id, username, email, first_name, last_name, is_active, is_staff, is_superuser, last_login, date_joined, password';
+export const TOKEN_COLUMNS = 'id, user_id, prefix, digest, created_at, expires_at, last_used_at, label';
+
+/** SQLite's 1 or PostgreSQL's true. */
+const flag = (v: number | boolean): boolean => v === true || v === 1;
+
+export function toUser(r: UserRow): User {
+  return {
+    id: r.id,
+    username: r.username,
+    email: r.email,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    isActive: flag(r.is_active),
+    isStaff: flag(r.is_staff),
+    isSuperuser: flag(r.is_superuser),
+    lastLogin: r.last_login === null ? null : new Date(r.last_login),
+    dateJoined: new Date(r.date_joined),
+    password: r.password,
+  };
+}
+
+export function toToken(r: TokenRow): TokenRecord {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    prefix: r.prefix,
+    digest: r.digest,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    lastUsedAt: r.last_used_at,
+    label: r.label,
+  };
+}
