@@ -6,9 +6,9 @@
  * client that needs far less CPU than the server) or else from autocannon in this
  * process. On a 2-core machine the server and the load generator each get a core.
  *
- *   npm run bench                 # 3 rounds × 5 s per endpoint
+ *   npm run bench                 # 6 rounds × 3 s per endpoint, order alternating
  *   BENCH_JWT_DENYLIST=1 npm run bench   # the same with the per-request access-token denylist
- *   BENCH_SECONDS=10 BENCH_ROUNDS=5 npm run bench
+ *   BENCH_SECONDS=5 BENCH_ROUNDS=10 npm run bench
  *   BENCH_DATABASE=postgres://postgres@127.0.0.1:5432/test?schema=gh_bench npm run bench
  *   BENCH_WRITES=1 npm run bench   # adds logins (argon2id + a row) and refreshes
  *
@@ -25,8 +25,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 
 const serverEntry = fileURLToPath(new URL('./server.ts', import.meta.url));
@@ -137,27 +137,58 @@ async function run(c: Case, seconds: number): Promise<Sample> {
 
 try {
   for (const c of cases) await run(c, 1); // warm up
+  // Rounds alternate the order (forward, then reversed), and each ratio is taken within a
+  // pair of rounds: on a shared machine throughput drifts by ±10 % over a minute, and a
+  // forward + reversed pair puts every row at the same mean distance in time from /healthz,
+  // so a linear drift cancels out of its ratio. The median over pairs is reported.
   const samples = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const c of cases) samples.get(c.name)!.push(await run(c, SECONDS));
+    const order = round % 2 === 0 ? cases : [...cases].reverse();
+    for (const c of order) samples.get(c.name)!.push(await run(c, SECONDS));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const pairs = Math.max(1, Math.floor(ROUNDS / 2));
+  /** Per pair of rounds: f(this row's two samples, /healthz's two samples). */
+  const perPair = (c: Case, f: (row: Sample[], base: Sample[]) => number | null): number[] => {
+    const row = samples.get(c.name)!;
+    const base = samples.get(cases[0]!.name)!;
+    const out: number[] = [];
+    for (let p = 0; p < pairs; p++) {
+      const v = f(row.slice(2 * p, 2 * p + 2), base.slice(2 * p, 2 * p + 2));
+      if (v !== null) out.push(v);
+    }
+    return out;
+  };
+  const sum = (xs: (number | null)[]) => xs.reduce<number>((a, x) => a + (x ?? NaN), 0);
+  const rpsRatios = (c: Case) => perPair(c, (row, base) => sum(row.map((x) => x.rps)) / sum(base.map((x) => x.rps)));
+  const cpuRatios = (c: Case) => perPair(c, (row, base) => {
+    const r = sum(base.map((x) => x.cpuUs)) / sum(row.map((x) => x.cpuUs));
+    return Number.isNaN(r) ? null : r;
+  });
   const rps = (c: Case) => median(samples.get(c.name)!.map((x) => x.rps));
   const cpu = (c: Case) => {
     const xs = samples.get(c.name)!.map((x) => x.cpuUs);
     return xs.every((x): x is number => x !== null) ? median(xs) : null;
   };
-  const base = rps(cases[0]!);
-  const baseCpu = cpu(cases[0]!);
+  const range = (xs: number[]) => (xs.length > 1 ? `${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)}` : '');
   const database = process.env.BENCH_DATABASE ? process.env.BENCH_DATABASE.replace(/\/\/[^@/]*@/, '//…@') : 'SQLite file';
-  console.log(`\nGatehouse HTTP benchmark — ${database}; ${ROUNDS} rounds × ${SECONDS}s, ${CONNECTIONS} connections, client ${USE_WRK ? 'wrk' : 'autocannon'}, medians`);
-  console.log('endpoint'.padEnd(34), 'req/s'.padStart(10), 'ratio'.padStart(8), 'server CPU µs/req'.padStart(19), 'CPU ratio'.padStart(10));
+  console.log(`\nGatehouse HTTP benchmark — ${database}; ${ROUNDS} rounds × ${SECONDS}s (order alternating), ${CONNECTIONS} connections, client ${USE_WRK ? 'wrk' : 'autocannon'}`);
+  console.log('endpoint'.padEnd(34), 'req/s'.padStart(8), 'ratio'.padStart(7), '(per pair)'.padStart(13), 'CPU µs/req'.padStart(11), 'CPU ratio'.padStart(10));
   for (const c of cases) {
+    const ratios = rpsRatios(c);
     const us = cpu(c);
-    const cpuCols = us === null || baseCpu === null ? ['—', '—'] : [us.toFixed(1), (baseCpu / us).toFixed(3)];
-    console.log(c.name.padEnd(34), rps(c).toFixed(0).padStart(10), (rps(c) / base).toFixed(3).padStart(8), cpuCols[0]!.padStart(19), cpuCols[1]!.padStart(10));
+    const cpuR = cpuRatios(c);
+    console.log(
+      c.name.padEnd(34),
+      rps(c).toFixed(0).padStart(8),
+      median(ratios).toFixed(3).padStart(7),
+      range(ratios).padStart(13),
+      (us === null ? '—' : us.toFixed(1)).padStart(11),
+      (cpuR.length ? median(cpuR).toFixed(3) : '—').padStart(10),
+    );
   }
-  console.log('\nratio: req/s ÷ /healthz req/s; CPU ratio: /healthz CPU per request ÷ this row\'s (what the ratio is when the server alone is the bottleneck).');
+  console.log('\nreq/s: median of rounds; ratio: median over pairs of rounds of this row\'s req/s ÷ /healthz req/s (range in brackets);');
+  console.log('CPU ratio: the same for the server\'s CPU time per request, /healthz ÷ this row (the ratio when the server alone is the bottleneck).');
   console.log('Goals: opaque token ≥ 0.85 × /healthz; JWT ≥ 0.90 × /healthz.');
 } finally {
   child.kill('SIGTERM');

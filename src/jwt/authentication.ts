@@ -5,7 +5,7 @@
  */
 import type { Authenticator } from '../core/authenticator.js';
 import { AuthenticationFailed, type JsonValue } from '../core/errors.js';
-import { firstWordIs, splitWhitespace, type RequestView } from '../core/request.js';
+import { firstWordIs, firstWordStart, splitWhitespace, type RequestView } from '../core/request.js';
 import type { Principal, User } from '../core/user.js';
 import { TOKEN_BLACKLISTED, TokenError, checkTokenClaims, jtiOf, type Claims, type TokenKind } from './claims.js';
 import { JwtService, NOT_VALID_FOR_ANY, NO_USER_ID, PASSWORD_CHANGED, invalidToken } from './service.js';
@@ -41,19 +41,44 @@ abstract class JwtAuthenticationBase implements Authenticator {
     return this.challengeValue;
   }
 
-  /** The raw token, null when the header is absent or of another scheme. */
-  protected rawToken(req: RequestView): string | null {
+  /**
+   * The validated token of a request, null when its header is absent or of another scheme.
+   * Fast path: `<type> <token>` whose token is in the verified cache needs no split (a
+   * cached token has no whitespace, so the header splits into exactly those two parts).
+   */
+  protected token(req: RequestView): JwtAuth | Promise<JwtAuth> | null {
     const header = req.headers[this.headerName];
-    if (header === undefined || !this.ownsScheme(header)) return null;
+    if (header === undefined) return null;
+    const end = this.schemeEnd(header);
+    if (end < 0) return null;
+    const kinds = this.service.settings.authTokenClasses;
+    if (header.charCodeAt(end) === 32 /* space */) {
+      const now = this.service.nowMs();
+      let cached: Claims | undefined;
+      try {
+        cached = this.service.cachedDecode(header.slice(end + 1), now, this.service.generation());
+      } catch (e) {
+        throw this.allFailed(kinds, e);
+      }
+      if (cached) return this.typed(cached, kinds, Math.floor(now / 1000));
+    }
+    return this.validated(this.split(header));
+  }
+
+  /** simplejwt's `get_raw_token`: exactly two whitespace-separated parts, else 401 `bad_authorization_header`. */
+  private split(header: string): string {
     const parts = splitWhitespace(header);
     if (parts.length !== 2) throw new AuthenticationFailed(BAD_HEADER, { code: 'bad_authorization_header' }, 'bad_authorization_header');
     return parts[1] as string;
   }
 
-  /** Is the header's first word one of `authHeaderTypes`? (Another scheme's header is not split.) */
-  private ownsScheme(header: string): boolean {
-    for (const type of this.types) if (firstWordIs(header, type)) return true;
-    return false;
+  /** Where the header's first word ends when it is one of `authHeaderTypes`, else -1. (Another scheme's header is not split.) */
+  private schemeEnd(header: string): number {
+    for (const type of this.types) {
+      if (header.startsWith(type) && header.charCodeAt(type.length) === 32) return type.length; // `Bearer <token>`, the common shape
+      if (firstWordIs(header, type)) return firstWordStart(header) + type.length;
+    }
+    return -1;
   }
 
   /**
@@ -78,12 +103,13 @@ abstract class JwtAuthenticationBase implements Authenticator {
     return invalidToken(NOT_VALID_FOR_ANY, kinds.map((k) => JwtService.message(k, e.message)));
   }
 
-  private typed(claims: Claims, kinds: readonly TokenKind[]): JwtAuth | Promise<JwtAuth> {
+  /** The first of `kinds` the claims are valid as; `now` in epoch seconds. */
+  private typed(claims: Claims, kinds: readonly TokenKind[], now = this.service.now()): JwtAuth | Promise<JwtAuth> {
     const s = this.service.settings;
     if (kinds.length === 1 && kinds[0] === 'access') {
       // The common case, synchronous when the denylist answer (if any) is cached.
       try {
-        checkTokenClaims(claims, 'access', this.service.now(), s);
+        checkTokenClaims(claims, 'access', now, s);
       } catch (e) {
         throw this.allFailed(kinds, e);
       }
@@ -131,9 +157,8 @@ export class JWTAuthentication extends JwtAuthenticationBase {
   readonly name = 'JWTAuthentication';
 
   authenticate(req: RequestView): Principal<JwtAuth> | null | Promise<Principal<JwtAuth>> {
-    const raw = this.rawToken(req);
-    if (raw === null) return null;
-    const auth = this.validated(raw);
+    const auth = this.token(req);
+    if (auth === null) return null;
     return auth instanceof Promise ? auth.then((a) => this.withUser(a)) : this.withUser(auth);
   }
 
@@ -168,9 +193,8 @@ export class JWTStatelessUserAuthentication extends JwtAuthenticationBase {
   readonly name = 'JWTStatelessUserAuthentication';
 
   authenticate(req: RequestView): Principal<JwtAuth> | null | Promise<Principal<JwtAuth>> {
-    const raw = this.rawToken(req);
-    if (raw === null) return null;
-    const auth = this.validated(raw);
+    const auth = this.token(req);
+    if (auth === null) return null;
     return auth instanceof Promise ? auth.then((a) => this.tokenUser(a)) : this.tokenUser(auth);
   }
 

@@ -23,7 +23,7 @@ import { JWTAuthentication, type JwtAuth } from './authentication.js';
 import { TOKEN_BLACKLISTED } from './claims.js';
 import { JwtService, NOT_VALID_FOR_ANY, invalidToken } from './service.js';
 
-/** `JWTAuthentication` reading its raw token from the header when present, else from the access cookie. */
+/** `JWTAuthentication` reading its token from the header when present, else from the access cookie. */
 class HeaderOrCookie extends JWTAuthentication {
   constructor(service: JwtService, private readonly mode: CookieMode) {
     super(service);
@@ -34,8 +34,10 @@ class HeaderOrCookie extends JWTAuthentication {
     return req.headers[this.headerName] !== undefined;
   }
 
-  protected override rawToken(req: RequestView): string | null {
-    return this.hasHeader(req) ? super.rawToken(req) : this.mode.accessCookie(req);
+  protected override token(req: RequestView): JwtAuth | Promise<JwtAuth> | null {
+    if (this.hasHeader(req)) return super.token(req);
+    const raw = this.mode.accessCookie(req);
+    return raw === null ? null : this.validated(raw);
   }
 }
 

@@ -161,6 +161,28 @@ describe('JWTAuthentication on GET /api/me/ ([JWT, Token]: challenge Bearer real
     }
   });
 
+  test('header rules hold for a token already in the verified cache (the split-free fast path)', async () => {
+    assert.equal((await me(bearer(access))).status, 200); // now cached
+    const twoValues = { detail: 'Authorization header must contain two space-delimited values', code: 'bad_authorization_header' };
+    const cases: Array<[string, number, unknown]> = [
+      [`Bearer ${access} extra`, 401, twoValues],
+      [`Bearer ${access} ${access}`, 401, twoValues],
+      [`Bearer ${access}x`, 401, invalid('Token is invalid')],
+      [`Bearer ${access.slice(0, -1)}`, 401, invalid('Token is invalid')],
+      [`Bearer  ${access}`, 200, null], // any run of whitespace separates, as bytes.split()
+      [`Bearer\t${access}`, 200, null],
+      [` Bearer ${access} `, 200, null],
+      [`Bearer \t ${access}`, 200, null],
+      [`BearerX ${access}`, 401, { detail: 'Authentication credentials were not provided.' }], // another scheme
+    ];
+    for (const [header, status, body] of cases) {
+      const res = await me({ Authorization: header });
+      assert.equal(res.status, status, JSON.stringify(header.replace(access, '<token>')));
+      if (body !== null) assert.deepEqual(res.json, body, JSON.stringify(header.replace(access, '<token>')));
+      else assert.equal((res.json as { username: string }).username, 'alice');
+    }
+  });
+
   test('token problems (§4.3, catalogue A–E)', async () => {
     const n = nowS(s);
     const cases: Array<[string, string, unknown]> = [
