@@ -187,7 +187,7 @@ try {
       (cpuR.length ? median(cpuR).toFixed(3) : '—').padStart(10),
     );
   }
-  console.log('\nreq/s: median of rounds; ratio: median over pairs of rounds of this row\'s req/s ÷ /healthz req/s (range in brackets);');
+  console.log('\nreq/s: median of rounds; ratio: median over pairs of rounds of this row\'s req/s ÷ /healthz req/s (its range over the pairs next to it);');
   console.log('CPU ratio: the same for the server\'s CPU time per request, /healthz ÷ this row (the ratio when the server alone is the bottleneck).');
   console.log('Goals: opaque token ≥ 0.85 × /healthz; JWT ≥ 0.90 × /healthz.');
 } finally {

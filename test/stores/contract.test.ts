@@ -171,3 +171,33 @@ test('sqlite: WAL mode, foreign keys, indexes on every lookup, versioned migrati
   assert.deepEqual(versions, [1, 2]);
   await s.close();
 });
+
+test('sqlite: another connection\'s commit is seen within about 1 ms, also by a busy loop that never yields to timers', async () => {
+  const path = join(dir, 'shared-busy.sqlite3');
+  const server = SqliteStores.open(path);
+  const cli = SqliteStores.open(path);
+  const a = await server.users.create({ username: 'alice', password: '!x', dateJoined: new Date(T0) });
+  const t = await server.tokens.create(tok(a.id, 1));
+  const t2 = await server.tokens.create(tok(a.id, 2));
+  // Quiet: the timer ends the window; no call in between.
+  let g = server.changes.generation();
+  assert.equal(server.changes.generation(), g, 'no change, same generation');
+  assert.equal(await cli.tokens.delete(t.id), true);
+  await new Promise((r) => setTimeout(r, 5));
+  assert.notEqual(server.changes.generation(), g, 'seen after the timer');
+  // Busy: synchronous calls, no timer can run; the clock is still looked at every few calls.
+  g = server.changes.generation();
+  assert.equal(await cli.tokens.delete(t2.id), true);
+  const start = performance.now();
+  let seenAfter = -1;
+  while (performance.now() - start < 50) {
+    if (server.changes.generation() !== g) {
+      seenAfter = performance.now() - start;
+      break;
+    }
+  }
+  assert.ok(seenAfter >= 0, 'a busy loop sees the commit');
+  assert.ok(seenAfter < 10, `seen ${seenAfter.toFixed(2)} ms after the commit`);
+  await cli.close();
+  await server.close();
+});
