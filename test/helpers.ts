@@ -13,7 +13,7 @@ import type { HandlerContext } from '../src/http/route.js';
 import type { ClaimsHook } from '../src/jwt/service.js';
 import { IsAuthenticated } from '../src/permissions/index.js';
 import { TokenAuthentication } from '../src/tokens/authentication.js';
-import { createGatehouse, type Gatehouse } from '../src/server/app.js';
+import { createGatehouse, type CreateOptions, type Gatehouse } from '../src/server/app.js';
 import { createLogger, type Logger } from '../src/server/logger.js';
 import { listen, type RunningServer } from '../src/server/serve.js';
 
@@ -106,6 +106,8 @@ export interface StartOptions {
   clock?: FakeClock;
   /** Custom JWT claims hook. */
   claims?: ClaimsHook;
+  /** simplejwt's USER_AUTHENTICATION_RULE. */
+  userAuthenticationRule?: CreateOptions['userAuthenticationRule'];
 }
 
 /** Start a real server on 127.0.0.1:<random port>. */
@@ -121,7 +123,12 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const clock = options.clock ?? new FakeClock(Date.now());
   const logs = new LogCapture();
   const logger: Logger = createLogger(settings.logLevel, logs);
-  const app = await createGatehouse(settings, { clock, logger, ...(options.claims ? { claims: options.claims } : {}) });
+  const app = await createGatehouse(settings, {
+    clock,
+    logger,
+    ...(options.claims ? { claims: options.claims } : {}),
+    ...(options.userAuthenticationRule ? { userAuthenticationRule: options.userAuthenticationRule } : {}),
+  });
   const running = await listen(app, '127.0.0.1', 0, logger);
   const server: TestServer = {
     url: running.url,

@@ -28,7 +28,8 @@ export function parserMediaTypes(parsers: readonly MediaParser[]): string[] {
   return parsers.map((p) => MEDIA[p]);
 }
 
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading BOM in the text, so JSON.parse refuses it as Python's json does (DRF: 400).
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const utf8Lenient = new TextDecoder('utf-8');
 
 /** Copy a parsed JSON object into a null-prototype record. */

@@ -18,14 +18,43 @@ export interface CharFieldSpec {
   maxLength?: number;
 }
 
-/** Python's `str()` of a JSON number, close enough for DRF's CharField coercion. */
+export const NULL_CHARACTERS = 'Null characters are not allowed.';
+
+/** Python's `str()` of a JSON number, close enough for DRF's CharField coercion (`1e400` is `inf`). */
 function pyNumberString(n: number): string {
-  return Number.isInteger(n) && Math.abs(n) < 1e16 ? String(n) : String(n);
+  if (n === Infinity) return 'inf';
+  if (n === -Infinity) return '-inf';
+  return String(n);
+}
+
+/**
+ * Python's `str.strip()`: the characters `str.isspace()` knows, which are not JavaScript's
+ * `trim()` set (Python strips U+001C–U+001F and U+0085, and keeps U+FEFF, the BOM).
+ */
+const PY_EDGE_WHITESPACE = /^[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+export function pyStrip(value: string): string {
+  return value.replace(PY_EDGE_WHITESPACE, '');
+}
+
+/** A UTF-16 surrogate not part of a pair: what Python's `json` gives for a lone `"\ud800"`. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * DRF `CharField`'s own validators, in its order, every failure reported:
+ * `ProhibitNullCharactersValidator`, `ProhibitSurrogateCharactersValidator`.
+ */
+function charValidatorErrors(value: string): string[] {
+  const errors: string[] = [];
+  if (value.includes('\0')) errors.push(NULL_CHARACTERS);
+  const surrogate = LONE_SURROGATE.exec(value);
+  if (surrogate) errors.push(`Surrogate characters are not allowed: U+${surrogate[0].charCodeAt(0).toString(16).toUpperCase()}.`);
+  return errors;
 }
 
 /**
  * Validate DRF `CharField`s: missing → required, null → may not be null, bool/list/object
- * → not a valid string, numbers coerced to strings, blank (after trim) → may not be blank.
+ * → not a valid string, numbers coerced to strings, blank (after Python's strip) → may not
+ * be blank, then the length, NUL and lone-surrogate validators (all their messages).
  * Returns the values or throws one `ValidationError` listing every bad field.
  */
 export function validateCharFields(data: BodyData, specs: readonly CharFieldSpec[]): Record<string, string> {
@@ -43,18 +72,20 @@ export function validateCharFields(data: BodyData, specs: readonly CharFieldSpec
     }
     let value: string;
     if (typeof raw === 'string') value = raw;
-    else if (typeof raw === 'number' && Number.isFinite(raw)) value = pyNumberString(raw);
+    else if (typeof raw === 'number') value = pyNumberString(raw);
     else {
       errors[spec.name] = [NOT_A_STRING];
       continue;
     }
-    if (spec.trim !== false) value = value.trim();
+    if (spec.trim !== false) value = pyStrip(value);
     if (value === '') {
       errors[spec.name] = [BLANK];
       continue;
     }
-    if (spec.maxLength !== undefined && value.length > spec.maxLength) {
-      errors[spec.name] = [`Ensure this field has no more than ${spec.maxLength} characters.`];
+    const invalid = charValidatorErrors(value);
+    if (spec.maxLength !== undefined && value.length > spec.maxLength) invalid.unshift(`Ensure this field has no more than ${spec.maxLength} characters.`);
+    if (invalid.length > 0) {
+      errors[spec.name] = invalid;
       continue;
     }
     values[spec.name] = value;

@@ -54,7 +54,7 @@ export interface JwtServiceOptions {
   clock: Clock;
   /** Custom claims added to refresh (and so access) and sliding tokens at obtain. */
   claims?: ClaimsHook;
-  /** simplejwt `USER_AUTHENTICATION_RULE`: may this user authenticate? Default: active (when `checkUserIsActive`). */
+  /** simplejwt `USER_AUTHENTICATION_RULE`: may this user authenticate? Checked after `checkUserIsActive`, which it cannot loosen. */
   userAuthenticationRule?: (user: User) => boolean;
   /**
    * Cookie mode: the name of a session-id claim (`sid`) added to every new pair — the
@@ -100,6 +100,13 @@ function asTokenError(e: unknown): unknown {
 }
 
 /** Reserved claims a custom-claims hook may not set. */
+/**
+ * An empty claim set without a prototype: claims are copied in by assignment, and on an
+ * ordinary object a claim named `__proto__` would replace the prototype instead of being
+ * copied (the signed payload parser gives every object a null prototype for the same reason).
+ */
+const newClaims = (): Claims => Object.create(null) as Claims;
+
 const RESERVED = new Set(['exp', 'iat', 'nbf', 'jti', 'aud', 'iss']);
 
 export class JwtService {
@@ -241,10 +248,14 @@ export class JwtService {
     return Number.isSafeInteger(n) ? this.o.stores.users.getById(n) : null;
   }
 
-  /** simplejwt's `USER_AUTHENTICATION_RULE`. */
+  /**
+   * simplejwt's `USER_AUTHENTICATION_RULE` at obtain, refresh and on every request. Unlike
+   * simplejwt, a custom rule does not replace the `checkUserIsActive` check (simplejwt keeps
+   * that check only in `JWTAuthentication`, so a loose rule let inactive users obtain tokens).
+   */
   canAuthenticate(user: User): boolean {
-    if (this.o.userAuthenticationRule) return this.o.userAuthenticationRule(user);
-    return !this.settings.checkUserIsActive || user.isActive;
+    if (this.settings.checkUserIsActive && !user.isActive) return false;
+    return this.o.userAuthenticationRule ? this.o.userAuthenticationRule(user) : true;
   }
 
   /**
@@ -312,7 +323,7 @@ export class JwtService {
 
   /** The base claims of a new token of `kind` (simplejwt's key order). */
   private base(kind: TokenKind, iat: number, lifetimeMs: number): Claims {
-    const claims: Claims = {};
+    const claims = newClaims();
     if (this.settings.tokenTypeClaim !== null) claims[this.settings.tokenTypeClaim] = kind;
     claims.exp = iat + Math.floor(lifetimeMs / 1000);
     claims.iat = iat;
@@ -322,7 +333,8 @@ export class JwtService {
 
   /** Claims describing the user: id, revocation claim, custom claims. */
   private async userClaims(user: User): Promise<Claims> {
-    const claims: Claims = { [this.settings.userIdClaim]: this.userIdValue(user) };
+    const claims = newClaims();
+    claims[this.settings.userIdClaim] = this.userIdValue(user);
     if (this.settings.checkRevokeToken) claims[this.settings.revokeTokenClaim] = await this.revokeClaimFor(user);
     if (this.o.claims) {
       for (const [k, v] of Object.entries(await this.o.claims(user))) {

@@ -22,6 +22,7 @@ import { JWTAuthentication } from '../jwt/authentication.js';
 import { JWTCookieAuthentication } from '../jwt/cookie-authentication.js';
 import { createJwtKeys } from '../jwt/keyring/index.js';
 import { JwtService, type ClaimsHook } from '../jwt/service.js';
+import type { User } from '../core/user.js';
 import { healthRoutes, userRoutes } from '../http/endpoints/user.js';
 import { PasswordHasher } from '../passwords/index.js';
 import { SqliteStores } from '../stores/sqlite/index.js';
@@ -69,6 +70,11 @@ export interface CreateOptions {
   throttleStore?: ThrottleStore;
   /** Custom claims for new JWTs (e.g. roles). */
   claims?: ClaimsHook;
+  /**
+   * simplejwt's `USER_AUTHENTICATION_RULE`: may this user obtain, refresh and use JWTs?
+   * Applied on top of `jwt.checkUserIsActive` (an inactive user stays refused while it is on).
+   */
+  userAuthenticationRule?: (user: User) => boolean;
 }
 
 /** Thrown when the application cannot start from these settings (a message for the operator). */
@@ -152,6 +158,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       stores,
       clock,
       ...(options.claims ? { claims: options.claims } : {}),
+      ...(options.userAuthenticationRule ? { userAuthenticationRule: options.userAuthenticationRule } : {}),
       // Cookie mode: every pair carries its session id (the refresh family), for CSRF binding and session revocation.
       ...(cookieMode ? { sessionClaim: SESSION_CLAIM } : {}),
     });

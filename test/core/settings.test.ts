@@ -32,6 +32,40 @@ test('defaults match the documented ones (knox/DRF: no expiry, no limit, keyword
   assert.equal(s.http.maxBodySize, 16384);
 });
 
+test('jwt.* defaults are simplejwt\'s (drf-wire.md §6)', () => {
+  const j = parseSettings({}).jwt;
+  assert.equal(j.accessTokenLifetime, 5 * 60_000); // ACCESS_TOKEN_LIFETIME 5 min
+  assert.equal(j.refreshTokenLifetime, 86_400_000); // REFRESH_TOKEN_LIFETIME 1 day
+  assert.equal(j.rotateRefreshTokens, false);
+  assert.equal(j.blacklistAfterRotation, false);
+  assert.equal(j.updateLastLogin, false);
+  assert.equal(j.algorithm, 'HS256');
+  assert.equal(j.signingKey, null); // SIGNING_KEY = SECRET_KEY
+  assert.equal(j.verifyingKey, '');
+  assert.equal(j.audience, null);
+  assert.equal(j.issuer, null);
+  assert.equal(j.jwkUrl, null);
+  assert.equal(j.leeway, 0);
+  assert.deepEqual(j.authHeaderTypes, ['Bearer']);
+  assert.equal(j.authHeaderName, 'HTTP_AUTHORIZATION');
+  assert.equal(j.userIdField, 'id');
+  assert.equal(j.userIdClaim, 'user_id');
+  assert.deepEqual(j.authTokenClasses, ['access']);
+  assert.equal(j.tokenTypeClaim, 'token_type');
+  assert.equal(j.jtiClaim, 'jti');
+  assert.equal(j.slidingTokenRefreshExpClaim, 'refresh_exp');
+  assert.equal(j.slidingTokenLifetime, 5 * 60_000);
+  assert.equal(j.slidingTokenRefreshLifetime, 86_400_000);
+  assert.equal(j.checkRevokeToken, false);
+  assert.equal(j.revokeTokenClaim, 'hash_password');
+  assert.equal(j.checkUserIsActive, true);
+  // Beyond simplejwt: reuse detection on, no grace, no absolute cap, no per-request denylist.
+  assert.equal(j.reuseDetection, true);
+  assert.equal(j.reuseGrace, 0);
+  assert.equal(j.refreshMaxLifetime, null);
+  assert.equal(j.accessTokenDenylist, false);
+});
+
 test('every option is documented in SETTINGS_DOC, README.md and docs/settings.md', () => {
   const leaves: string[] = [];
   const walk = (obj: Record<string, unknown>, prefix: string) => {

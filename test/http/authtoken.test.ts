@@ -134,6 +134,43 @@ describe('401 vs 403: the first authenticator decides (§4.1)', () => {
     assert.deepEqual(res.json, NOT_PROVIDED);
   });
 
+  test('a route whose first authenticator is [Basic]: 401 with WWW-Authenticate: Basic realm="api"', async () => {
+    const { BasicAuthentication } = await import('../../src/users/basic-authentication.js');
+    const { IsAuthenticated } = await import('../../src/permissions/index.js');
+    s.app.engine.add({
+      path: '/api/hello-basic/',
+      authenticators: [new BasicAuthentication(s.app.users)],
+      permissions: [IsAuthenticated],
+      methods: { GET: (ctx) => ({ body: { username: ctx.principal!.user.username } }) },
+    });
+    const anon = await s.send('GET', '/api/hello-basic/');
+    assert.deepEqual([anon.status, anon.headers['www-authenticate'], anon.json], [401, 'Basic realm="api"', NOT_PROVIDED]);
+    const wrong = await s.send('GET', '/api/hello-basic/', { headers: basicHeader('alice', 'nope') });
+    assert.deepEqual([wrong.status, wrong.headers['www-authenticate'], wrong.json], [401, 'Basic realm="api"', { detail: 'Invalid username/password.' }]);
+    const ok = await s.send('GET', '/api/hello-basic/', { headers: basicHeader('alice', 'alice-password-1') });
+    assert.deepEqual([ok.status, ok.json], [200, { username: 'alice' }]);
+  });
+
+  test('a configured keyword (tokens.keyword "Key"): compared case-insensitively, named in the challenge; "Token" is then another scheme', async () => {
+    const k = await startServer({ settings: { tokens: { keyword: 'Key' } } });
+    try {
+      addTokenOnlyRoute(k, '/api/hello-token/');
+      await k.createUser('alice', 'alice-password-1');
+      const key = (await k.app.tokens.issue((await k.app.users.getByUsername('alice'))!)).key;
+      for (const scheme of ['Key', 'key', 'KEY']) {
+        assert.equal((await k.send('GET', '/api/hello-token/', { headers: { Authorization: `${scheme} ${key}` } })).status, 200, scheme);
+      }
+      const other = await k.send('GET', '/api/hello-token/', { headers: tokenHeader(key) });
+      assert.deepEqual([other.status, other.headers['www-authenticate'], other.json], [401, 'Key', NOT_PROVIDED]);
+      const bad = await k.send('GET', '/api/hello-token/', { headers: { Authorization: 'Key' } });
+      assert.deepEqual([bad.status, bad.json], [401, { detail: 'Invalid token header. No credentials provided.' }]);
+      const login = await k.send('POST', '/api-token-auth/', { body: { username: 'alice', password: 'alice-password-1' } });
+      assert.equal((await k.send('GET', '/api/me/', { headers: { Authorization: `Key ${(login.json as { token: string }).token}` } })).status, 200);
+    } finally {
+      await k.close();
+    }
+  });
+
   test('knox login without any credentials → 403 (default classes), not 401', async () => {
     const res = await s.send('POST', '/api/auth/login/');
     assert.equal(res.status, 403);

@@ -259,6 +259,19 @@ describe('POST /api/token/refresh/', () => {
     assert.equal((await s.send('GET', '/api/me/', { headers: bearer((res.json as { access: string }).access) })).status, 200);
   });
 
+  test('a claim named __proto__ is copied into the access token as a claim, never as a prototype (catalogue M)', async () => {
+    const s = await server();
+    const n = nowS(s);
+    const refresh = forge(s, JSON.parse(`{"token_type":"refresh","exp":${n + 500},"iat":${n},"jti":"p1","user_id":"1","__proto__":{"is_staff":true},"role":"x"}`) as Record<string, unknown>);
+    const res = await s.send('POST', '/api/token/refresh/', { body: { refresh } });
+    assert.equal(res.status, 200, res.text);
+    const text = Buffer.from((res.json as { access: string }).access.split('.')[1]!, 'base64url').toString();
+    const payload = JSON.parse(text) as Record<string, unknown>;
+    assert.deepEqual(Object.getOwnPropertyDescriptor(payload, '__proto__')?.value, { is_staff: true }, text);
+    assert.equal(payload.role, 'x');
+    assert.equal(({} as Record<string, unknown>).is_staff, undefined);
+  });
+
   test('errors', async () => {
     const s = await server();
     const { refresh, access } = await obtain(s);
@@ -395,12 +408,25 @@ describe('rotation, refresh families and reuse detection (catalogue F)', () => {
     assert.equal((await rotate(s, r1)).status, 401, 'after the grace window it is reuse');
   });
 
-  test('concurrent refreshes of one token: exactly one succeeds', async () => {
+  test('concurrent refreshes of one token: exactly one succeeds; the others are reuse, which revokes the family (grace 0)', async () => {
     const s = await server({ rotateRefreshTokens: true });
     const { refresh } = await obtain(s);
     const results = await Promise.all(Array.from({ length: 6 }, () => rotate(s, refresh)));
-    assert.equal(results.filter((r) => r.status === 200).length, 1);
+    const won = results.filter((r) => r.status === 200);
+    assert.equal(won.length, 1);
     assert.ok(results.filter((r) => r.status === 401).every((r) => (r.json as { code: string }).code === 'token_not_valid'));
+    const after = await rotate(s, (won[0]!.json as { refresh: string }).refresh);
+    assert.deepEqual([after.status, after.json], [401, { detail: 'Token is blacklisted', code: 'token_not_valid' }], "the winner's refresh token died with its family");
+  });
+
+  test('concurrent refreshes within reuseGrace: one new pair, handed to every caller, and it stays usable', async () => {
+    const s = await server({ rotateRefreshTokens: true, reuseGrace: 10 });
+    const { refresh } = await obtain(s);
+    const results = await Promise.all(Array.from({ length: 6 }, () => rotate(s, refresh)));
+    assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
+    const replacements = new Set(results.map((r) => decode((r.json as { refresh: string }).refresh).payload.jti));
+    assert.equal(replacements.size, 1, 'exactly one new pair');
+    assert.equal((await rotate(s, (results[0]!.json as { refresh: string }).refresh)).status, 200);
   });
 
   test('blacklistAfterRotation without reuse detection: the old token is blacklisted, verify answers 400', async () => {
@@ -499,6 +525,19 @@ describe('per-user revocation', () => {
     assert.deepEqual((res.json as { messages: unknown }).messages, [{ token_class: 'AccessToken', token_type: 'access', message: 'Token is blacklisted' }]);
     assert.equal((await s.send('GET', '/api/me/', { headers: bearer(b.access) })).status, 200);
   });
+
+  test('catalogue F53: a token in the verified cache is refused once denied, deactivated or logged out everywhere', async () => {
+    const s = await server({ accessTokenDenylist: true, checkRevokeToken: true });
+    const a = await obtain(s);
+    const b = await obtain(s);
+    for (const t of [a.access, b.access]) assert.equal((await s.send('GET', '/api/me/', { headers: bearer(t) })).status, 200); // now cached
+    await s.app.jwt.denyAccessToken(decode(a.access).payload);
+    assert.equal((await s.send('GET', '/api/me/', { headers: bearer(a.access) })).status, 401, 'denied while cached');
+    assert.equal((await s.send('GET', '/api/me/', { headers: bearer(b.access) })).status, 200);
+    await s.app.jwt.revokeAllForUser(1, 'logout_all');
+    const res = await s.send('GET', '/api/me/', { headers: bearer(b.access) });
+    assert.deepEqual([res.status, (res.json as { code: string }).code], [401, 'password_changed'], 'logout-all while cached');
+  });
 });
 
 describe('settings', () => {
@@ -523,6 +562,25 @@ describe('settings', () => {
     for (const [t, status] of [[wrongAud, 401], [noAud, 401], [wrongIss, 401], [listAud, 200]] as const) {
       assert.equal((await s.send('GET', '/api/me/', { headers: bearer(t) })).status, status);
     }
+  });
+
+  test('userAuthenticationRule (simplejwt USER_AUTHENTICATION_RULE): obtain, refresh and every request; never loosens checkUserIsActive', async () => {
+    let locked = false;
+    const s = await startServer({ userAuthenticationRule: (u) => !(locked && u.username === 'alice') && u.username !== 'mallory' });
+    servers.push(s);
+    await s.createUser('alice', 'alice-password-1');
+    await s.createUser('mallory', 'mallory-password-1');
+    await s.createUser('bob', 'bob-password-1', { isActive: false });
+    const { refresh, access } = await obtain(s);
+    const refused = await s.send('POST', '/api/token/', { body: { username: 'mallory', password: 'mallory-password-1' } });
+    assert.deepEqual([refused.status, refused.json], [401, { detail: 'No active account found with the given credentials' }]);
+    assert.equal((await s.send('POST', '/api/token/', { body: { username: 'bob', password: 'bob-password-1' } })).status, 401, 'inactive stays refused');
+    assert.equal((await s.send('GET', '/api/me/', { headers: bearer(access) })).status, 200);
+    locked = true;
+    const me = await s.send('GET', '/api/me/', { headers: bearer(access) });
+    assert.deepEqual([me.status, me.json], [401, { detail: 'User is inactive', code: 'user_inactive' }]);
+    const r = await s.send('POST', '/api/token/refresh/', { body: { refresh } });
+    assert.deepEqual([r.status, r.json], [401, { detail: 'No active account found for the given token.' }]);
   });
 
   test('leeway: an expired token is accepted within the leeway', async () => {
@@ -569,5 +627,101 @@ describe('JWTStatelessUserAuthentication', () => {
       code: 'token_not_valid',
       messages: [{ token_class: 'AccessToken', token_type: 'access', message: 'Token is invalid' }],
     });
+  });
+});
+
+describe('catalogue D32, D34, D35, E42, E43', () => {
+  const claims = (s: TestServer, extra: Record<string, unknown>) => forge(s, accessClaims(s, extra));
+  const me = (s: TestServer, token: string) => s.send('GET', '/api/me/', { headers: bearer(token) });
+
+  test('D32: nbf in the future beyond the leeway (fractional too) → 401; up to the leeway accepted', async () => {
+    const strict = await server();
+    const n = nowS(strict);
+    for (const [nbf, status] of [[n, 200], [n + 0.5, 401], [n + 1, 401], [n - 0.5, 200]] as const) {
+      assert.equal((await me(strict, claims(strict, { nbf }))).status, status, `leeway 0, nbf now${nbf - n >= 0 ? '+' : ''}${nbf - n}`);
+    }
+    const lenient = await server({ leeway: 10 });
+    const m = nowS(lenient);
+    for (const [nbf, status] of [[m + 9.5, 200], [m + 10, 200], [m + 10.5, 401], [m + 60, 401]] as const) {
+      assert.equal((await me(lenient, claims(lenient, { nbf }))).status, status, `leeway 10, nbf now+${nbf - m}`);
+    }
+  });
+
+  test('D34: iss wrong or missing when an issuer is configured → 401', async () => {
+    const s = await server({ issuer: 'https://auth.example' });
+    const cases: Array<[Record<string, unknown>, number]> = [
+      [{ iss: 'https://auth.example' }, 200],
+      [{}, 401],
+      [{ iss: 'https://auth.example.evil' }, 401],
+      [{ iss: ['https://auth.example'] }, 401],
+      [{ iss: null }, 401],
+    ];
+    for (const [extra, status] of cases) assert.equal((await me(s, claims(s, extra))).status, status, JSON.stringify(extra));
+  });
+
+  test('D35: audience absent, [], 7, suffix and substring tricks → 401; a list holding the audience → 200', async () => {
+    const s = await server({ audience: 'api' });
+    const cases: Array<[unknown, number]> = [
+      ['api', 200],
+      [['other', 'api'], 200],
+      [undefined, 401],
+      [[], 401],
+      [7, 401],
+      [[7], 401],
+      ['xapi', 401],
+      ['api.evil', 401],
+      ['ap', 401],
+      [['apix'], 401],
+      [{ api: true }, 401],
+    ];
+    for (const [aud, status] of cases) assert.equal((await me(s, claims(s, aud === undefined ? {} : { aud }))).status, status, JSON.stringify(aud));
+    const url = await server({ audience: 'https://api.example.com' });
+    assert.equal((await me(url, claims(url, { aud: 'https://api.example.com.evil' }))).status, 401);
+    assert.equal((await me(url, claims(url, { aud: 'https://api.example.com' }))).status, 200);
+  });
+
+  test('E42: an unknown token type (id, password_reset, refresh, sliding) is not an access token', async () => {
+    const s = await server();
+    for (const token_type of ['id', 'password_reset', 'refresh', 'sliding', 'ACCESS', '']) {
+      const res = await me(s, claims(s, { token_type }));
+      assert.equal(res.status, 401, token_type);
+      assert.deepEqual((res.json as { messages: unknown }).messages, [{ token_class: 'AccessToken', token_type: 'access', message: 'Token has wrong type' }], token_type);
+    }
+  });
+
+  test('E43: a JWT under Token, an opaque key under Bearer: refused by the owning authenticator, never rescued', async () => {
+    const s = await server();
+    const { access } = await obtain(s);
+    const key = (await s.app.tokens.issue((await s.app.users.getByUsername('alice'))!)).key;
+    const jwtAsToken = await s.send('GET', '/api/me/', { headers: tokenHeader(access) });
+    assert.deepEqual([jwtAsToken.status, jwtAsToken.json, jwtAsToken.headers['www-authenticate']], [401, { detail: 'Invalid token.' }, CHALLENGE]);
+    const keyAsBearer = await s.send('GET', '/api/me/', { headers: bearer(key) });
+    assert.equal(keyAsBearer.status, 401);
+    assert.equal((keyAsBearer.json as { code: string }).code, 'token_not_valid');
+    assert.equal((await s.send('GET', '/api/me/', { headers: tokenHeader(key) })).status, 200, 'each works under its own scheme');
+  });
+});
+
+describe('catalogue F52: cleanup keeps blacklist and denylist rows until exp + leeway', () => {
+  test('flushExpired within the leeway keeps the rows (the tokens would still pass); after it removes them', async () => {
+    const s = await server({ leeway: 30, accessTokenDenylist: true, refreshTokenLifetime: 600, accessTokenLifetime: 600 });
+    const { refresh, access } = await obtain(s);
+    assert.equal((await s.send('POST', '/api/token/blacklist/', { body: { refresh } })).status, 200);
+    await s.app.jwt.denyAccessToken(decode(access).payload);
+    const refreshJti = decode(refresh).payload.jti as string;
+    const accessJti = decode(access).payload.jti as string;
+    const rows = async () => ((await s.app.stores.jwt.getOutstanding(refreshJti)) ? 1 : 0) + ((await s.app.stores.jwt.isAccessTokenDenied(accessJti)) ? 1 : 0);
+    assert.equal(await rows(), 2);
+    s.clock.advance(610_000); // both past exp, within the 30 s leeway
+    await s.app.jwt.flushExpired();
+    assert.equal(await rows(), 2, 'nothing flushed inside the leeway');
+    const refreshed = await s.send('POST', '/api/token/refresh/', { body: { refresh } });
+    assert.deepEqual([refreshed.status, refreshed.json], [401, { detail: 'Token is blacklisted', code: 'token_not_valid' }], 'still refused, not resurrected');
+    const denied = await s.send('GET', '/api/me/', { headers: bearer(access) });
+    assert.deepEqual([denied.status, (denied.json as { messages: Array<{ message: string }> }).messages[0]!.message], [401, 'Token is blacklisted']);
+    s.clock.advance(25_000); // refresh exp + 35 s
+    await s.app.jwt.flushExpired();
+    assert.equal(await rows(), 0);
+    assert.deepEqual((await s.send('POST', '/api/token/refresh/', { body: { refresh } })).json, { detail: 'Token is expired', code: 'token_not_valid' });
   });
 });

@@ -216,7 +216,7 @@ describe('rotation and retirement', () => {
     assert.equal((await keys.signer()).kid, undefined);
   });
 
-  test('C12 unknown kid, a static-key signature under a ring kid, and a ring signature without kid are refused', async () => {
+  test('A12 unknown kid, a static-key signature under a ring kid, and a ring signature without kid are refused', async () => {
     const stores = new MemoryStores();
     const keys = await keysFor({ stores });
     const row = await rotateKey({ keys: stores.keys, algorithm: 'HS256', secretKey: SECRET });
@@ -324,7 +324,7 @@ describe('ring keys that cannot be used', () => {
     assert.match(warnings[0] as string, new RegExp(`"${foreign.kid}" is ignored`));
   });
 
-  test('M105 encrypted at rest: the SQLite file holds neither the secret nor the private key; a wrong secretKey is a clear error', async () => {
+  test('encrypted at rest (L group, issue #3): the SQLite file holds neither the secret nor the private key; a wrong secretKey is a clear error', async () => {
     const db = join(dir, 'rest.sqlite3');
     const stores = SqliteStores.open(db);
     const hs = await rotateKey({ keys: stores.keys, algorithm: 'HS256', secretKey: SECRET });
