@@ -170,10 +170,12 @@ export class JwtService {
     return this.afterVerify(verified.payload, key, generation, now);
   }
 
-  /** The clock, in epoch ms, and the store's change generation: what `cachedDecode` and `cachedUser` compare against (read once per request). */
+  /** The clock in epoch ms, as `cachedDecode` takes it (the authenticator reads it once per request). */
   nowMs(): number {
     return this.o.clock.now();
   }
+
+  /** The store's change generation, as `cachedDecode` and `cachedUser` compare it. */
   generation(): number {
     return this.o.stores.changes.generation();
   }
