@@ -18,7 +18,8 @@ export type SameSite = 'Strict' | 'Lax' | 'None';
 export interface CookieAttributes {
   /** `Domain=`; null: a host-only cookie. */
   domain: string | null;
-  path: string;
+  /** `Path=`; null: none, so the browser scopes the cookie to the directory of the URL that set it. */
+  path: string | null;
   httpOnly: boolean;
   secure: boolean;
   sameSite: SameSite;
@@ -40,7 +41,7 @@ function attributes(attrs: CookieAttributes, expires: string, maxAge: number, wi
   out += `; expires=${expires}`;
   if (withHttpOnly && attrs.httpOnly) out += '; HttpOnly';
   out += `; Max-Age=${maxAge}`;
-  out += `; Path=${attrs.path}`;
+  if (attrs.path !== null) out += `; Path=${attrs.path}`;
   out += `; SameSite=${attrs.sameSite}`;
   if (attrs.secure) out += '; Secure';
   return out;

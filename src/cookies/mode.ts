@@ -157,7 +157,7 @@ export class CookieMode {
 
   /** Problems with mounting the token endpoints under `prefix` (`refreshPathProblems`); empty: fine. */
   mountProblems(prefix: string): string[] {
-    return refreshPathProblems(this.refreshAttrs.path, prefix);
+    return refreshPathProblems(this.refreshAttrs.path ?? '/', prefix);
   }
 
   // ------------------------------------------------------------ the Secure rule

@@ -43,6 +43,16 @@ export function acceptsJson(accept: string | undefined): boolean {
   return false;
 }
 
+/**
+ * `headers` with `cookies` added after its own `Set-Cookie` lines (an array travels to
+ * the adapter as several lines: `setCookieHeaders`).
+ */
+function withCookies(headers: Record<string, string>, cookies: readonly string[]): Record<string, string> {
+  const own = headers['Set-Cookie'] as unknown as string | readonly string[] | undefined;
+  const before = own === undefined ? [] : Array.isArray(own) ? own : [own as string];
+  return { ...headers, 'Set-Cookie': [...before, ...cookies] as unknown as string };
+}
+
 function splitPath(path: string): string[] {
   return path.split('/').filter((s) => s !== '');
 }
@@ -130,16 +140,18 @@ export class Engine {
       if (!handler && method === 'OPTIONS') handler = () => ({ body: this.metadata(route, compiled) });
       if (!handler) throw new MethodNotAllowed(req.method);
       let parsed: Promise<BodyData> | undefined;
+      const cookies: string[] = [];
       const ctx: HandlerContext = {
         req,
         principal,
         params,
         body: () => (parsed ??= this.readAndParse(req, readBody, compiled.parsers)),
+        setCookie: (line) => void cookies.push(line),
       };
       const result = await handler(ctx);
       return {
         status: result.status ?? 200,
-        headers: { ...baseHeaders, ...result.headers },
+        headers: cookies.length === 0 ? { ...baseHeaders, ...result.headers } : withCookies({ ...baseHeaders, ...result.headers }, cookies),
         body: result.body, // for HEAD the adapter sends the headers of this body, not the body
       };
     } catch (error) {

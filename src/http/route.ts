@@ -24,6 +24,11 @@ export interface HandlerContext {
   params: Record<string, string>;
   /** The parsed body (read and parsed on first call; errors are typed). */
   body(): Promise<BodyData>;
+  /**
+   * Add a `Set-Cookie` line to the response, sent only if the handler then answers
+   * (never with an error response); after the handler's own `Set-Cookie` lines.
+   */
+  setCookie(line: string): void;
 }
 
 export type Handler = (ctx: HandlerContext) => Promise<HandlerResult> | HandlerResult;

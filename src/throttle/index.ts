@@ -6,7 +6,7 @@
  * // engine / guards: { clientAddress: throttling.clientAddress }
  * // a route: { throttles: [throttling.anon, throttling.user] } or
  * //          { throttles: [throttling.scoped], throttleScope: 'login' }
- * // login endpoints: throttling.login.check / failure / success
+ * // login endpoints: throttling.login.check / failure / success / issueDevice
  * ```
  */
 import type { Clock } from '../core/clock.js';
@@ -15,6 +15,7 @@ import type { Settings } from '../core/settings.js';
 import { MemoryThrottleStore } from '../stores/memory/throttle.js';
 import type { ThrottleStore } from '../stores/types.js';
 import { trustedProxyResolver } from './client-address.js';
+import { DeviceCookies } from './device.js';
 import { LoginThrottle } from './login.js';
 import { AnonRateThrottle, ScopedRateThrottle, UserRateThrottle } from './rate-throttles.js';
 
@@ -22,7 +23,8 @@ export { parseRate, type Rate } from './rate.js';
 export { trustedProxyResolver, TrustedProxyError } from './client-address.js';
 export { addressIdent, canonicalAddress, formatIp, parseIp, parseRange, rangeContains, type IpAddress, type IpRange } from './ip.js';
 export { AnonRateThrottle, UserRateThrottle, ScopedRateThrottle, clientIdent, type RateThrottleOptions } from './rate-throttles.js';
-export { LoginThrottle, normalizeUsername, type LoginCheck, type LoginThrottleOptions } from './login.js';
+export { LoginThrottle, normalizeUsername, usernameId, type LoginCheck, type LoginClient, type LoginThrottleOptions } from './login.js';
+export { DeviceCookies, type DeviceCookiesOptions } from './device.js';
 export { MemoryThrottleStore, type MemoryThrottleStoreOptions } from '../stores/memory/throttle.js';
 
 /** Everything throttling needs, built once per application. */
@@ -58,6 +60,11 @@ export function createThrottling(settings: Settings, options: CreateThrottlingOp
   const t = settings.throttle;
   const store = options.store ?? new MemoryThrottleStore({ maxEntries: t.maxEntries });
   const { clock } = options;
+  // Device cookies need the server secret (createGatehouse requires one) and a lifetime.
+  const devices =
+    settings.secretKey && t.deviceCookieLifetime !== null
+      ? new DeviceCookies({ secretKey: settings.secretKey, name: t.deviceCookieName, lifetimeMs: t.deviceCookieLifetime, clock })
+      : null;
   return {
     store,
     clientAddress: trustedProxyResolver(settings.http.trustedProxies),
@@ -70,6 +77,8 @@ export function createThrottling(settings: Settings, options: CreateThrottlingOp
       usernameRate: t.loginUsernameRate,
       addressRate: t.loginAddressRate,
       maxBackoffMs: t.loginMaxBackoff,
+      cleanAddressTries: t.loginCleanAddressTries,
+      devices,
       enabled: t.loginEnabled,
     }),
   };

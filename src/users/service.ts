@@ -35,11 +35,28 @@ export interface CreateUserInput {
   isSuperuser?: boolean;
 }
 
+/** Who attempts a password login: the client address and, when sent, the login device cookie's value. */
+export interface LoginClient {
+  address: string;
+  device?: string | undefined;
+}
+
 /** What password login needs from a login throttle (`LoginThrottle` in src/throttle). */
 export interface LoginGate {
-  check(username: string, clientAddress: string): Promise<{ allowed: boolean; wait: number | null; usernameLocked: boolean; addressLocked: boolean }>;
-  failure(username: string, clientAddress: string): Promise<void>;
-  success(username: string, clientAddress: string): Promise<void>;
+  check(username: string, client: LoginClient): Promise<{ allowed: boolean; wait: number | null; addressLocked: boolean }>;
+  failure(username: string, client: LoginClient): Promise<void>;
+  success(username: string, client: LoginClient): Promise<void>;
+  /** The device cookie for a client that just logged in (null: none); its name and lifetime. */
+  issueDevice(username: string): string | null;
+  readonly devices: { readonly name: string; readonly maxAgeSeconds: number } | null;
+}
+
+/** `UserService.loginDevices`. */
+export interface LoginDevices {
+  name: string;
+  maxAgeSeconds: number;
+  issue(username: string): string | null;
+  now(): number;
 }
 
 /** Called after a user's credentials changed (password set), to revoke what was issued before. */
@@ -78,31 +95,43 @@ export class UserService {
    * (`burn`), so response time does not reveal which usernames exist. Outdated
    * hashes are upgraded to the current policy on success, as Django does.
    * Throws `PasswordHasherBusy` when the hashing queue is full. With a login throttle
-   * (`useLoginThrottle`) and a client address: a throttled address ⇒ `Throttled` (429);
-   * a locked username ⇒ null, exactly as a wrong password.
+   * (`useLoginThrottle`) and a client (an address, or `{address, device}`): a throttled
+   * address ⇒ `Throttled` (429); any other refusal ⇒ null, exactly as a wrong password
+   * (same hash cost).
    */
-  async authenticate(username: string, password: string, clientAddress?: string): Promise<User | null> {
-    const gate = this.gate && clientAddress !== undefined ? this.gate : undefined;
+  async authenticate(username: string, password: string, client?: string | LoginClient): Promise<User | null> {
+    const gate = this.gate && client !== undefined ? this.gate : undefined;
     if (!gate) return this.checkPassword(username, password);
-    const address = clientAddress as string;
-    const state = await gate.check(username, address);
+    const who: LoginClient = typeof client === 'string' ? { address: client } : (client as LoginClient);
+    const state = await gate.check(username, who);
     // A client address over its limit is told to wait (429): that reveals nothing about accounts.
     if (state.addressLocked) throw new Throttled(state.wait);
-    if (state.usernameLocked) {
-      // A locked account answers exactly like a wrong password, right password or not (same hash cost).
+    if (!state.allowed) {
       await this.hasher.burn(password);
-      await gate.failure(username, address);
+      await gate.failure(username, who);
       return null;
     }
     const user = await this.checkPassword(username, password);
-    if (user) await gate.success(username, address);
-    else await gate.failure(username, address);
+    if (user) await gate.success(username, who);
+    else await gate.failure(username, who);
     return user;
   }
 
   /**
-   * Throttle password logins: `authenticate` calls given a client address are checked,
-   * failures counted, successes clear the username's counter.
+   * The login throttle's device cookies for the login endpoints: the cookie's name and
+   * lifetime, `issue` (a new value for a client that just logged in, or null) and the
+   * clock's `now`; null without a throttle or without device cookies.
+   */
+  get loginDevices(): LoginDevices | null {
+    const gate = this.gate;
+    if (!gate?.devices) return null;
+    const { name, maxAgeSeconds } = gate.devices;
+    return { name, maxAgeSeconds, issue: (username) => gate.issueDevice(username), now: () => this.clock.now() };
+  }
+
+  /**
+   * Throttle password logins: `authenticate` calls given a client are checked, failures
+   * counted, successes clear the client's counter (`LoginThrottle` says which).
    */
   useLoginThrottle(gate: LoginGate): void {
     this.gate = gate;

@@ -18,6 +18,7 @@ import { TOKEN_BLACKLISTED, TokenError, type Claims } from '../../jwt/claims.js'
 import { NO_ACTIVE_ACCOUNT, invalidToken, type JwtService } from '../../jwt/service.js';
 import type { UserService } from '../../users/service.js';
 import { validateCharFields } from '../fields.js';
+import { passwordLogin } from './credentials.js';
 import type { HandlerContext, MetadataField, Route } from '../route.js';
 import type { AuditEvent } from './opaque.js';
 
@@ -66,7 +67,7 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
       username: string;
       password: string;
     };
-    const user = await users.authenticate(username, password, deps.clientAddress?.(ctx.req) ?? ctx.req.remoteAddress);
+    const user = await passwordLogin(users, ctx, username, password, deps.clientAddress?.(ctx.req) ?? ctx.req.remoteAddress);
     if (!user || !jwt.canAuthenticate(user)) {
       audit({ event: 'login_failed', endpoint });
       throw new AuthenticationFailed(NO_ACTIVE_ACCOUNT);

@@ -72,7 +72,7 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
   /** Credentials from the body; a failure is audited and rethrown unchanged. */
   const loginFromBody = async (ctx: HandlerContext, endpoint: string) => {
     try {
-      return await userFromCredentials(users, await ctx.body(), address(ctx.req));
+      return await userFromCredentials(users, ctx, address(ctx.req));
     } catch (e) {
       audit({ event: 'login_failed', endpoint });
       throw e;
