@@ -22,7 +22,8 @@ after(async () => {
 });
 
 async function server(cookies: Record<string, unknown> = {}, jwt: Record<string, unknown> = {}): Promise<TestServer> {
-  const s = await startServer({ settings: { cookies: { enabled: true, ...cookies }, jwt } });
+  // The login device cookie (login-throttle.test.ts) is off here: these tests count the token cookies.
+  const s = await startServer({ settings: { cookies: { enabled: true, ...cookies }, jwt, throttle: { deviceCookieLifetime: null } } });
   servers.push(s);
   await s.createUser('alice', 'alice-password-1');
   await s.createUser('carol', 'carol-password-1');
@@ -123,11 +124,11 @@ describe('cookie mode off (the default): nothing changes', () => {
     addEcho(s);
   });
 
-  test('/api/token/ returns the tokens in the body, sets no cookie, adds no sid claim', async () => {
+  test('/api/token/ returns the tokens in the body, sets no token cookie, adds no sid claim', async () => {
     const res = await s.send('POST', '/api/token/', { body: { username: 'alice', password: 'alice-password-1' } });
     assert.equal(res.status, 200);
     assert.deepEqual(Object.keys(res.json as object), ['refresh', 'access']);
-    assert.equal(res.headers['set-cookie'], undefined);
+    assert.deepEqual(setCookies(res).map((l) => l.slice(0, l.indexOf('='))), ['gatehouse-device'], 'only the login device cookie');
     const { refresh, access } = res.json as { refresh: string; access: string };
     assert.deepEqual(Object.keys(payload(refresh)), ['token_type', 'exp', 'iat', 'jti', 'user_id']);
     assert.deepEqual(Object.keys(payload(access)), ['token_type', 'exp', 'iat', 'jti', 'user_id']);
@@ -404,7 +405,7 @@ describe('JWTCookieAuthentication (drf-wire §3.5; catalogue 67, 68)', () => {
   });
 
   test('a custom claims hook cannot set the sid claim', async () => {
-    const t = await startServer({ settings: { cookies: { enabled: true } }, claims: () => ({ sid: 'chosen', role: 'admin' }) });
+    const t = await startServer({ settings: { cookies: { enabled: true }, throttle: { deviceCookieLifetime: null } }, claims: () => ({ sid: 'chosen', role: 'admin' }) });
     servers.push(t);
     await t.createUser('alice', 'alice-password-1');
     const b = await loggedIn(t);
