@@ -38,7 +38,8 @@ interface SetupOptions {
 /** username 3/min (lock 20 s, doubling), address 10/min (lock 6 s), cap 300 s; device cookies for 30 days. */
 function setup(extra: SetupOptions = {}) {
   const clock = new FakeClock();
-  const store = extra.store ?? new MemoryThrottleStore({ maxEntries: 1000 });
+  const memory = new MemoryThrottleStore({ maxEntries: 1000 });
+  const store = extra.store ?? memory;
   const devices = new DeviceCookies({ secretKey: SECRET, name: 'gatehouse-device', lifetimeMs: 30 * 86_400_000, clock });
   const login = new LoginThrottle({
     store,
@@ -50,7 +51,7 @@ function setup(extra: SetupOptions = {}) {
     ...(extra.cleanAddressTries !== undefined ? { cleanAddressTries: extra.cleanAddressTries } : {}),
     ...(extra.enabled !== undefined ? { enabled: extra.enabled } : {}),
   });
-  return { clock, store, login, devices };
+  return { clock, store, memory, login, devices };
 }
 
 const OPEN = { allowed: true, wait: null, usernameLocked: false, addressLocked: false, trusted: false };
@@ -200,10 +201,11 @@ describe('usernames', () => {
 
 describe('configuration', () => {
   test('disabled: always allowed, nothing stored', async () => {
-    const { login, store } = setup({ enabled: false });
+    const { login, memory } = setup({ enabled: false });
     for (let i = 0; i < 50; i++) await login.failure('alice', A);
     assert.equal((await login.check('alice', A)).allowed, true);
-    assert.equal(store.size, 0);
+    assert.equal(memory.size, 0);
+    assert.equal(login.issueDevice('alice'), null, 'no device cookie either');
   });
 
   test('the first lock is period / N, never above the cap', () => {
@@ -211,6 +213,7 @@ describe('configuration', () => {
     assert.equal(login.usernamePolicy.baseMs, 5000);
     assert.equal(login.addressPolicy.baseMs, 5000);
     assert.deepEqual(setup().login.usernamePolicy, { limit: 3, windowMs: 60_000, baseMs: 20_000, maxMs: 300_000 });
+    assert.deepEqual(setup().login.usernameWidePolicy, { limit: 3, windowMs: 60_000, baseMs: 20_000, maxMs: 20_000 }, 'the username-wide lock never grows');
   });
 
   test('invalid options throw', () => {
@@ -218,6 +221,8 @@ describe('configuration', () => {
     const store = new MemoryThrottleStore({ maxEntries: 10 });
     assert.throws(() => new LoginThrottle({ store, clock, usernameRate: 'x', addressRate: '1/h', maxBackoffMs: 1 }), RangeError);
     assert.throws(() => new LoginThrottle({ store, clock, usernameRate: '1/h', addressRate: '1/h', maxBackoffMs: 0 }), RangeError);
+    assert.throws(() => new LoginThrottle({ store, clock, usernameRate: '1/h', addressRate: '1/h', maxBackoffMs: 1, cleanAddressTries: -1 }), RangeError);
+    assert.throws(() => new DeviceCookies({ secretKey: SECRET, name: 'd', lifetimeMs: 0, clock }), RangeError);
   });
 });
 
