@@ -68,6 +68,17 @@ describe('login throttle', () => {
     }
   });
 
+  test('a username of 5000 combining marks is answered like any wrong login and bucketed on its own', async () => {
+    const s = await server({ loginUsernameRate: '3/min', loginCleanAddressTries: 0 });
+    const long = `alice${'\u0301'.repeat(5000)}`;
+    const wrong = await drf(s, 'alice', 'wrong');
+    for (let i = 0; i < 4; i++) {
+      const res = await drf(s, long, 'alice-password-1');
+      assert.deepEqual([res.status, res.text], [wrong.status, wrong.text]);
+    }
+    assert.equal((await drf(s, 'alice', 'alice-password-1')).status, 200, 'alice is not locked by it');
+  });
+
   test('loginEnabled: false turns it off', async () => {
     const s = await server({ loginEnabled: false, loginUsernameRate: '1/min' });
     for (let i = 0; i < 5; i++) await drf(s, 'alice', 'wrong');
