@@ -16,10 +16,10 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ApiError, AuthenticationFailed, PayloadTooLarge, type JsonValue } from '../core/errors.js';
+import { AuthenticationFailed, DetailError, PayloadTooLarge, type ApiError } from '../core/errors.js';
 import { renderJson } from '../core/json.js';
 import { then, type MaybePromise } from '../core/maybe.js';
-import type { CoreResponse, PermissionContext } from '../core/pipeline.js';
+import type { CoreResponse, PermissionContext, ResponseHeaders } from '../core/pipeline.js';
 import { parseCookies, type RequestView } from '../core/request.js';
 import type { Principal } from '../core/user.js';
 import type { BodyReader, Engine } from './engine.js';
@@ -69,6 +69,24 @@ export class RequestSlots<K extends object> {
   principal(key: K): Principal | null {
     return this.context(key).principal;
   }
+  /** The two functions every adapter exports over its slots. */
+  accessors(): SlotAccessors<K> {
+    return { principalOf: (key) => this.principal(key), permissionContextOf: (key) => this.context(key) };
+  }
+}
+
+export interface SlotAccessors<K> {
+  /**
+   * The principal `protect` found for this request (null: anonymous, allowed by the policy).
+   * Throws when the request did not go through `protect`.
+   */
+  principalOf(request: K): Principal | null;
+  /**
+   * DRF's `(request, request.user)` for this request, as object permissions want it:
+   * `checkObjectPermissions(permissionContextOf(request), permissions, obj, authenticators)`.
+   * Throws when the request did not go through `protect`.
+   */
+  permissionContextOf(request: K): PermissionContext;
 }
 
 /**
@@ -325,14 +343,11 @@ export function fetchView(request: Request, path: string | undefined, remoteAddr
 // ---------------------------------------------------------------- bodies
 
 /** The client closed the connection before its body arrived: nothing is logged, nothing written. */
-export class ClientGone extends ApiError {
+export class ClientGone extends DetailError {
   readonly status = 499;
   readonly code = 'client_closed_request';
   constructor() {
     super('Client closed the request.');
-  }
-  body(): JsonValue {
-    return { detail: this.message };
   }
 }
 
@@ -348,6 +363,8 @@ function declaredTooLarge(declaredLength: string | null | undefined, limit: numb
  */
 export function readStream(stream: NodeJS.ReadableStream, declaredLength: string | undefined, limit: number): Promise<Buffer> {
   if (declaredTooLarge(declaredLength, limit)) return Promise.reject(new PayloadTooLarge(limit));
+  const readable = stream as NodeJS.ReadableStream & { destroyed?: boolean; readableEnded?: boolean };
+  if (readable.destroyed && !readable.readableEnded) return Promise.reject(new ClientGone()); // closed before anyone listened
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -480,7 +497,7 @@ export const COMMON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** Response header values: a string, or one line each for `Set-Cookie` (never folded, RFC 6265 §3). */
-export type WireHeaders = Record<string, string | string[]>;
+export type WireHeaders = ResponseHeaders;
 
 /** A core response as it goes on the wire: final headers (Content-Type/Length included) and the JSON text. */
 export interface WireResponse {
@@ -603,14 +620,11 @@ export function handlerFailure(error: unknown, view: RequestView, req: IncomingM
 // ---------------------------------------------------------------- Expect
 
 /** `Expect` with anything but `100-continue` (417). */
-export class ExpectationFailed extends ApiError {
+export class ExpectationFailed extends DetailError {
   readonly status = 417;
   readonly code = 'expectation_failed';
   constructor() {
     super('Expectation failed: only "Expect: 100-continue" is supported.');
-  }
-  body(): JsonValue {
-    return { detail: this.message };
   }
 }
 

@@ -13,7 +13,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, ParseError, PayloadTooLarge, UnsupportedMediaType } from '../../core/errors.js';
 import { isPromise } from '../../core/maybe.js';
-import type { PermissionContext } from '../../core/pipeline.js';
 import type { RequestView } from '../../core/request.js';
 import type { Principal } from '../../core/user.js';
 import {
@@ -54,22 +53,8 @@ function fullView(req: IncomingMessage): RequestView {
   return incomingView(req, pathOf((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/'));
 }
 
-/**
- * The principal `protect` found for this request (null: anonymous, allowed by the policy).
- * Throws when the request did not go through `protect`.
- */
-export function principalOf(req: IncomingMessage): Principal | null {
-  return incomingSlots.principal(req);
-}
-
-/**
- * DRF's `(request, request.user)` for this request, as object permissions want it:
- * `checkObjectPermissions(permissionContextOf(req), permissions, obj, authenticators)`.
- * Throws when the request did not go through `protect`.
- */
-export function permissionContextOf(req: IncomingMessage): PermissionContext {
-  return incomingSlots.context(req);
-}
+/** `principalOf(req)`: what `protect` found (null: anonymous); `permissionContextOf(req)`: DRF's `(request, request.user)` for object permissions. */
+export const { principalOf, permissionContextOf } = incomingSlots.accessors();
 
 /**
  * A middleware running DRF's pipeline for your route: it answers the error itself

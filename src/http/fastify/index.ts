@@ -13,7 +13,7 @@
 import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { ApiError, ParseError, PayloadTooLarge, UnsupportedMediaType } from '../../core/errors.js';
 import { isPromise } from '../../core/maybe.js';
-import type { CoreResponse, PermissionContext } from '../../core/pipeline.js';
+import type { CoreResponse } from '../../core/pipeline.js';
 import type { RequestView } from '../../core/request.js';
 import type { Principal } from '../../core/user.js';
 import {
@@ -61,22 +61,8 @@ export function sendResponse(reply: FastifyReply, response: CoreResponse): Fasti
 
 const slots = new RequestSlots<FastifyRequest>('fastify');
 
-/**
- * The principal `protect` found for this request (null: anonymous, allowed by the policy).
- * Throws when the request did not go through `protect`.
- */
-export function principalOf(request: FastifyRequest): Principal | null {
-  return slots.principal(request);
-}
-
-/**
- * DRF's `(request, request.user)` for this request, as object permissions want it:
- * `checkObjectPermissions(permissionContextOf(request), permissions, obj, authenticators)`.
- * Throws when the request did not go through `protect`.
- */
-export function permissionContextOf(request: FastifyRequest): PermissionContext {
-  return slots.context(request);
-}
+/** `principalOf(req)`: what `protect` found (null: anonymous); `permissionContextOf(req)`: DRF's `(request, request.user)` for object permissions. */
+export const { principalOf, permissionContextOf } = slots.accessors();
 
 /** A `preHandler` hook in Fastify's callback style (no promise on the cached hot path). */
 export type ProtectHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;

@@ -16,7 +16,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import { ApiError } from '../../core/errors.js';
-import type { CoreResponse, PermissionContext } from '../../core/pipeline.js';
+import type { CoreResponse } from '../../core/pipeline.js';
 import type { RequestView } from '../../core/request.js';
 import type { Principal } from '../../core/user.js';
 import {
@@ -109,22 +109,8 @@ export function toResponse(response: CoreResponse, headOnly = false): Response {
 
 const slots = new RequestSlots<Context>('hono');
 
-/**
- * The principal `protect` found for this request (null: anonymous, allowed by the policy).
- * Throws when the request did not go through `protect`.
- */
-export function principalOf(c: Context): Principal | null {
-  return slots.principal(c);
-}
-
-/**
- * DRF's `(request, request.user)` for this request, as object permissions want it:
- * `checkObjectPermissions(permissionContextOf(c), permissions, obj, authenticators)`.
- * Throws when the request did not go through `protect`.
- */
-export function permissionContextOf(c: Context): PermissionContext {
-  return slots.context(c);
-}
+/** `principalOf(req)`: what `protect` found (null: anonymous); `permissionContextOf(req)`: DRF's `(request, request.user)` for object permissions. */
+export const { principalOf, permissionContextOf } = slots.accessors();
 
 /**
  * A middleware running DRF's pipeline for your route: it answers the error itself (401 with
@@ -137,8 +123,8 @@ export function protect(source: GuardSource, policy?: GuardPolicy, options: Adap
   const guard = resolveGuard(source, policy);
   const remoteAddress = options.remoteAddress ?? nodeServerAddress;
   return async (c, next) => {
-    const pass = () => {
-      c.set('principal', principalOf(c));
+    const pass = (principal: Principal | null) => {
+      c.set('principal', principal);
       return next();
     };
     return runGuard<Context, Response | void>(guard, requestView(c, undefined, remoteAddress), slots, c, pass, respond);

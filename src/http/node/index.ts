@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NotFound } from '../../core/errors.js';
 import { isPromise } from '../../core/maybe.js';
-import type { CoreResponse, PermissionContext } from '../../core/pipeline.js';
+import type { CoreResponse } from '../../core/pipeline.js';
 import type { RequestView } from '../../core/request.js';
 import type { Principal } from '../../core/user.js';
 import {
@@ -123,22 +123,8 @@ export interface ProtectOptions {
 
 const slots = incomingSlots;
 
-/**
- * The principal `protect` found for this request (null: anonymous, allowed by the
- * policy). Throws when the request did not go through `protect`.
- */
-export function principalOf(req: IncomingMessage): Principal | null {
-  return slots.principal(req);
-}
-
-/**
- * DRF's `(request, request.user)` for this request, as object permissions want it:
- * `checkObjectPermissions(permissionContextOf(req), permissions, obj, authenticators)`.
- * Throws when the request did not go through `protect`.
- */
-export function permissionContextOf(req: IncomingMessage): PermissionContext {
-  return slots.context(req);
-}
+/** `principalOf(req)`: what `protect` found (null: anonymous); `permissionContextOf(req)`: DRF's `(request, request.user)` for object permissions. */
+export const { principalOf, permissionContextOf } = slots.accessors();
 
 /**
  * Protect a node:http handler: run the guard (authenticators → permissions → throttles)
