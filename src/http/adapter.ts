@@ -628,17 +628,18 @@ export class ExpectationFailed extends DetailError {
   }
 }
 
-const answering = new WeakSet<Server>();
+const answering = new WeakSet<object>();
 
 /**
  * Answer a request with an `Expect` other than `100-continue` with a JSON 417, as every
  * other error, instead of Node's bare one (`checkExpectation`). Call it once on the
- * server (`gatehouse serve` and the Fastify plugin do); returns the server.
+ * node:http server (`gatehouse serve` and the Fastify plugin do; `serve()` of
+ * `@hono/node-server` returns one); returns the server.
  */
-export function answerExpectations<S extends Server>(server: S): S {
+export function answerExpectations<S extends NodeJS.EventEmitter>(server: S): S {
   if (answering.has(server)) return server;
   answering.add(server);
-  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+  (server as NodeJS.EventEmitter as Server).on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     const view = incomingView(req);
     const response = failureResponse(new ExpectationFailed(), view);
     response.headers = { ...response.headers, Connection: 'close' };

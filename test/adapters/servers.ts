@@ -154,7 +154,7 @@ export async function startHono(spec: AppSpec): Promise<Running> {
           }),
       });
     });
-    gHono.answerExpectations(server as Server);
+    gHono.answerExpectations(server);
   });
 }
 
