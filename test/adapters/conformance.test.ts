@@ -288,6 +288,15 @@ const CASES: Case[] = [
     json: EXPECTATION,
   },
   {
+    name: 'Expect: 100-continue is served as usual',
+    method: 'POST',
+    path: '/auth/api-token-auth/',
+    headers: () => ({ 'Content-Type': 'application/x-www-form-urlencoded', Expect: '100-continue' }),
+    body: 'username=alice&password=alice-password-1',
+    status: 200,
+    check: (res) => assert.deepEqual(Object.keys(res.json as object), ['token']),
+  },
+  {
     name: 'Expect other than 100-continue, with a body → JSON 417',
     method: 'POST',
     path: '/auth/api/token/',
