@@ -26,7 +26,8 @@ export interface TestResponse {
 }
 
 export interface RequestOptions {
-  headers?: Record<string, string>;
+  /** An array value is sent as several header lines. */
+  headers?: Record<string, string | string[]>;
   /** Object → JSON with `Content-Type: application/json`; string/Buffer sent as is. */
   body?: unknown;
 }
@@ -34,7 +35,7 @@ export interface RequestOptions {
 /** Send one request with node:http (header values are latin-1 strings = raw bytes). */
 export function send(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
   const url = new URL(path, baseUrl);
-  const headers: Record<string, string> = { ...options.headers };
+  const headers: Record<string, string | string[]> = { ...options.headers };
   let payload: Buffer | undefined;
   if (options.body !== undefined) {
     if (Buffer.isBuffer(options.body)) payload = options.body;

@@ -78,13 +78,11 @@ export function expiredCookie(name: string, attrs: CookieAttributes): string {
 /**
  * Response headers carrying several `Set-Cookie` lines.
  *
- * `HandlerResult.headers` is typed `Record<string, string>`, but cookies cannot be
- * folded into one line (RFC 6265 §3). The array travels through the engine untouched
- * (`{...spread}`) and node:http's `writeHead` writes one line per element. Adapters for
- * other frameworks must do the same with an array value (see docs/cookie-mode.md).
+ * Cookies cannot be folded into one line (RFC 6265 §3): the value is an array, one
+ * header line per element, on every adapter (`ResponseHeaders`).
  */
-export function setCookieHeaders(cookies: readonly string[]): Record<string, string> {
-  return { 'Set-Cookie': [...cookies] as unknown as string };
+export function setCookieHeaders(cookies: readonly string[]): { 'Set-Cookie': string[] } {
+  return { 'Set-Cookie': [...cookies] };
 }
 
 /** Does a cookie named `name` have a `__Secure-` / `__Host-` prefix (case-sensitive, as browsers check)? */

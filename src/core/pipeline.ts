@@ -137,9 +137,12 @@ function afterPermissions(req: RequestView, policy: Policy, clientAddress: Clien
 }
 
 /** A response as the core describes it; adapters write it their framework's way. */
+/** Response headers: one value, or one line per element (`Set-Cookie`, never folded: RFC 6265 §3). */
+export type ResponseHeaders = Record<string, string | string[]>;
+
 export interface CoreResponse {
   status: number;
-  headers: Record<string, string>;
+  headers: ResponseHeaders;
   /** JSON body; `undefined` means no body (204). */
   body: JsonValue | undefined;
 }

@@ -4,7 +4,7 @@
  * the adapters only carry requests to `Engine.handle` and responses back.
  */
 import type { JsonValue } from '../core/errors.js';
-import type { Policy } from '../core/pipeline.js';
+import type { Policy, ResponseHeaders } from '../core/pipeline.js';
 import type { RequestView } from '../core/request.js';
 import type { Principal } from '../core/user.js';
 import type { BodyData, MediaParser } from './body.js';
@@ -12,7 +12,7 @@ import type { BodyData, MediaParser } from './body.js';
 /** What a handler returns. `body: undefined` sends no body (e.g. 204). */
 export interface HandlerResult {
   status?: number;
-  headers?: Record<string, string>;
+  headers?: ResponseHeaders;
   body?: JsonValue;
 }
 

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { nodeListener } from '../http/node/index.js';
+import { answerExpectations, nodeListener } from '../http/node/index.js';
 import { StartupError, type Gatehouse } from './app.js';
 import type { Logger } from './logger.js';
 
@@ -25,6 +25,7 @@ export async function listen(app: Gatehouse, host: string, port: number, logger?
     nodeListener(app.engine, { maxBodySize: app.settings.http.maxBodySize }),
   );
   server.keepAliveTimeout = 5000;
+  answerExpectations(server); // JSON 417, not Node's bare one
   // Malformed HTTP never gets a stack trace: a JSON 400 (431 for oversized headers), socket closed.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || (err.code === 'ECONNRESET')) {

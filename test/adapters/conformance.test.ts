@@ -7,6 +7,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +46,8 @@ interface Case {
   name: string;
   method: string;
   path: string;
-  headers?: (ctx: Ctx) => Record<string, string>;
+  /** An array value is sent as several header lines. */
+  headers?: (ctx: Ctx) => Record<string, string | string[]>;
   body?: Expected<unknown>;
   status: number;
   /** Header → exact value, a pattern, or `null` when it must be absent. */
@@ -56,6 +60,8 @@ interface Case {
 }
 
 const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
+const REPEATED = { detail: 'Invalid token header. The Authorization header was sent more than once.' };
+const EXPECTATION = { detail: 'Expectation failed: only "Expect: 100-continue" is supported.' };
 const token = (k: string) => ({ Authorization: `Token ${k}` });
 const jsonHeaders = { 'content-type': 'application/json', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' };
 const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
@@ -254,6 +260,51 @@ const CASES: Case[] = [
     },
   },
   { name: 'healthz under the prefix', method: 'GET', path: '/auth/healthz', status: 200, expectHeaders: jsonHeaders, json: { status: 'ok' } },
+  {
+    name: 'Authorization on two lines → 401, neither is picked',
+    method: 'GET',
+    path: '/auth/api/me/',
+    headers: (c) => ({ Authorization: [`Bearer ${c.access}`, `Bearer ${c.access}`] }),
+    status: 401,
+    expectHeaders: { ...jsonHeaders, 'www-authenticate': CHALLENGE },
+    json: REPEATED,
+  },
+  {
+    name: 'Authorization on two lines, two schemes → 401',
+    method: 'GET',
+    path: '/auth/api/me/',
+    headers: (c) => ({ Authorization: [`Token ${c.key}`, `Bearer ${c.access}`] }),
+    status: 401,
+    expectHeaders: { 'www-authenticate': CHALLENGE },
+    json: REPEATED,
+  },
+  {
+    name: 'Expect other than 100-continue → JSON 417',
+    method: 'GET',
+    path: '/auth/api/me/',
+    headers: (c) => ({ ...bearer(c.access), Expect: 'the-unexpected' }),
+    status: 417,
+    expectHeaders: { ...jsonHeaders, connection: 'close' },
+    json: EXPECTATION,
+  },
+  {
+    name: 'Expect: 100-continue is served as usual',
+    method: 'POST',
+    path: '/auth/api-token-auth/',
+    headers: () => ({ 'Content-Type': 'application/x-www-form-urlencoded', Expect: '100-continue' }),
+    body: 'username=alice&password=alice-password-1',
+    status: 200,
+    check: (res) => assert.deepEqual(Object.keys(res.json as object), ['token']),
+  },
+  {
+    name: 'Expect other than 100-continue, with a body → JSON 417',
+    method: 'POST',
+    path: '/auth/api/token/',
+    headers: () => ({ Expect: '200-ok' }),
+    body: { username: 'alice', password: 'alice-password-1' },
+    status: 417,
+    json: EXPECTATION,
+  },
 
   // The application's own routes behind protect()
   {
@@ -295,6 +346,24 @@ const CASES: Case[] = [
   },
   { name: 'IsAdminUser route, staff → 200', method: 'GET', path: '/admin', headers: (c) => bearer(c.rootAccess), status: 200, json: { username: 'root', admin: true } },
   {
+    name: 'protected route, Authorization on two lines (staff, then not) → 401, neither is picked',
+    method: 'GET',
+    path: '/admin',
+    headers: (c) => ({ Authorization: [`Bearer ${c.rootAccess}`, `Bearer ${c.access}`] }),
+    status: 401,
+    expectHeaders: { ...jsonHeaders, 'www-authenticate': CHALLENGE },
+    json: REPEATED,
+  },
+  {
+    name: 'Token-only route, Authorization on two lines → 401 with Token\'s challenge',
+    method: 'GET',
+    path: '/token-only',
+    headers: (c) => ({ Authorization: [`Token ${c.key}`, `Token ${c.key}`] }),
+    status: 401,
+    expectHeaders: { 'www-authenticate': 'Token' },
+    json: REPEATED,
+  },
+  {
     name: 'Token-only route: the challenge is the first authenticator\'s',
     method: 'GET',
     path: '/token-only',
@@ -331,6 +400,55 @@ const CASES: Case[] = [
   },
 ];
 
+/** What a client that writes its whole body saw: the answer, and any error on the connection. */
+interface LargeOutcome {
+  status: number;
+  json: unknown;
+  errors: string[];
+}
+
+/**
+ * POST `size` bytes with node:http, writing all of them whatever the server answers
+ * (`Content-Length`, or chunked), and wait until the connection is closed.
+ */
+function postLarge(url: string, path: string, size: number, chunked: boolean): Promise<LargeOutcome> {
+  const { hostname, port } = new URL(url);
+  const outcome: LargeOutcome = { status: 0, json: undefined, errors: [] };
+  const headers = { 'Content-Type': 'application/json', ...(chunked ? {} : { 'Content-Length': String(size) }) };
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: hostname, port, method: 'POST', path, headers, agent: false }, (res) => {
+      outcome.status = res.statusCode ?? 0;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => (outcome.json = JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+      res.on('error', (e: NodeJS.ErrnoException) => outcome.errors.push(`response: ${e.code ?? e.message}`));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => outcome.errors.push(`request: ${e.code ?? e.message}`));
+    req.on('close', () => resolve(outcome));
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    for (let sent = 0; sent < size; sent += chunk.length) req.write(chunk.subarray(0, Math.min(chunk.length, size - sent)));
+    req.end();
+  });
+}
+
+/**
+ * A client that sends the headers and part of the body, then closes the connection;
+ * resolves once the server has seen the connection close.
+ */
+async function abandonMidBody(running: Running, path: string): Promise<void> {
+  const { hostname, port } = new URL(running.url);
+  const serverSide = new Promise<void>((resolve) => running.server.once('connection', (s) => s.once('close', () => resolve())));
+  const socket = connect(Number(port), hostname);
+  await once(socket, 'connect');
+  const head = `POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n`;
+  await new Promise<void>((resolve) => socket.write(`${head}{"username": "alice", "password": "ali`, () => resolve()));
+  socket.destroy();
+  await serverSide;
+}
+
+/** Log lines at error level or above (pino: 50+). */
+const errorLines = (logs: LogCapture) => logs.lines.flatMap((l) => l.split('\n')).filter((l) => l && (JSON.parse(l) as { level: number }).level >= 50);
+
 interface CountingThrottle extends Throttle {
   addresses: string[];
 }
@@ -353,13 +471,14 @@ for (const adapter of ADAPTERS) {
     let running: Running;
     let dir: string;
     const ctx = {} as Ctx;
+    const logs = new LogCapture();
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), `gatehouse-${adapter}-`));
       const settings = parseSettings(
         mergeSettings({ database: join(dir, 'db.sqlite3'), secretKey: 'test-secret-key-that-is-long-enough-0123456789', logLevel: 'warn' }, {}),
       );
-      gatehouse = await createGatehouse(settings, { logger: createLogger('warn', new LogCapture()) });
+      gatehouse = await createGatehouse(settings, { logger: createLogger('warn', logs) });
       const alice = await gatehouse.users.create({ username: 'alice', password: 'alice-password-1' });
       const root = await gatehouse.users.create({ username: 'root', password: 'root-password-1', isStaff: true });
       const pair = await gatehouse.jwt.obtainPair(alice);
@@ -395,5 +514,74 @@ for (const adapter of ADAPTERS) {
         c.check?.(res, ctx);
       });
     }
+
+    const TOO_LARGE = { detail: 'Request body exceeds the limit of 16384 bytes.' };
+    for (const chunked of [false, true]) {
+      test(`8 MiB body${chunked ? ' (chunked)' : ''}: a node:http client writing all of it reads the 413, no reset`, async () => {
+        const outcome = await postLarge(running.url, '/auth/api/token/', 8 * 1024 * 1024, chunked);
+        assert.deepEqual(outcome, { status: 413, json: TOO_LARGE, errors: [] });
+        assert.equal((await send(running.url, 'GET', '/auth/healthz')).status, 200);
+      });
+    }
+
+    test('a client gone mid-body: no error logged, nothing written, the server keeps serving', async () => {
+      const before = logs.lines.length;
+      await abandonMidBody(running, '/auth/api/token/');
+      const next = await send(running.url, 'POST', '/auth/api/token/', { body: { username: 'alice', password: 'alice-password-1' } });
+      assert.equal(next.status, 200, next.text);
+      assert.deepEqual(errorLines(logs), []);
+      assert.equal(logs.lines.length, before, logs.lines.slice(before).join(''));
+    });
   });
 }
+
+describe('every adapter, cookie mode: a cookie sent twice is refused, never one of them picked', () => {
+  let gatehouse: Gatehouse;
+  let dir: string;
+  const tokens: Record<string, string> = {};
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-cookies-'));
+    const settings = parseSettings(
+      mergeSettings(
+        { database: join(dir, 'db.sqlite3'), secretKey: 'test-secret-key-that-is-long-enough-0123456789', logLevel: 'warn', cookies: { enabled: true, refreshPath: '/auth/api/token/' } },
+        {},
+      ),
+    );
+    gatehouse = await createGatehouse(settings, { logger: createLogger('warn', new LogCapture()) });
+    for (const name of ['alice', 'mallory']) {
+      const user = await gatehouse.users.create({ username: name, password: `${name}-password-1` });
+      tokens[name] = (await gatehouse.jwt.obtainPair(user)).access;
+    }
+  });
+  after(async () => {
+    await gatehouse?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const adapter of ADAPTERS) {
+    test(adapter, async () => {
+      const running = await startAdapter(adapter, { gatehouse, throttle: { allow: () => null } });
+      try {
+        const once = await send(running.url, 'GET', '/auth/api/me/', { headers: { Cookie: `gatehouse-access=${tokens.alice}` } });
+        assert.equal(once.status, 200, once.text);
+        assert.equal((once.json as { username: string }).username, 'alice');
+        const expected = { detail: 'Invalid cookie. The cookie "gatehouse-access" was sent more than once.' };
+        // A sibling subdomain tossed its own access cookie in: one header, or two Cookie lines.
+        for (const cookie of [`gatehouse-access=${tokens.alice}; other=1; gatehouse-access=${tokens.mallory}`, [`gatehouse-access=${tokens.mallory}`, `gatehouse-access=${tokens.alice}`]]) {
+          for (const path of ['/auth/api/me/', '/notes']) {
+            const twice = await send(running.url, 'GET', path, { headers: { Cookie: cookie } });
+            assert.equal(twice.status, 401, `${path}: ${twice.text}`);
+            assert.equal(twice.headers['www-authenticate'], CHALLENGE);
+            assert.deepEqual(twice.json, expected);
+          }
+        }
+        // A repeated cookie Gatehouse does not read changes nothing.
+        const unrelated = await send(running.url, 'GET', '/auth/api/me/', { headers: { Cookie: `theme=dark; gatehouse-access=${tokens.alice}; theme=light` } });
+        assert.equal(unrelated.status, 200, unrelated.text);
+      } finally {
+        await running.close();
+      }
+    });
+  }
+});

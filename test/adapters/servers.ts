@@ -31,6 +31,8 @@ export const ADAPTERS: readonly AdapterName[] = ['node', 'express', 'fastify', '
 
 export interface Running {
   url: string;
+  /** The node:http server underneath (every adapter here runs on one). */
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ function listening(server: Server): Promise<Running> {
       const { port } = server.address() as AddressInfo;
       resolve({
         url: `http://127.0.0.1:${port}`,
+        server,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
@@ -102,7 +105,7 @@ export async function startNode(spec: AppSpec): Promise<Running> {
     if (route) return route(req, res);
     json(res, 404, { error: 'not here' });
   });
-  return listening(server);
+  return listening(gNode.answerExpectations(server));
 }
 
 export async function startExpress(spec: AppSpec): Promise<Running> {
@@ -115,7 +118,7 @@ export async function startExpress(spec: AppSpec): Promise<Running> {
     });
   }
   app.use(gExpress.errorHandler());
-  return listening(createServer(app));
+  return listening(gExpress.answerExpectations(createServer(app)));
 }
 
 export async function startFastify(spec: AppSpec): Promise<Running> {
@@ -128,7 +131,7 @@ export async function startFastify(spec: AppSpec): Promise<Running> {
   app.setErrorHandler(gFastify.errorHandler);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  return { url: `http://127.0.0.1:${port}`, server: app.server, close: () => app.close() };
 }
 
 export async function startHono(spec: AppSpec): Promise<Running> {
@@ -143,6 +146,7 @@ export async function startHono(spec: AppSpec): Promise<Running> {
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
       resolve({
         url: `http://127.0.0.1:${info.port}`,
+        server: server as Server,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
@@ -150,6 +154,7 @@ export async function startHono(spec: AppSpec): Promise<Running> {
           }),
       });
     });
+    gHono.answerExpectations(server);
   });
 }
 

@@ -115,6 +115,13 @@ describe('raw HTTP', () => {
     assert.match(out, /\{"detail":"Malformed HTTP request\."\}/);
   });
 
+  test('an Expect other than 100-continue → JSON 417 (not Node\'s bare one), connection closed', async () => {
+    const out = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 42-please\r\n\r\n');
+    assert.match(out, /^HTTP\/1\.1 417 .*\r\n(.*\r\n)*Content-Type: application\/json\r\n/);
+    assert.match(out, /\r\nConnection: close\r\n/);
+    assert.ok(out.endsWith('\r\n\r\n{"detail":"Expectation failed: only \\"Expect: 100-continue\\" is supported."}'), out);
+  });
+
   test('a body shorter than its Content-Length is not processed', async () => {
     const out = await raw('POST /api-token-auth/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{"username"');
     assert.doesNotMatch(out, /HTTP\/1\.1 [25]\d\d/);

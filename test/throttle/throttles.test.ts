@@ -44,7 +44,7 @@ function setup(rates: Record<string, string | null>) {
 }
 
 /** Run the policy; the response the engine would send on error, or 200. */
-async function call(policy: Policy, r: RequestView): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
+async function call(policy: Policy, r: RequestView): Promise<{ status: number; headers: Record<string, string | string[]>; body: unknown }> {
   try {
     await runPolicy(r, policy);
     return { status: 200, headers: {}, body: null };

@@ -12,16 +12,32 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, ParseError, PayloadTooLarge, UnsupportedMediaType } from '../../core/errors.js';
-import type { PermissionContext } from '../../core/pipeline.js';
+import { isPromise } from '../../core/maybe.js';
 import type { RequestView } from '../../core/request.js';
 import type { Principal } from '../../core/user.js';
-import { assertMountable, incomingSlots, normalizePrefix, resolveGuard, stripPrefix, type EndpointsApp, type GuardSource } from '../adapter.js';
+import {
+  answerOf,
+  assertMountable,
+  incomingBody,
+  incomingSlots,
+  incomingView,
+  mountedPath,
+  normalizePrefix,
+  pathOf,
+  readBody,
+  resolveGuard,
+  runGuard,
+  serveEngine,
+  writeAnswer,
+  type EndpointsApp,
+  type GuardSource,
+} from '../adapter.js';
 import { mediaType } from '../body.js';
 import { failureResponse } from '../failure.js';
 import type { GuardPolicy } from '../guard.js';
-import { readBody, requestView, serveEngine, writeResponse } from '../node/index.js';
 
 export type { GuardFactory, GuardSource, EndpointsApp } from '../adapter.js';
+export { answerExpectations } from '../adapter.js';
 
 /** Express's `next`. */
 export type NextFunction = (err?: unknown) => void;
@@ -34,27 +50,11 @@ export type ErrorMiddleware = (err: unknown, req: IncomingMessage, res: ServerRe
 
 /** The request's full path: `originalUrl` (Express keeps it when a router strips its mount path). */
 function fullView(req: IncomingMessage): RequestView {
-  const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-  const q = url.indexOf('?');
-  return requestView(req, q < 0 ? url : url.slice(0, q));
+  return incomingView(req, pathOf((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/'));
 }
 
-/**
- * The principal `protect` found for this request (null: anonymous, allowed by the policy).
- * Throws when the request did not go through `protect`.
- */
-export function principalOf(req: IncomingMessage): Principal | null {
-  return incomingSlots.principal(req);
-}
-
-/**
- * DRF's `(request, request.user)` for this request, as object permissions want it:
- * `checkObjectPermissions(permissionContextOf(req), permissions, obj, authenticators)`.
- * Throws when the request did not go through `protect`.
- */
-export function permissionContextOf(req: IncomingMessage): PermissionContext {
-  return incomingSlots.context(req);
-}
+/** `principalOf(req)`: what `protect` found (null: anonymous); `permissionContextOf(req)`: DRF's `(request, request.user)` for object permissions. */
+export const { principalOf, permissionContextOf } = incomingSlots.accessors();
 
 /**
  * A middleware running DRF's pipeline for your route: it answers the error itself
@@ -68,21 +68,8 @@ export function protect(source: GuardSource, policy?: GuardPolicy): Middleware {
   const guard = resolveGuard(source, policy);
   return (req, res, next) => {
     const view = fullView(req);
-    const outcome = guard(view);
-    if (outcome instanceof Promise) {
-      outcome.then(
-        (o) => {
-          if (!o.ok) return writeResponse(res, o.response, view.method === 'HEAD');
-          incomingSlots.set(req, view, o.principal);
-          next();
-        },
-        (e: unknown) => next(e),
-      );
-      return;
-    }
-    if (!outcome.ok) return writeResponse(res, outcome.response, view.method === 'HEAD');
-    incomingSlots.set(req, view, outcome.principal);
-    next();
+    const done = runGuard(guard, view, incomingSlots, req, () => next(), (answer) => writeAnswer(res, answer));
+    if (isPromise(done)) done.catch(next);
   };
 }
 
@@ -129,19 +116,17 @@ export function endpoints(app: EndpointsApp, options: EndpointsOptions = {}): Mi
   const prefix = normalizePrefix(options.prefix);
   assertMountable(app, prefix);
   return (req, res, next) => {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = stripPrefix(q < 0 ? url : url.slice(0, q), prefix);
+    const path = mountedPath(req.url ?? '/', prefix);
     if (path === null) return next();
     const consumed = req.readableEnded || req.readableDidRead;
     const read = consumed
-      ? async () => {
+      ? async (limit: number) => {
           const raw = reserialize(req);
-          if (raw.length > maxBodySize) throw new PayloadTooLarge(maxBodySize);
+          if (raw.length > limit) throw new PayloadTooLarge(limit);
           return raw;
         }
-      : () => readBody(req, maxBodySize);
-    serveEngine(engine, requestView(req, path), req, res, maxBodySize, read).catch(next);
+      : (limit: number) => readBody(req, limit);
+    serveEngine(engine, incomingView(req, path), incomingBody(req, read), maxBodySize).then((answer) => answer && writeAnswer(res, answer), next);
   };
 }
 
@@ -173,6 +158,6 @@ export function errorHandler(): ErrorMiddleware {
     const apiError = err instanceof ApiError ? err : bodyParserError(err, req);
     if (!apiError || res.headersSent) return next(err);
     const view = fullView(req);
-    writeResponse(res, failureResponse(apiError, view), view.method === 'HEAD');
+    writeAnswer(res, answerOf(failureResponse(apiError, view), view));
   };
 }

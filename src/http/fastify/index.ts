@@ -12,69 +12,57 @@
  */
 import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { ApiError, ParseError, PayloadTooLarge, UnsupportedMediaType } from '../../core/errors.js';
-import { parseCookies, type RequestView } from '../../core/request.js';
-import type { CoreResponse, PermissionContext } from '../../core/pipeline.js';
+import { isPromise } from '../../core/maybe.js';
+import type { CoreResponse } from '../../core/pipeline.js';
+import type { RequestView } from '../../core/request.js';
 import type { Principal } from '../../core/user.js';
-import { assertMountable, pathOf, RequestSlots, resolveGuard, stripPrefix, toWire, type EndpointsApp, type GuardSource } from '../adapter.js';
+import {
+  answerExpectations,
+  answerOf,
+  assertMountable,
+  incomingBody,
+  incomingView,
+  pathOf,
+  payloadOf,
+  readStream,
+  RequestSlots,
+  resolveGuard,
+  runGuard,
+  serveEngine,
+  stripPrefix,
+  toWire,
+  type Answer,
+  type EndpointsApp,
+  type GuardSource,
+} from '../adapter.js';
 import { failureResponse } from '../failure.js';
 import type { GuardPolicy } from '../guard.js';
-import { readStream } from '../node/index.js';
 
 export type { GuardFactory, GuardSource, EndpointsApp } from '../adapter.js';
 
-/** `RequestView` over a Fastify request (its node:http headers); cookies parsed on first use. */
-class FastifyRequestView implements RequestView {
-  readonly method: string;
-  readonly headers: Record<string, string | undefined>;
-  readonly remoteAddress: string;
-  #cookies: Record<string, string> | undefined;
-  constructor(
-    request: FastifyRequest,
-    readonly path: string,
-  ) {
-    const raw = request.raw;
-    this.method = request.method.toUpperCase();
-    this.headers = raw.headers as Record<string, string | undefined>;
-    // The socket peer: Gatehouse's own `http.trustedProxies` decide about X-Forwarded-For.
-    this.remoteAddress = raw.socket.remoteAddress ?? '';
-  }
-  get cookies(): Record<string, string> {
-    return (this.#cookies ??= parseCookies(this.headers.cookie));
-  }
-}
-
-/** The framework-free view of a Fastify request; `path` overrides the URL's path. */
+/** The framework-free view of a Fastify request (its node:http request); `path` overrides the URL's path. */
 export function requestView(request: FastifyRequest, path?: string): RequestView {
-  return new FastifyRequestView(request, path ?? pathOf(request.url));
+  return incomingView(request.raw, path ?? pathOf(request.url), request.method);
 }
 
-/** Send a core response through Fastify's reply (its hooks, e.g. CORS headers, still apply). */
-export function sendResponse(reply: FastifyReply, response: CoreResponse): FastifyReply {
-  const wire = toWire(response);
-  reply.code(wire.status).headers(wire.headers);
+/** Send an answer through Fastify's reply (its hooks, e.g. CORS headers, still apply). */
+function send(reply: FastifyReply, answer: Answer): FastifyReply {
+  reply.code(answer.wire.status).headers(answer.wire.headers);
   // A Buffer is sent as it is (a JSON string would get `; charset=utf-8` appended, which DRF
   // does not send). For HEAD node:http drops the payload; Content-Length stays.
-  return reply.send(wire.payload === undefined ? undefined : Buffer.from(wire.payload, 'utf8'));
+  const payload = payloadOf(answer);
+  return reply.send(payload === undefined ? undefined : Buffer.from(payload, 'utf8'));
+}
+
+/** Send a core response through Fastify's reply. */
+export function sendResponse(reply: FastifyReply, response: CoreResponse): FastifyReply {
+  return send(reply, { wire: toWire(response), headOnly: false });
 }
 
 const slots = new RequestSlots<FastifyRequest>('fastify');
 
-/**
- * The principal `protect` found for this request (null: anonymous, allowed by the policy).
- * Throws when the request did not go through `protect`.
- */
-export function principalOf(request: FastifyRequest): Principal | null {
-  return slots.principal(request);
-}
-
-/**
- * DRF's `(request, request.user)` for this request, as object permissions want it:
- * `checkObjectPermissions(permissionContextOf(request), permissions, obj, authenticators)`.
- * Throws when the request did not go through `protect`.
- */
-export function permissionContextOf(request: FastifyRequest): PermissionContext {
-  return slots.context(request);
-}
+/** `principalOf(req)`: what `protect` found (null: anonymous); `permissionContextOf(req)`: DRF's `(request, request.user)` for object permissions. */
+export const { principalOf, permissionContextOf } = slots.accessors();
 
 /** A `preHandler` hook in Fastify's callback style (no promise on the cached hot path). */
 export type ProtectHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
@@ -89,22 +77,8 @@ export type ProtectHook = (request: FastifyRequest, reply: FastifyReply, done: H
 export function protect(source: GuardSource, policy?: GuardPolicy): ProtectHook {
   const guard = resolveGuard(source, policy);
   return (request, reply, done) => {
-    const view = requestView(request);
-    const outcome = guard(view);
-    if (outcome instanceof Promise) {
-      outcome.then(
-        (o) => {
-          if (!o.ok) return void sendResponse(reply, o.response);
-          slots.set(request, view, o.principal);
-          done();
-        },
-        (e: unknown) => done(e as Error),
-      );
-      return;
-    }
-    if (!outcome.ok) return void sendResponse(reply, outcome.response);
-    slots.set(request, view, outcome.principal);
-    done();
+    const pending = runGuard(guard, requestView(request), slots, request, () => done(), (answer) => void send(reply, answer));
+    if (isPromise(pending)) pending.catch((e: unknown) => done(e as Error));
   };
 }
 
@@ -143,7 +117,8 @@ function fastifyBodyError(err: unknown, request: FastifyRequest, limit: number |
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const apiError = fastifyBodyError(error, request, undefined);
   if (!apiError) throw error;
-  return sendResponse(reply, failureResponse(apiError, requestView(request)));
+  const view = requestView(request);
+  return send(reply, answerOf(failureResponse(apiError, view), view));
 }
 
 export interface GatehouseFastifyOptions {
@@ -170,6 +145,7 @@ export const gatehouseFastify: FastifyPluginCallback<GatehouseFastifyOptions> = 
     done(e as Error);
     return;
   }
+  answerExpectations(instance.server);
   const payloads = new WeakMap<FastifyRequest, NodeJS.ReadableStream>();
 
   const viewOf = (request: FastifyRequest): RequestView => {
@@ -190,27 +166,17 @@ export const gatehouseFastify: FastifyPluginCallback<GatehouseFastifyOptions> = 
     // later, after authentication (DRF's order), from the still unread body.
     if ((error as { code?: unknown }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' && !request.raw.readableDidRead) return handler(request, reply);
     const view = viewOf(request);
-    reply.header('connection', 'close'); // a refused body may still be arriving
     // Any other error here is unexpected (the engine never throws): 503, logged.
-    return sendResponse(reply, failureResponse(fastifyBodyError(error, request, limit) ?? error, view, { logger: request.log }));
+    const response = failureResponse(fastifyBodyError(error, request, limit) ?? error, view, { logger: request.log });
+    response.headers = { ...response.headers, Connection: 'close' }; // a refused body may still be arriving
+    incomingBody(request.raw).discard(true);
+    return send(reply, answerOf(response, view));
   });
 
   function handler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const view = viewOf(request);
-    let bodyRead = false;
-    const read = () => {
-      bodyRead = true;
-      return readStream(payloads.get(request) ?? request.raw, request.headers['content-length'], limit);
-    };
-    return engine.handle(view, read).then((response) => {
-      const raw = request.raw;
-      if (!bodyRead && !raw.readableEnded) {
-        const declared = Number(raw.headers['content-length']);
-        if (Number.isFinite(declared) && declared > limit) reply.header('connection', 'close');
-        raw.resume();
-      } else if (response.status === 413) reply.header('connection', 'close');
-      return sendResponse(reply, response);
-    });
+    const raw = request.raw;
+    const body = incomingBody(raw, (max) => readStream(payloads.get(request) ?? raw, raw.headers['content-length'], max));
+    return serveEngine(engine, viewOf(request), body, limit).then((answer) => (answer ? send(reply, answer) : reply.hijack()));
   }
   const methods = [...instance.supportedMethods];
   instance.route({ method: methods, url: '/', handler, exposeHeadRoute: false });

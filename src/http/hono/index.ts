@@ -9,17 +9,38 @@
  *   app.get('/notes', protect(gatehouse, { permissions: [IsAuthenticated] }), (c) => c.json({ user: c.get('principal')!.user.username }));
  *   app.onError(errorHandler);   // Gatehouse errors thrown by your routes
  *
- * Header values are taken from the Fetch `Headers` as they are: Web headers are ByteStrings
- * (one char per byte), exactly the latin-1 convention of `RequestView`. Duplicate headers
- * come joined with ", " (node:http keeps the first `Authorization`), which Gatehouse's
- * authenticators reject as malformed either way.
+ * On `@hono/node-server` the node:http request (`c.env.incoming`) is read as the other adapters
+ * read theirs (headers as received, the body from the socket, a refused body lingered);
+ * elsewhere the Fetch `Request` is (see `fetchView`).
  */
+import type { IncomingMessage } from 'node:http';
 import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import { ApiError } from '../../core/errors.js';
-import type { CoreResponse, PermissionContext } from '../../core/pipeline.js';
-import { parseCookies, type RequestView } from '../../core/request.js';
+import type { CoreResponse } from '../../core/pipeline.js';
+import type { RequestView } from '../../core/request.js';
 import type { Principal } from '../../core/user.js';
-import { assertMountable, normalizePrefix, RequestSlots, readWebBody, resolveGuard, stripPrefix, toWire, type EndpointsApp, type GuardSource } from '../adapter.js';
+import {
+  answerOf,
+  assertMountable,
+  fetchBody,
+  fetchView,
+  hasListHeader,
+  incomingBody,
+  incomingView,
+  mountedPath,
+  normalizePrefix,
+  pathOf,
+  payloadOf,
+  RequestSlots,
+  resolveGuard,
+  runGuard,
+  serveEngine,
+  toWire,
+  type Answer,
+  type BodySource,
+  type EndpointsApp,
+  type GuardSource,
+} from '../adapter.js';
 import { failureResponse } from '../failure.js';
 import type { GuardPolicy } from '../guard.js';
 
@@ -30,127 +51,66 @@ export type GatehouseVariables = { principal: Principal | null };
 /** Opt in to typed variables: `new Hono<GatehouseEnv>()` (or merge `GatehouseVariables` into your own `Variables`). */
 export type GatehouseEnv = { Variables: GatehouseVariables };
 
+export { answerExpectations } from '../adapter.js';
+
 /** How the client's address is found: the socket peer on Node.js, or your runtime's way. */
 export type RemoteAddress = (c: Context) => string;
+
+/** The node:http request under `@hono/node-server` (`c.env.incoming`); undefined elsewhere. */
+function incomingOf(c: Context): IncomingMessage | undefined {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return incoming && typeof incoming.rawHeaders === 'object' && typeof incoming.on === 'function' ? incoming : undefined;
+}
 
 /**
  * With `@hono/node-server` the node:http request is `c.env.incoming`; elsewhere there is no
  * socket to ask, give `remoteAddress` (e.g. Bun/Deno `getConnInfo(c).remote.address`).
  */
-export const nodeServerAddress: RemoteAddress = (c) => {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? '';
-};
+export const nodeServerAddress: RemoteAddress = (c) => incomingOf(c)?.socket?.remoteAddress ?? '';
 
 export interface AdapterOptions {
   /** Default: `nodeServerAddress` (the socket of `@hono/node-server`), else ''. */
   remoteAddress?: RemoteAddress;
 }
 
-/** The path of `http://host/a/b?c` → `/a/b`, not decoded (as node:http gives it). */
-function rawPath(url: string): string {
-  const start = url.indexOf('/', url.indexOf(':') + 3);
-  if (start < 0) return '/';
-  let end = url.length;
-  for (let i = start; i < url.length; i++) {
-    const ch = url.charCodeAt(i);
-    if (ch === 63 /* ? */ || ch === 35 /* # */) {
-      end = i;
-      break;
-    }
-  }
-  return url.slice(start, end);
-}
-
-/** `RequestView.headers` over Fetch `Headers`: lower-case names, read lazily. */
-function headerRecord(headers: Headers): Record<string, string | undefined> {
-  const get = (name: string | symbol): string | undefined => {
-    if (typeof name !== 'string') return undefined;
-    try {
-      return headers.get(name) ?? undefined;
-    } catch {
-      return undefined; // not a valid header name
-    }
-  };
-  return new Proxy(Object.create(null) as Record<string, string | undefined>, {
-    get: (_t, name) => get(name),
-    has: (_t, name) => get(name) !== undefined,
-    ownKeys: () => [...headers.keys()],
-    getOwnPropertyDescriptor: (_t, name) => {
-      const value = get(name);
-      return value === undefined ? undefined : { value, enumerable: true, configurable: true, writable: false };
-    },
-  });
-}
-
-/** `RequestView` over a Hono context: headers, cookies and address read on first use (getters on the prototype: one object per request). */
-class HonoRequestView implements RequestView {
-  readonly method: string;
-  readonly path: string;
-  #headers: Record<string, string | undefined> | undefined;
-  #cookies: Record<string, string> | undefined;
-  #address: string | undefined;
-  constructor(
-    private readonly c: Context,
-    path: string | undefined,
-    private readonly resolveAddress: RemoteAddress,
-  ) {
-    const raw = c.req.raw;
-    this.method = raw.method.toUpperCase();
-    this.path = path ?? rawPath(raw.url);
-  }
-  get headers(): Record<string, string | undefined> {
-    return (this.#headers ??= headerRecord(this.c.req.raw.headers));
-  }
-  get cookies(): Record<string, string> {
-    return (this.#cookies ??= parseCookies(this.c.req.raw.headers.get('cookie') ?? undefined));
-  }
-  get remoteAddress(): string {
-    return (this.#address ??= this.resolveAddress(this.c));
-  }
-}
-
 /** The framework-free view of a Hono request; `path` overrides the URL's path. */
 export function requestView(c: Context, path?: string, remoteAddress: RemoteAddress = nodeServerAddress): RequestView {
-  return new HonoRequestView(c, path, remoteAddress);
+  const raw = c.req.raw;
+  const incoming = incomingOf(c);
+  if (incoming) return incomingView(incoming, path ?? pathOf(raw.url), raw.method, () => remoteAddress(c));
+  return fetchView(raw, path, () => remoteAddress(c));
+}
+
+/** The request body: the node:http request's when it is still unread, else the Fetch request's. */
+function bodyOf(c: Context): BodySource {
+  const incoming = incomingOf(c);
+  return incoming && !incoming.readableDidRead && !c.req.raw.bodyUsed ? incomingBody(incoming) : fetchBody(c.req.raw);
+}
+
+/** An answer as a Fetch `Response` (HEAD: the headers of GET, no body). */
+function respond(answer: Answer): Response {
+  const { status, headers } = answer.wire;
+  const body = payloadOf(answer) ?? null;
+  // Several Set-Cookie lines (cookie mode) arrive as an array: one header line each, never
+  // folded. Without one, a plain object keeps @hono/node-server on its fast path.
+  if (!hasListHeader(headers)) return new Response(body, { status, headers: headers as Record<string, string> });
+  const list = new Headers();
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value === 'string') list.set(name, value);
+    else for (const v of value) list.append(name, v);
+  }
+  return new Response(body, { status, headers: list });
 }
 
 /** A core response as a Fetch `Response` (HEAD: the headers of GET, no body). */
 export function toResponse(response: CoreResponse, headOnly = false): Response {
-  const wire = toWire(response);
-  const body = headOnly ? null : (wire.payload ?? null);
-  const all = wire.headers as Record<string, string | string[]>;
-  // Several Set-Cookie lines (cookie mode) arrive as an array: one header line each, never
-  // folded. Without one, a plain object keeps @hono/node-server on its fast path.
-  let multi = false;
-  for (const name in all) if (Array.isArray(all[name])) multi = true;
-  if (!multi) return new Response(body, { status: wire.status, headers: wire.headers });
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(all)) {
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
-  }
-  return new Response(body, { status: wire.status, headers });
+  return respond({ wire: toWire(response), headOnly });
 }
 
 const slots = new RequestSlots<Context>('hono');
 
-/**
- * The principal `protect` found for this request (null: anonymous, allowed by the policy).
- * Throws when the request did not go through `protect`.
- */
-export function principalOf(c: Context): Principal | null {
-  return slots.principal(c);
-}
-
-/**
- * DRF's `(request, request.user)` for this request, as object permissions want it:
- * `checkObjectPermissions(permissionContextOf(c), permissions, obj, authenticators)`.
- * Throws when the request did not go through `protect`.
- */
-export function permissionContextOf(c: Context): PermissionContext {
-  return slots.context(c);
-}
+/** `principalOf(req)`: what `protect` found (null: anonymous); `permissionContextOf(req)`: DRF's `(request, request.user)` for object permissions. */
+export const { principalOf, permissionContextOf } = slots.accessors();
 
 /**
  * A middleware running DRF's pipeline for your route: it answers the error itself (401 with
@@ -163,13 +123,11 @@ export function protect(source: GuardSource, policy?: GuardPolicy, options: Adap
   const guard = resolveGuard(source, policy);
   const remoteAddress = options.remoteAddress ?? nodeServerAddress;
   return async (c, next) => {
-    const view = requestView(c, undefined, remoteAddress);
-    let outcome = guard(view);
-    if (outcome instanceof Promise) outcome = await outcome;
-    if (!outcome.ok) return toResponse(outcome.response, view.method === 'HEAD');
-    slots.set(c, view, outcome.principal);
-    c.set('principal', outcome.principal);
-    await next();
+    const pass = (principal: Principal | null) => {
+      c.set('principal', principal);
+      return next();
+    };
+    return runGuard<Context, Response | void>(guard, requestView(c, undefined, remoteAddress), slots, c, pass, respond);
   };
 }
 
@@ -193,20 +151,11 @@ export function endpoints(app: EndpointsApp, options: EndpointsOptions = {}): Mi
   assertMountable(app, prefix);
   const remoteAddress = options.remoteAddress ?? nodeServerAddress;
   return async (c, next) => {
-    const raw = c.req.raw;
-    const path = stripPrefix(rawPath(raw.url), prefix);
+    const path = mountedPath(c.req.raw.url, prefix);
     if (path === null) return next();
-    const view = requestView(c, path, remoteAddress);
-    let bodyRead = false;
-    const read = () => {
-      bodyRead = true;
-      return readWebBody(raw.body, raw.headers.get('content-length'), limit);
-    };
-    const response = await engine.handle(view, read);
-    if (response.status === 413 || (!bodyRead && Number(raw.headers.get('content-length')) > limit)) {
-      response.headers = { ...response.headers, Connection: 'close' }; // a refused body may still be arriving
-    }
-    return toResponse(response, view.method === 'HEAD');
+    const answer = await serveEngine(engine, requestView(c, path, remoteAddress), bodyOf(c), limit);
+    // The client went away mid-body: this answer goes nowhere.
+    return answer ? respond(answer) : new Response(null, { status: 499 });
   };
 }
 
@@ -218,7 +167,10 @@ export function endpoints(app: EndpointsApp, options: EndpointsOptions = {}): Mi
  *   app.onError(errorHandler)
  */
 export const errorHandler: ErrorHandler = (err, c) => {
-  if (err instanceof ApiError) return toResponse(failureResponse(err, requestView(c)), c.req.method === 'HEAD');
+  if (err instanceof ApiError) {
+    const view = requestView(c);
+    return respond(answerOf(failureResponse(err, view), view));
+  }
   if ('getResponse' in err && typeof err.getResponse === 'function') return err.getResponse() as Response;
   console.error(err);
   return c.text('Internal Server Error', 500);
