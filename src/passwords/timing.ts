@@ -77,7 +77,8 @@ export class FailureTiming {
     const e = this.#profiles.get(profile);
     if (e === undefined) {
       if (this.#profiles.size >= MAX_PROFILES) this.#forgetCheapest();
-      this.#profiles.set(profile, { mean: ms, deviation: ms / 2 });
+      // RFC 6298 starts at mean + 4 × (R / 2) = 3R; R / 4 (2R) is margin enough for one sample.
+      this.#profiles.set(profile, { mean: ms, deviation: ms / 4 });
       return;
     }
     const sample = Math.min(ms, OUTLIER_FACTOR * e.mean + 1);
