@@ -64,6 +64,16 @@ describe('white-space-laden fields over HTTP get DRF\'s answers', () => {
     assert.deepEqual(res.json, { username: ['This field may not be blank.'], password: ['This field may not be blank.'] });
   });
 
+  test('an over-long username (combining marks, 14 KB) is a failed login like any unknown user', async () => {
+    const username = `a${'\u0301\u0316'.repeat(3500)}`;
+    const drf = await s.send('POST', '/api-token-auth/', { body: { username, password: 'alice-password-1' } });
+    assert.equal(drf.status, 400);
+    assert.deepEqual(drf.json, { non_field_errors: ['Unable to log in with provided credentials.'] });
+    const jwt = await s.send('POST', '/api/token/', { body: { username, password: 'alice-password-1' } });
+    assert.equal(jwt.status, 401);
+    assert.equal((jwt.json as { detail: string }).detail, 'No active account found with the given credentials');
+  });
+
   test('the password is not trimmed by AuthTokenSerializer: surrounding white space makes it wrong', async () => {
     const res = await s.send('POST', '/api-token-auth/', { body: { username: 'alice', password: ` ${'\t'.repeat(8000)}alice-password-1` } });
     assert.equal(res.status, 400);
