@@ -5,7 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ValidationError } from '../../src/core/errors.js';
+import { ParseError, ValidationError } from '../../src/core/errors.js';
+import { MAX_JSON_DEPTH, parseBody } from '../../src/http/body.js';
 import { pyStrip, validateCharFields } from '../../src/http/fields.js';
 import { startServer, type TestServer } from '../helpers.js';
 
@@ -34,6 +35,23 @@ describe('pyStrip is Python str.strip()', () => {
       (e: unknown) => e instanceof ValidationError && e.fields.username?.[0] === 'Ensure this field has no more than 150 characters.',
     );
     assert.deepEqual(validateCharFields({ username: `${run}bob${run}` }, [{ name: 'username', maxLength: 150 }]), { username: 'bob' });
+  });
+});
+
+describe('JSON bodies: nesting is capped before parsing', () => {
+  const json = (text: string) => parseBody(Buffer.from(text), 'application/json', ['json'], 1 << 20);
+
+  test(`${MAX_JSON_DEPTH} levels parse; one more is a 400 JSON parse error`, async () => {
+    const nested = (levels: number) => `{"username":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
+    const ok = await json(nested(MAX_JSON_DEPTH));
+    assert.ok(Array.isArray(ok.username));
+    await assert.rejects(json(nested(MAX_JSON_DEPTH + 1)), (e: unknown) => e instanceof ParseError && e.message === `JSON parse error - nesting deeper than ${MAX_JSON_DEPTH} levels`);
+  });
+
+  test('brackets inside strings (escaped quotes too) are not nesting', async () => {
+    const brackets = `\\"${'[{'.repeat(4000)}`;
+    const body = await json(JSON.stringify({ username: brackets, password: 'x' }));
+    assert.equal(body.username, brackets);
   });
 });
 
