@@ -56,7 +56,32 @@ export class NotADictionary extends Error {
   }
 }
 
+/**
+ * Deepest nesting of arrays and objects a JSON body may have. The token endpoints take
+ * flat objects; CPython's `json` gives up (RecursionError) a little under 1000 levels, and
+ * V8 parses deep nesting about ten times slower per byte than flat JSON.
+ */
+export const MAX_JSON_DEPTH = 512;
+
+/** Does the JSON text in `raw` nest arrays/objects deeper than `max`? One linear scan of the bytes, strings skipped. */
+export function jsonTooDeep(raw: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i] as number;
+    if (inString) {
+      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x5b || b === 0x7b) {
+      if (++depth > max) return true;
+    } else if (b === 0x5d || b === 0x7d) depth--;
+  }
+  return false;
+}
+
 function parseJson(raw: Buffer): BodyData {
+  if (jsonTooDeep(raw, MAX_JSON_DEPTH)) throw new ParseError(`JSON parse error - nesting deeper than ${MAX_JSON_DEPTH} levels`);
   let text: string;
   try {
     text = utf8Strict.decode(raw);

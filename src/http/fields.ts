@@ -28,12 +28,28 @@ function pyNumberString(n: number): string {
 }
 
 /**
- * Python's `str.strip()`: the characters `str.isspace()` knows, which are not JavaScript's
- * `trim()` set (Python strips U+001C–U+001F and U+0085, and keeps U+FEFF, the BOM).
+ * Python's `str.isspace()` for one UTF-16 unit, which is not JavaScript's `\s` (Python
+ * counts U+001C–U+001F and U+0085, and not U+FEFF, the BOM). No white space is astral.
  */
-const PY_EDGE_WHITESPACE = /^[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+function isPyWhitespace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c >= 0x1c;
+  if (c < 0x85) return false;
+  if (c <= 0xa0) return c === 0x85 || c === 0xa0;
+  if (c < 0x1680) return false;
+  return c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+}
+
+/**
+ * Python's `str.strip()`. One scan from each end, so linear in the length whatever the
+ * input (a regular expression anchored at the end, `/\s+$/`, restarts at every
+ * character of a white-space run that is followed by something else: quadratic).
+ */
 export function pyStrip(value: string): string {
-  return value.replace(PY_EDGE_WHITESPACE, '');
+  let start = 0;
+  let end = value.length;
+  while (start < end && isPyWhitespace(value.charCodeAt(start))) start++;
+  while (end > start && isPyWhitespace(value.charCodeAt(end - 1))) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
 }
 
 /** A UTF-16 surrogate not part of a pair: what Python's `json` gives for a lone `"\ud800"`. */

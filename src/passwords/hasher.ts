@@ -20,6 +20,7 @@ import { derivePbkdf2, encodePbkdf2, parsePbkdf2, pbkdf2NeedsUpdate, verifyPbkdf
 import { costLimits, resolvePolicy, type CostLimits, type PasswordPolicy, type PasswordPolicyInput } from './policy.js';
 import { parseScrypt, verifyScrypt, type ScryptHash } from './scrypt.js';
 import { Semaphore } from './semaphore.js';
+import { FailureTiming, type FailureTimingOptions } from './timing.js';
 
 /** Result of `PasswordHasher.verify`. `needsRehash` is only ever true when `valid` is. */
 export interface VerifyResult {
@@ -64,6 +65,20 @@ export function parsePasswordHash(encoded: string, limits: CostLimits): ParsedPa
   }
 }
 
+/** The cost profile of a parsed hash: its algorithm and cost parameters (`FailureTiming`). */
+export function costProfile(parsed: ParsedPasswordHash): string {
+  switch (parsed.kind) {
+    case 'pbkdf2':
+      return `${parsed.algorithm}$${parsed.iterations}`;
+    case 'argon2':
+      return `${parsed.type}$v=${parsed.version}$m=${parsed.memoryCost},t=${parsed.timeCost},p=${parsed.parallelism}`;
+    case 'bcrypt':
+      return `${parsed.algorithm}$${parsed.cost}`;
+    case 'scrypt':
+      return `scrypt$n=${parsed.n},r=${parsed.r},p=${parsed.p}`;
+  }
+}
+
 /** Check a password against a parsed hash. Resolves false on mismatch; never rejects. */
 function verifyParsed(parsed: ParsedPasswordHash, password: Uint8Array): Promise<boolean> {
   switch (parsed.kind) {
@@ -87,16 +102,20 @@ export class PasswordHasher {
   readonly policy: PasswordPolicy;
   readonly #limits: CostLimits;
   readonly #gate: Semaphore;
+  /** How long failed checks last (see `timing.ts`): every verification is recorded there. */
+  readonly timing: FailureTiming;
   /** The dummy hash `burn()` verifies against, once computed. */
   #dummy: ParsedPasswordHash | undefined;
   #dummyPending: Promise<ParsedPasswordHash> | undefined;
 
   /**
    * `policy` fields override `defaultPasswordPolicy` (argon2 fields one by one).
-   * Throws RangeError for an unknown algorithm or an out-of-range number.
+   * Throws RangeError for an unknown algorithm or an out-of-range number. `timing`: the
+   * clock, sleep and floor of the failed-check padding (tests inject a fake sleep).
    */
-  constructor(policy?: PasswordPolicyInput) {
+  constructor(policy?: PasswordPolicyInput, timing?: FailureTiming | FailureTimingOptions) {
     this.policy = resolvePolicy(policy);
+    this.timing = timing instanceof FailureTiming ? timing : new FailureTiming(timing);
     this.#limits = costLimits(this.policy);
     this.#gate = new Semaphore(this.policy.maxConcurrent, this.policy.maxQueue);
   }
@@ -146,23 +165,38 @@ export class PasswordHasher {
     }
     const mustUpdate = this.#mustUpdate(parsed);
     const valid = await this.#gate.run(async () => {
+      const started = this.timing.now();
       const ok = await verifyParsed(parsed, bytes);
       if (!ok && mustUpdate) await this.#hardenRuntime(parsed, bytes);
+      this.timing.record(costProfile(parsed), this.timing.now() - started);
       return ok;
     });
     return { valid, needsRehash: valid && mustUpdate };
   }
 
   /**
-   * Spend the time of a `verify` of a wrong password against a hash of the current
-   * policy, for logins naming an unknown user (catalogue case 81). The dummy hash is
-   * computed once, on first use (that first call spends one hash computation instead).
-   * Returns at once for input `verify` would refuse without hashing (not a string,
-   * > 4096 bytes, not well-formed). Rejects only with `PasswordHasherBusy`.
+   * A failed login that named no usable account (unknown user, locked account; catalogue
+   * case 81): one verification of `password` against a dummy hash of the current policy,
+   * then `failed()` — so it lasts exactly as long as a wrong password for any user. The
+   * dummy hash is computed once, on first use (that first call spends one hash
+   * computation instead). Input `verify` would refuse without hashing (not a string,
+   * > 4096 bytes, not well-formed) is not hashed, only padded. Rejects only with
+   * `PasswordHasherBusy`.
    */
   async burn(password: string): Promise<void> {
+    const started = this.timing.now();
     const bytes = passwordBytes(password);
     if (bytes instanceof Buffer) await this.#burnBytes(bytes);
+    await this.failed(started);
+  }
+
+  /**
+   * End a failed password check: wait until the failure target (`timing.target()`, the
+   * costliest verification seen) has passed since `startedAt`, a `timing.now()` reading
+   * taken before the verification. Every failed login ends here, so all take one time.
+   */
+  async failed(startedAt: number): Promise<void> {
+    await this.timing.pad(startedAt);
   }
 
   /** A Django unusable password: `!` + 40 random [a-zA-Z0-9] characters. Never matches. */
@@ -212,9 +246,12 @@ export class PasswordHasher {
     if (this.#dummy === undefined) {
       if (this.#dummyPending === undefined) {
         // The first caller computes the dummy; that hash costs what a verify would.
-        const pending = this.#gate.run(() => this.#encodeNew(Buffer.from(randomString(32), 'ascii'))).then((encoded) => {
+        const pending = this.#gate.run(async () => {
+          const started = this.timing.now();
+          const encoded = await this.#encodeNew(Buffer.from(randomString(32), 'ascii'));
           const parsed = parsePasswordHash(encoded, this.#limits);
           if (parsed === null) throw new Error('internal error: dummy password hash does not parse');
+          this.timing.record(costProfile(parsed), this.timing.now() - started);
           this.#dummy = parsed;
           return parsed;
         });
@@ -228,6 +265,11 @@ export class PasswordHasher {
       await this.#dummyPending;
     }
     const dummy = this.#dummy;
-    if (dummy !== undefined) await this.#gate.run(() => verifyParsed(dummy, password));
+    if (dummy === undefined) return;
+    await this.#gate.run(async () => {
+      const started = this.timing.now();
+      await verifyParsed(dummy, password);
+      this.timing.record(costProfile(dummy), this.timing.now() - started);
+    });
   }
 }

@@ -116,7 +116,7 @@ export function createServices(settings: Settings, stores: Stores, clock: Clock 
     pbkdf2Iterations: p.pbkdf2Iterations,
     maxConcurrent: p.maxConcurrent,
     maxQueue: p.maxQueue,
-  });
+  }, { floorMs: p.failedLoginMinTime });
   const users = new UserService(stores, hasher, clock);
   const tokens = new OpaqueTokenService(stores, settings.tokens, clock);
   return { users, tokens };

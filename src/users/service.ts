@@ -11,16 +11,54 @@ import type { Stores, UserPatch } from '../stores/types.js';
 /** Django's `UnicodeUsernameValidator` plus its 150-character limit. */
 const USERNAME = /^[\p{L}\p{N}_.@+-]+$/u;
 export const USERNAME_MAX = 150;
+/**
+ * Longest username text looked at, in UTF-16 units, before NFKC: composition shrinks a
+ * string at most 4 code points (8 units) to 1, so nothing longer can normalise to 150
+ * characters; the cap keeps normalisation (which reorders runs of combining marks)
+ * bounded whatever a caller sends.
+ */
+export const USERNAME_INPUT_MAX = 8 * USERNAME_MAX;
+
+const TOO_LONG = `Ensure this field has no more than ${USERNAME_MAX} characters.`;
 
 /** Thrown for a username Django would refuse; the message is Django's. */
 export class InvalidUsername extends Error {}
 
+/** Python's `len()`: code points, not UTF-16 units. */
+function codePoints(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
+/** Validate a username as stored (already normalised): blank, 150 characters, Django's letters. */
 export function validateUsername(username: string): void {
   if (username.length === 0) throw new InvalidUsername('This field may not be blank.');
-  if (username.length > USERNAME_MAX) throw new InvalidUsername(`Ensure this field has no more than ${USERNAME_MAX} characters.`);
+  if (username.length > USERNAME_INPUT_MAX || codePoints(username) > USERNAME_MAX) throw new InvalidUsername(TOO_LONG);
   if (!USERNAME.test(username)) {
     throw new InvalidUsername('Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.');
   }
+}
+
+/**
+ * Django's `AbstractBaseUser.normalize_username` (NFKC), with the length capped first,
+ * then `validateUsername`: the form a new account is stored under, so `ﬁ` and `fi`, or
+ * full-width and ASCII letters, are one account. Throws `InvalidUsername`.
+ */
+export function normalizeUsername(username: string): string {
+  if (username.length > USERNAME_INPUT_MAX) throw new InvalidUsername(TOO_LONG);
+  const normalized = username.normalize('NFKC');
+  validateUsername(normalized);
+  return normalized;
 }
 
 export interface CreateUserInput {
@@ -72,12 +110,16 @@ export class UserService {
     private readonly clock: Clock,
   ) {}
 
-  /** Create a user; throws `InvalidUsername` or `UsernameTaken`. */
+  /**
+   * Create a user under the NFKC form of the username (`normalizeUsername`, as Django's
+   * `create_user`); throws `InvalidUsername` or `UsernameTaken` (also when another
+   * account has the same normalised name).
+   */
   async create(input: CreateUserInput): Promise<User> {
-    validateUsername(input.username);
+    const username = normalizeUsername(input.username);
     const password = input.password === null ? PasswordHasher.unusable() : await this.hasher.hash(input.password);
     return this.stores.users.create({
-      username: input.username,
+      username,
       email: input.email ?? '',
       firstName: input.firstName ?? '',
       lastName: input.lastName ?? '',
@@ -137,20 +179,32 @@ export class UserService {
     this.gate = gate;
   }
 
+  /**
+   * The password step of `ModelBackend.authenticate`. Every failure — unknown username,
+   * wrong password, unusable hash, inactive user — ends in `hasher.failed` (or `burn`,
+   * which does the same after a dummy verification), so all failures last one common
+   * time whatever the stored hash (see src/passwords/timing.ts). Only an active user
+   * who passed every check has an outdated hash upgraded.
+   */
   private async checkPassword(username: string, password: string): Promise<User | null> {
-    const user = await this.stores.users.getByUsername(username);
+    // No stored username is longer than 150 code points (300 UTF-16 units): a longer one is unknown.
+    const user = username.length > 2 * USERNAME_MAX ? null : await this.stores.users.getByUsername(username);
     if (!user) {
       await this.hasher.burn(password);
       return null;
     }
+    const started = this.hasher.timing.now();
     const { valid, needsRehash } = await this.hasher.verify(password, user.password);
-    if (!valid) return null;
+    if (!valid || !user.isActive) {
+      await this.hasher.failed(started);
+      return null;
+    }
     if (needsRehash) {
       const upgraded = await this.hasher.hash(password);
       await this.stores.users.update(user.id, { password: upgraded });
       user.password = upgraded;
     }
-    return user.isActive ? user : null;
+    return user;
   }
 
   /** Run `listener` after every password change (the JWT service revokes the user's tokens). */

@@ -130,6 +130,13 @@ describe('gatehouse CLI', () => {
     const bad = await cli(['createuser', 'a b', '--db', db]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /valid username/);
+    // Usernames are stored NFKC-normalised (Django normalize_username): full-width "ｆｉ" is "fi", and so is "ﬁ".
+    const wide = await cli(['createuser', '\uff46\uff49', '--db', db]);
+    assert.equal(wide.code, 0, wide.stderr);
+    assert.match(wide.stdout, /Created user fi \(/);
+    const ligature = await cli(['createuser', '\ufb01', '--db', db]);
+    assert.equal(ligature.code, 1);
+    assert.match(ligature.stderr, /already exists/);
     const empty = await cli(['createuser', 'carol', '--password-stdin', '--db', db], '');
     assert.equal(empty.code, 1);
   });
