@@ -6,7 +6,7 @@
  */
 import type { Authenticator } from '../core/authenticator.js';
 import { MethodNotAllowed, NotAcceptable, NotFound, ValidationError } from '../core/errors.js';
-import { runPolicy, socketAddress, type ClientAddressResolver, type CoreResponse } from '../core/pipeline.js';
+import { runPolicy, socketAddress, type ClientAddressResolver, type CoreResponse, type ResponseHeaders } from '../core/pipeline.js';
 import type { RequestView } from '../core/request.js';
 import { NotADictionary, parseBody, parserMediaTypes, type BodyData, type MediaParser } from './body.js';
 import { failureResponse, type EngineLogger } from './failure.js';
@@ -47,10 +47,10 @@ export function acceptsJson(accept: string | undefined): boolean {
  * `headers` with `cookies` added after its own `Set-Cookie` lines (an array travels to
  * the adapter as several lines: `setCookieHeaders`).
  */
-function withCookies(headers: Record<string, string>, cookies: readonly string[]): Record<string, string> {
-  const own = headers['Set-Cookie'] as unknown as string | readonly string[] | undefined;
-  const before = own === undefined ? [] : Array.isArray(own) ? own : [own as string];
-  return { ...headers, 'Set-Cookie': [...before, ...cookies] as unknown as string };
+function withCookies(headers: ResponseHeaders, cookies: readonly string[]): ResponseHeaders {
+  const own = headers['Set-Cookie'];
+  const before = own === undefined ? [] : Array.isArray(own) ? own : [own];
+  return { ...headers, 'Set-Cookie': [...before, ...cookies] };
 }
 
 function splitPath(path: string): string[] {
