@@ -40,7 +40,9 @@ export { createJwtKeys, JwtKeyConfigError, rotateKey, retireKey, listKeys } from
 export type { JwtKeys } from './jwt/keyring/index.js';
 export { jwtRoutes } from './http/endpoints/jwt.js';
 export { jwksRoutes } from './http/endpoints/jwks.js';
-export { SqliteStores } from './stores/sqlite/index.js';
+// The database stores load their drivers: they are imported from their own subpaths
+// (`gatehouse/stores/sqlite`, `/postgres`, `/redis`), or opened by `createGatehouse`.
+// The in-memory stores need no driver.
 export { MemoryStores } from './stores/memory/index.js';
 export type { Gatehouse } from './server/app.js';
 export { and, or, not, withMessage, HasScope, HasRole, checkObjectPermissions } from './permissions/index.js';

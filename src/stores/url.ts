@@ -8,6 +8,9 @@ const SECRET_PARAM = /pass|secret|token|key|auth|cred/i;
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
+/** Is this database setting a PostgreSQL URL? (Here, not beside `pg`: deciding loads no driver.) */
+export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\//i.test(database);
+
 /**
  * The URL without its credentials, for messages and logs:
  * `postgres://app:***@db:5432/app?sslmode=require&password=***`.
