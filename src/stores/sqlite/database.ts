@@ -3,7 +3,7 @@
  * server sharing one file, and the versioned migrations.
  */
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
 
@@ -22,9 +22,20 @@ export interface OpenOptions {
  */
 export function ownerOnlyDatabaseFile(path: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  closeSync(openSync(path, 'a', 0o600));
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-    if (existsSync(file)) chmodSync(file, 0o600);
+  try {
+    closeSync(openSync(path, 'wx', 0o600)); // only when it does not exist yet
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) restrictToOwner(file);
+}
+
+/** chmod 0600 when group or others have any access; a file that is gone (another process closed the database) is fine. */
+function restrictToOwner(file: string): void {
+  try {
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
 }
 
