@@ -37,6 +37,25 @@ export function redactUrl(url: string): string {
   return `${scheme}${userinfo}${rest}`;
 }
 
+/**
+ * Is there an `@` after the end of the authority (the first `/`, `?` or `#`)? That is a
+ * password holding a raw `/`, `?` or `#`: a URL parser ends the host early and takes part
+ * of the password for the host name, which error messages ("getaddrinfo ENOTFOUND <part of
+ * the password>") would print. Such a URL is refused before any connection (an `@` in a
+ * path or query value is written `%40`).
+ */
+export function hasUnencodedUserinfo(url: string): boolean {
+  const scheme = SCHEME.exec(url)?.[0];
+  if (scheme === undefined) return false;
+  const rest = url.slice(scheme.length);
+  const authorityEnd = rest.search(/[/?#]/);
+  return authorityEnd >= 0 && rest.indexOf('@', authorityEnd) >= 0;
+}
+
+/** The message for such a URL (redacted). */
+export const unencodedUserinfoMessage = (url: string): string =>
+  `${redactUrl(url)}: "@", "/", "?" or "#" in the user name or password must be percent-encoded (%40, %2F, %3F, %23)`;
+
 function redactQuery(query: string): string {
   return query
     .split('&')

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { redactUrl } from '../../src/stores/url.js';
+import { hasUnencodedUserinfo, redactUrl } from '../../src/stores/url.js';
 import { POSTGRES_URL, REQUIRE_SERVICES } from '../stores/postgres-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -84,6 +84,18 @@ describe('gatehouse serve never logs a connection password', () => {
     assertHidden(out, 'my/p@ss', 'qq-secret');
   });
 
+  for (const [flag, url] of [
+    ['--db', 'postgres://postgres:zq/kx7@vy@127.0.0.1:5432/test'],
+    ['--redis', 'redis://:zq/kx7@vy@127.0.0.1:6379/0'],
+  ] as const) {
+    test(`a ${flag} password with a raw "/": refused before connecting, no fragment of it shown`, async () => {
+      const out = await run(['serve', '--port', '0', '--db', join(dir, 'raw.sqlite3'), flag, url], /gatehouse listening/);
+      assert.match(out, /must be percent-encoded/);
+      assert.doesNotMatch(out, /gatehouse listening/);
+      assertHidden(out, 'zq/kx7@vy', 'kx7', 'vy@');
+    });
+  }
+
   test('PostgreSQL and Redis with passwords in userinfo and query', async (t) => {
     const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 1, connectionTimeoutMillis: 2000 });
     admin.on('error', () => {});
@@ -110,5 +122,15 @@ describe('gatehouse serve never logs a connection password', () => {
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await admin.end();
     }
+  });
+});
+
+describe('hasUnencodedUserinfo', () => {
+  test('an "@" after the end of the authority: a raw "/", "?" or "#" in the password', () => {
+    assert.equal(hasUnencodedUserinfo('postgres://u:pa/ss@db/app'), true);
+    assert.equal(hasUnencodedUserinfo('redis://:p?w@cache'), true);
+    assert.equal(hasUnencodedUserinfo('postgres://u:p@ss@db/app'), false, 'a raw "@" alone parses right (the last one ends it)');
+    assert.equal(hasUnencodedUserinfo('postgres://u:pa%2Fss@db/app?sslmode=require'), false);
+    assert.equal(hasUnencodedUserinfo('/var/lib/gatehouse.sqlite3'), false);
   });
 });

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import type { ClientConfig, PoolClient, PoolConfig, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { isPostgresUrl, redactUrl } from '../url.js';
+import { hasUnencodedUserinfo, isPostgresUrl, redactUrl, unencodedUserinfoMessage } from '../url.js';
 import type { ChangeKind } from '../types.js';
 
 /** The channel every invalidating write notifies (see `changes.ts`). */
@@ -81,6 +81,7 @@ const TYPES = {
 /** Build the pool and listener configuration from a URL and the options. */
 export function resolveConfig(url: string, options: PostgresOptions = {}): ResolvedConfig {
   if (!isPostgresUrl(url)) throw new Error(`not a PostgreSQL URL: ${redactUrl(url)}`);
+  if (hasUnencodedUserinfo(url)) throw new Error(`invalid PostgreSQL URL ${unencodedUserinfoMessage(url)}`);
   let parsed: URL;
   try {
     parsed = new URL(url);
