@@ -5,7 +5,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStores, openDatabase } from '../../src/stores/sqlite/index.js';
@@ -71,6 +71,14 @@ describe('the generated secret file', () => {
     assert.throws(() => resolveSecret(undefined, db), (e: Error) => e instanceof UnsafeSecretFile && /0644, too open/.test(e.message) && /chmod 600/.test(e.message));
     assert.equal(mode(`${db}.secret`).toString(8), '644', 'not silently repaired');
     assert.ok(!String(resolveSecretMessage(db)).includes('s'.repeat(40)), 'the message never shows the secret');
+  });
+
+  test('a symbolic link: refused, not followed', () => {
+    const db = join(dir, 'linked.sqlite3');
+    const target = join(dir, 'elsewhere.secret');
+    writeFileSync(target, `${'t'.repeat(48)}\n`, { mode: 0o600 });
+    symlinkSync(target, `${db}.secret`);
+    assert.throws(() => resolveSecret(undefined, db), (e: Error) => e instanceof UnsafeSecretFile && /symbolic link/.test(e.message));
   });
 
   test('owned by another user: refused, never adopted', (t) => {
