@@ -8,7 +8,7 @@ export type { Authenticator } from './core/authenticator.js';
 export type { RequestView } from './core/request.js';
 export { SAFE_METHODS, parseCookies } from './core/request.js';
 export { authenticate, checkPermissions, checkThrottles, errorResponse, runPolicy, socketAddress } from './core/pipeline.js';
-export type { Permission, PermissionContext, CoreResponse, Policy, ClientAddressResolver } from './core/pipeline.js';
+export type { Permission, PermissionContext, PermissionVerdict, PermissionAnswer, CoreResponse, Policy, ClientAddressResolver } from './core/pipeline.js';
 export type { Throttle, ThrottleContext, ThrottleDecision } from './core/throttle.js';
 export { createGuard } from './http/guard.js';
 export type { Guard, GuardOutcome, GuardPolicy, GuardOptions } from './http/guard.js';
