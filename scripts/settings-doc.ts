@@ -1,56 +1,12 @@
 /**
- * Renders the settings reference (src/core/settings.ts `SETTINGS_DOC`) into
+ * Writes the settings reference (src/core/settings.ts `SETTINGS_DOC`) into
  * docs/settings.md and between the markers in README.md. `npm run docs`.
- * A test checks both files list every option.
+ * A test fails when either file is not what this writes.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { SETTINGS_DOC } from '../src/core/settings.js';
+import { readmeWithSettings, settingsMarkdown } from './settings-doc-render.js';
 
 const root = new URL('../', import.meta.url);
-const table = [
-  '| option | type | default | what it does | DRF / knox / simplejwt equivalent |',
-  '|---|---|---|---|---|',
-  ...SETTINGS_DOC.map((d) => `| \`${d.key}\` | ${d.type} | ${d.default} | ${d.doc} | ${d.equivalent} |`),
-].join('\n');
-
-const settingsMd = `# Settings reference
-
-Generated from \`src/core/settings.ts\` by \`npm run docs\`; do not edit by hand.
-
-Settings come from, later ones winning: the defaults below → \`gatehouse.config.json\` in the
-working directory (or the file named by \`--config FILE\` / \`GATEHOUSE_CONFIG\`) → environment
-variables → command-line flags. Any option can be set from the environment as
-\`GATEHOUSE_<NAME>\`, upper-case with \`_\` between words and \`__\` between levels:
-\`GATEHOUSE_SECRET_KEY\`, \`GATEHOUSE_DATABASE\`, \`GATEHOUSE_TOKENS__TTL=1d\`,
-\`GATEHOUSE_TOKENS__TOKEN_LIMIT_PER_USER=5\`. Values that parse as JSON are JSON (numbers,
-booleans, \`null\`); string options always keep the raw text. An unknown \`GATEHOUSE_*\` variable is refused
-(a typo must not pass silently), except the test suite's own: \`GATEHOUSE_TEST_*\`,
-\`GATEHOUSE_REQUIRE_*\` and \`GATEHOUSE_ORACLE_*\`.
-
-Durations are a number of seconds or a string of number+unit parts: \`"30s"\`, \`"5m"\`,
-\`"1h30m"\`, \`"1d"\`, \`"2w"\` (\`ms\` also works). Every value is validated at start; each bad
-value is reported on its own line and the process exits with status 1.
-
-${table}
-
-Example \`gatehouse.config.json\`:
-
-\`\`\`json
-{
-  "database": "/var/lib/gatehouse/gatehouse.sqlite3",
-  "port": 8000,
-  "tokens": { "ttl": "10h", "autoRefresh": true, "maxLifetime": "30d", "tokenLimitPerUser": 10 },
-  "passwords": { "algorithm": "argon2id" }
-}
-\`\`\`
-`;
-writeFileSync(new URL('docs/settings.md', root), settingsMd);
-
-const readme = readFileSync(new URL('README.md', root), 'utf8');
-const begin = '<!-- settings:begin -->';
-const end = '<!-- settings:end -->';
-const a = readme.indexOf(begin);
-const b = readme.indexOf(end);
-if (a < 0 || b < a) throw new Error('README.md lacks the settings markers');
-writeFileSync(new URL('README.md', root), `${readme.slice(0, a + begin.length)}\n${table}\n${readme.slice(b)}`);
+writeFileSync(new URL('docs/settings.md', root), settingsMarkdown());
+writeFileSync(new URL('README.md', root), readmeWithSettings(readFileSync(new URL('README.md', root), 'utf8')));
 console.log('docs/settings.md and README.md settings table written');

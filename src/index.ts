@@ -8,7 +8,7 @@ export type { Authenticator } from './core/authenticator.js';
 export type { RequestView } from './core/request.js';
 export { SAFE_METHODS, parseCookies } from './core/request.js';
 export { authenticate, checkPermissions, checkThrottles, errorResponse, runPolicy, socketAddress } from './core/pipeline.js';
-export type { Permission, PermissionContext, CoreResponse, Policy, ClientAddressResolver } from './core/pipeline.js';
+export type { Permission, PermissionContext, PermissionVerdict, PermissionAnswer, CoreResponse, Policy, ClientAddressResolver } from './core/pipeline.js';
 export type { Throttle, ThrottleContext, ThrottleDecision } from './core/throttle.js';
 export { createGuard } from './http/guard.js';
 export type { Guard, GuardOutcome, GuardPolicy, GuardOptions } from './http/guard.js';
@@ -40,7 +40,9 @@ export { createJwtKeys, JwtKeyConfigError, rotateKey, retireKey, listKeys } from
 export type { JwtKeys } from './jwt/keyring/index.js';
 export { jwtRoutes } from './http/endpoints/jwt.js';
 export { jwksRoutes } from './http/endpoints/jwks.js';
-export { SqliteStores } from './stores/sqlite/index.js';
+// The database stores load their drivers: they are imported from their own subpaths
+// (`gatehouse/stores/sqlite`, `/postgres`, `/redis`), or opened by `createGatehouse`.
+// The in-memory stores need no driver.
 export { MemoryStores } from './stores/memory/index.js';
 export type { Gatehouse } from './server/app.js';
 export { and, or, not, withMessage, HasScope, HasRole, checkObjectPermissions } from './permissions/index.js';

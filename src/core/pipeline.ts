@@ -3,6 +3,7 @@
  * Framework adapters call these; they know nothing about any framework.
  */
 import type { Authenticator } from './authenticator.js';
+import { isPromise, type MaybePromise } from './maybe.js';
 import { ApiError, AuthenticationFailed, NotAuthenticated, PermissionDenied, Throttled } from './errors.js';
 import type { Throttle, ThrottleContext, ThrottleDecision } from './throttle.js';
 import type { JsonValue } from './errors.js';
@@ -18,10 +19,10 @@ export function authenticate(
   req: RequestView,
   authenticators: readonly Authenticator[],
   from = 0,
-): Principal | null | Promise<Principal | null> {
+): MaybePromise<Principal | null> {
   for (let i = from; i < authenticators.length; i++) {
     const result = (authenticators[i] as Authenticator).authenticate(req);
-    if (result instanceof Promise) return result.then((p) => p ?? authenticate(req, authenticators, i + 1));
+    if (isPromise(result)) return result.then((p) => p ?? authenticate(req, authenticators, i + 1));
     if (result) return result;
   }
   return null;
@@ -33,48 +34,72 @@ export interface PermissionContext {
   principal: Principal | null;
 }
 
+/**
+ * A permission's answer that carries the message of its refusal. Each evaluation returns
+ * its own, so concurrent requests on one permission object never share a message.
+ * `message` absent: the permission's `message`, else DRF's default text.
+ */
+export interface PermissionVerdict {
+  readonly ok: boolean;
+  readonly message?: string | undefined;
+}
+
+/** What `hasPermission` may return: a plain boolean (DRF's `has_permission`) or a verdict. */
+export type PermissionAnswer = boolean | PermissionVerdict;
+
 /** A permission (DRF `BasePermission`). */
 export interface Permission {
-  /** Message of the 403 when this permission refuses an authenticated caller. */
+  /** Message of the 403 when this permission refuses with a plain `false` (DRF's `message` attribute). */
   readonly message?: string;
-  hasPermission(ctx: PermissionContext): boolean | Promise<boolean>;
-  hasObjectPermission?(ctx: PermissionContext, obj: unknown): boolean | Promise<boolean>; // DRF `has_object_permission`; absent = allowed (see `checkObjectPermissions` in src/permissions)
+  hasPermission(ctx: PermissionContext): MaybePromise<PermissionAnswer>;
+  hasObjectPermission?(ctx: PermissionContext, obj: unknown): MaybePromise<PermissionAnswer>; // DRF `has_object_permission`; absent = allowed (see `checkObjectPermissions` in src/permissions)
+}
+
+const ALLOWED: PermissionVerdict = Object.freeze({ ok: true });
+
+/** A permission's answer as a verdict: a refusal without a message of its own takes the permission's `message`. */
+export function toVerdict(permission: Permission, answer: PermissionAnswer): PermissionVerdict {
+  if (answer === true) return ALLOWED;
+  if (answer === false) return { ok: false, message: permission.message };
+  return answer.ok || answer.message !== undefined ? answer : { ok: false, message: permission.message };
 }
 
 /**
  * DRF's `check_permissions`: the first refusing permission decides. An anonymous caller
  * on a route with authenticators gets `NotAuthenticated`; otherwise `PermissionDenied`
- * with the permission's message. Synchronous while the permissions are.
+ * with the message of that refusal. Synchronous while the permissions are.
  */
 export function checkPermissions(
   ctx: PermissionContext,
   permissions: readonly Permission[],
   authenticators: readonly Authenticator[],
   from = 0,
-): void | Promise<void> {
+): MaybePromise<void> {
   for (let i = from; i < permissions.length; i++) {
     const permission = permissions[i] as Permission;
-    const allowed = permission.hasPermission(ctx);
-    if (allowed instanceof Promise) {
-      return allowed.then((ok) => {
-        if (!ok) refuse(ctx, permission, authenticators);
+    const answer = permission.hasPermission(ctx);
+    if (isPromise(answer)) {
+      return answer.then((a) => {
+        enforce(ctx, toVerdict(permission, a), authenticators);
         return checkPermissions(ctx, permissions, authenticators, i + 1);
       });
     }
-    if (!allowed) refuse(ctx, permission, authenticators);
+    enforce(ctx, toVerdict(permission, answer), authenticators);
   }
 }
 
-function refuse(ctx: PermissionContext, permission: Permission, authenticators: readonly Authenticator[]): never {
+/** Throw for a refusal: `NotAuthenticated` for an anonymous caller on a route with authenticators, else `PermissionDenied(message)`. */
+export function enforce(ctx: PermissionContext, verdict: PermissionVerdict, authenticators: readonly Authenticator[]): void {
+  if (verdict.ok) return;
   if (authenticators.length > 0 && !ctx.principal) throw new NotAuthenticated();
-  throw new PermissionDenied(permission.message);
+  throw new PermissionDenied(verdict.message);
 }
 
 /**
  * DRF's `check_throttles`: every throttle is consulted; if any refuses, `Throttled`
  * with the longest wait. Synchronous while the throttles are.
  */
-export function checkThrottles(ctx: ThrottleContext, throttles: readonly Throttle[]): void | Promise<void> {
+export function checkThrottles(ctx: ThrottleContext, throttles: readonly Throttle[]): MaybePromise<void> {
   if (throttles.length === 0) return;
   const decisions = throttles.map((t) => t.allow(ctx));
   const decide = (ds: ThrottleDecision[]): void => {
@@ -83,7 +108,7 @@ export function checkThrottles(ctx: ThrottleContext, throttles: readonly Throttl
     const waits = refused.map((d) => d.wait).filter((w): w is number => w !== null);
     throw new Throttled(waits.length ? Math.max(...waits) : null);
   };
-  return decisions.some((d) => d instanceof Promise) ? Promise.all(decisions).then(decide) : decide(decisions as ThrottleDecision[]);
+  return decisions.some(isPromise) ? Promise.all(decisions).then(decide) : decide(decisions as ThrottleDecision[]);
 }
 
 /** A route's or a guard's policy: DRF's `authentication_classes`, `permission_classes`, `throttle_classes`. */
@@ -111,29 +136,29 @@ export function runPolicy(
   req: RequestView,
   policy: Policy,
   clientAddress: ClientAddressResolver = socketAddress,
-): Principal | null | Promise<Principal | null> {
+): MaybePromise<Principal | null> {
   // Straight-line while every step is synchronous: no closure or promise per request.
   const principal = authenticate(req, policy.authenticators ?? NO_AUTHENTICATORS);
-  if (principal instanceof Promise) return principal.then((p) => afterAuthentication(req, policy, clientAddress, p));
+  if (isPromise(principal)) return principal.then((p) => afterAuthentication(req, policy, clientAddress, p));
   return afterAuthentication(req, policy, clientAddress, principal);
 }
 
 /** `runPolicy` once the principal is known: permissions, then throttles. */
-function afterAuthentication(req: RequestView, policy: Policy, clientAddress: ClientAddressResolver, principal: Principal | null): Principal | null | Promise<Principal | null> {
+function afterAuthentication(req: RequestView, policy: Policy, clientAddress: ClientAddressResolver, principal: Principal | null): MaybePromise<Principal | null> {
   const permissions = policy.permissions;
   if (permissions !== undefined && permissions.length > 0) {
     const allowed = checkPermissions({ req, principal }, permissions, policy.authenticators ?? NO_AUTHENTICATORS);
-    if (allowed instanceof Promise) return allowed.then(() => afterPermissions(req, policy, clientAddress, principal));
+    if (isPromise(allowed)) return allowed.then(() => afterPermissions(req, policy, clientAddress, principal));
   }
   return afterPermissions(req, policy, clientAddress, principal);
 }
 
 /** `runPolicy`'s last step: the throttles, if any. */
-function afterPermissions(req: RequestView, policy: Policy, clientAddress: ClientAddressResolver, principal: Principal | null): Principal | null | Promise<Principal | null> {
+function afterPermissions(req: RequestView, policy: Policy, clientAddress: ClientAddressResolver, principal: Principal | null): MaybePromise<Principal | null> {
   if (!policy.throttles || policy.throttles.length === 0) return principal;
   const tctx: ThrottleContext = { req, principal, clientAddress: clientAddress(req), ...(policy.throttleScope ? { scope: policy.throttleScope } : {}) };
   const throttled = checkThrottles(tctx, policy.throttles);
-  return throttled instanceof Promise ? throttled.then(() => principal) : principal;
+  return isPromise(throttled) ? throttled.then(() => principal) : principal;
 }
 
 /** A response as the core describes it; adapters write it their framework's way. */

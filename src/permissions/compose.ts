@@ -23,109 +23,37 @@
  * refusal; use `withMessage`). With operands that have no `message` — every DRF built-in —
  * the wire is DRF's exactly.
  */
-import { NotAuthenticated, PermissionDenied } from '../core/errors.js';
 import type { Authenticator } from '../core/authenticator.js';
-import type { Permission, PermissionContext } from '../core/pipeline.js';
-
-type MaybePromise<T> = T | Promise<T>;
-
-/** One permission's answer with the message that goes with a refusal. */
-interface Verdict {
-  readonly ok: boolean;
-  readonly message: string | undefined;
-}
+import { isPromise, then, type MaybePromise } from '../core/maybe.js';
+import { enforce, toVerdict, type Permission, type PermissionContext, type PermissionVerdict as Verdict } from '../core/pipeline.js';
 
 const GRANTED: Verdict = Object.freeze({ ok: true, message: undefined });
 
-const then = <T, R>(value: MaybePromise<T>, f: (v: T) => MaybePromise<R>): MaybePromise<R> =>
-  value instanceof Promise ? value.then(f) : f(value);
-
-/** A permission built by this module: evaluates with messages, without touching shared state. */
-abstract class Composite implements Permission {
-  /** The message of the refusal the pipeline is about to report (see `hasPermission`). */
-  private current: string | undefined;
-
-  get message(): string | undefined {
-    return this.current;
-  }
-
-  abstract verdict(ctx: PermissionContext): MaybePromise<Verdict>;
-  abstract objectVerdict(ctx: PermissionContext, obj: unknown): MaybePromise<Verdict>;
-
-  /**
-   * The `Permission` contract. `checkPermissions` reads `message` right after receiving the
-   * answer, in the same synchronous step, so the message must describe *this* evaluation:
-   * a synchronous answer sets it just before returning; an asynchronous one sets it in the
-   * callback that receives the answer (`deliver`), so concurrent requests never see each
-   * other's message.
-   */
-  hasPermission(ctx: PermissionContext): boolean | Promise<boolean> {
-    const v = this.verdict(ctx);
-    if (v instanceof Promise) return deliver(this, v);
-    this.current = v.message;
-    return v.ok;
-  }
-
-  hasObjectPermission(ctx: PermissionContext, obj: unknown): boolean | Promise<boolean> {
-    const v = this.objectVerdict(ctx, obj);
-    if (v instanceof Promise) return deliver(this, v);
-    this.current = v.message;
-    return v.ok;
-  }
-
-  /** @internal */
-  static setMessage(target: Composite, message: string | undefined): void {
-    target.current = message;
-  }
-}
-
 /**
- * A promise of the boolean answer whose `then` sets the composite's message immediately
- * before handing the answer to a callback. `await` (which bypasses an own `then`) still
- * gets the plain boolean.
+ * A permission built by this module: every evaluation returns its verdict with the
+ * message of its refusal, so nothing is shared between concurrent requests.
  */
-function deliver(owner: Composite, verdict: Promise<Verdict>): Promise<boolean> {
-  let message: string | undefined;
-  const answer = verdict.then((v) => {
-    message = v.message;
-    return v.ok;
-  });
-  const nativeThen = answer.then.bind(answer);
-  const wrapped = <R1 = boolean, R2 = never>(
-    onFulfilled?: ((ok: boolean) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> =>
-    nativeThen(
-      onFulfilled
-        ? (ok: boolean) => {
-            Composite.setMessage(owner, message);
-            return onFulfilled(ok);
-          }
-        : onFulfilled,
-      onRejected,
-    );
-  Object.defineProperty(answer, 'then', { value: wrapped, configurable: true, writable: true });
-  return answer;
+abstract class Composite implements Permission {
+  abstract hasPermission(ctx: PermissionContext): MaybePromise<Verdict>;
+  abstract hasObjectPermission(ctx: PermissionContext, obj: unknown): MaybePromise<Verdict>;
 }
 
 /** A permission's request-level answer with its message. */
 function verdictOf(p: Permission, ctx: PermissionContext): MaybePromise<Verdict> {
-  if (p instanceof Composite) return p.verdict(ctx);
-  return then(p.hasPermission(ctx), (ok): Verdict => (ok ? GRANTED : { ok: false, message: p.message }));
+  return then(p.hasPermission(ctx), (answer) => toVerdict(p, answer));
 }
 
 /** A permission's object-level answer with its message (no `hasObjectPermission` ⇒ granted, as DRF). */
 function objectVerdictOf(p: Permission, ctx: PermissionContext, obj: unknown): MaybePromise<Verdict> {
-  if (p instanceof Composite) return p.objectVerdict(ctx, obj);
   if (!p.hasObjectPermission) return GRANTED;
-  return then(p.hasObjectPermission(ctx, obj), (ok): Verdict => (ok ? GRANTED : { ok: false, message: p.message }));
+  return then(p.hasObjectPermission(ctx, obj), (answer) => toVerdict(p, answer));
 }
 
 /** Left to right; the first refusal decides. */
 function allGrant(count: number, one: (i: number) => MaybePromise<Verdict>, from = 0): MaybePromise<Verdict> {
   for (let i = from; i < count; i++) {
     const v = one(i);
-    if (v instanceof Promise) return v.then((r) => (r.ok ? allGrant(count, one, i + 1) : r));
+    if (isPromise(v)) return v.then((r) => (r.ok ? allGrant(count, one, i + 1) : r));
     if (!v.ok) return v;
   }
   return GRANTED;
@@ -135,7 +63,7 @@ function allGrant(count: number, one: (i: number) => MaybePromise<Verdict>, from
 function anyGrants(count: number, one: (i: number) => MaybePromise<Verdict>, from = 0, message?: string): MaybePromise<Verdict> {
   for (let i = from; i < count; i++) {
     const v = one(i);
-    if (v instanceof Promise) return v.then((r) => (r.ok ? r : anyGrants(count, one, i + 1, message ?? r.message)));
+    if (isPromise(v)) return v.then((r) => (r.ok ? r : anyGrants(count, one, i + 1, message ?? r.message)));
     if (v.ok) return v;
     message ??= v.message;
   }
@@ -146,10 +74,10 @@ class And extends Composite {
   constructor(private readonly ops: readonly Permission[]) {
     super();
   }
-  verdict(ctx: PermissionContext): MaybePromise<Verdict> {
+  hasPermission(ctx: PermissionContext): MaybePromise<Verdict> {
     return allGrant(this.ops.length, (i) => verdictOf(this.ops[i] as Permission, ctx));
   }
-  objectVerdict(ctx: PermissionContext, obj: unknown): MaybePromise<Verdict> {
+  hasObjectPermission(ctx: PermissionContext, obj: unknown): MaybePromise<Verdict> {
     return allGrant(this.ops.length, (i) => objectVerdictOf(this.ops[i] as Permission, ctx, obj));
   }
 }
@@ -158,10 +86,10 @@ class Or extends Composite {
   constructor(private readonly ops: readonly Permission[]) {
     super();
   }
-  verdict(ctx: PermissionContext): MaybePromise<Verdict> {
+  hasPermission(ctx: PermissionContext): MaybePromise<Verdict> {
     return anyGrants(this.ops.length, (i) => verdictOf(this.ops[i] as Permission, ctx));
   }
-  objectVerdict(ctx: PermissionContext, obj: unknown): MaybePromise<Verdict> {
+  hasObjectPermission(ctx: PermissionContext, obj: unknown): MaybePromise<Verdict> {
     return anyGrants(this.ops.length, (i) => {
       const op = this.ops[i] as Permission;
       return then(verdictOf(op, ctx), (v) => (v.ok ? objectVerdictOf(op, ctx, obj) : v));
@@ -173,10 +101,10 @@ class Not extends Composite {
   constructor(private readonly op: Permission) {
     super();
   }
-  verdict(ctx: PermissionContext): MaybePromise<Verdict> {
+  hasPermission(ctx: PermissionContext): MaybePromise<Verdict> {
     return then(verdictOf(this.op, ctx), (v): Verdict => (v.ok ? { ok: false, message: undefined } : GRANTED));
   }
-  objectVerdict(ctx: PermissionContext, obj: unknown): MaybePromise<Verdict> {
+  hasObjectPermission(ctx: PermissionContext, obj: unknown): MaybePromise<Verdict> {
     return then(objectVerdictOf(this.op, ctx, obj), (v): Verdict => (v.ok ? { ok: false, message: undefined } : GRANTED));
   }
 }
@@ -188,13 +116,13 @@ class WithMessage extends Composite {
   ) {
     super();
   }
-  override get message(): string {
+  get message(): string {
     return this.text;
   }
-  verdict(ctx: PermissionContext): MaybePromise<Verdict> {
+  hasPermission(ctx: PermissionContext): MaybePromise<Verdict> {
     return then(verdictOf(this.op, ctx), (v): Verdict => (v.ok ? GRANTED : { ok: false, message: this.text }));
   }
-  objectVerdict(ctx: PermissionContext, obj: unknown): MaybePromise<Verdict> {
+  hasObjectPermission(ctx: PermissionContext, obj: unknown): MaybePromise<Verdict> {
     return then(objectVerdictOf(this.op, ctx, obj), (v): Verdict => (v.ok ? GRANTED : { ok: false, message: this.text }));
   }
 }
@@ -248,11 +176,6 @@ export function withMessage(permission: Permission, message: string): Permission
   return new WithMessage(operands('withMessage', [permission])[0] as Permission, message);
 }
 
-function refuse(ctx: PermissionContext, message: string | undefined, authenticators: readonly Authenticator[]): never {
-  if (authenticators.length > 0 && !ctx.principal) throw new NotAuthenticated();
-  throw new PermissionDenied(message);
-}
-
 /**
  * DRF's `APIView.check_object_permissions`, for handlers that load an object: every
  * permission's `hasObjectPermission` in order (a permission without one allows; the
@@ -269,15 +192,15 @@ export function checkObjectPermissions(
   obj: unknown,
   authenticators: readonly Authenticator[],
   from = 0,
-): void | Promise<void> {
+): MaybePromise<void> {
   for (let i = from; i < permissions.length; i++) {
     const v = objectVerdictOf(permissions[i] as Permission, ctx, obj);
-    if (v instanceof Promise) {
+    if (isPromise(v)) {
       return v.then((r) => {
-        if (!r.ok) refuse(ctx, r.message, authenticators);
+        enforce(ctx, r, authenticators);
         return checkObjectPermissions(ctx, permissions, obj, authenticators, i + 1);
       });
     }
-    if (!v.ok) refuse(ctx, v.message, authenticators);
+    enforce(ctx, v, authenticators);
   }
 }

@@ -7,8 +7,8 @@ import type { Authenticator } from '../core/authenticator.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Settings } from '../core/settings.js';
 import type { ClientAddressResolver } from '../core/pipeline.js';
-import { PostgresStores, isPostgresUrl, redactUrl } from '../stores/postgres/index.js';
-import { RedisBackend, RedisUrlError, redactRedisUrl } from '../stores/redis/index.js';
+import { isPostgresUrl, redactUrl } from '../stores/url.js';
+import type { RedisBackend } from '../stores/redis/index.js';
 import { MemoryThrottleStore } from '../stores/memory/throttle.js';
 import { createThrottling, type Throttling } from '../throttle/index.js';
 import { FailoverThrottleStore } from '../throttle/failover.js';
@@ -25,7 +25,6 @@ import { JwtService, type ClaimsHook } from '../jwt/service.js';
 import type { User } from '../core/user.js';
 import { healthRoutes, userRoutes } from '../http/endpoints/user.js';
 import { PasswordHasher } from '../passwords/index.js';
-import { SqliteStores } from '../stores/sqlite/index.js';
 import type { Stores, ThrottleStore } from '../stores/types.js';
 import { TokenAuthentication } from '../tokens/authentication.js';
 import { OpaqueTokenService } from '../tokens/service.js';
@@ -83,15 +82,21 @@ export class StartupError extends Error {}
 /**
  * Open the stores named by `settings.database`: a `postgres://` / `postgresql://` URL ⇒
  * PostgreSQL (several instances may share it), anything else ⇒ a SQLite file.
+ * The store's module (and its driver, `pg` or `better-sqlite3`) is loaded here, on
+ * first use: importing Gatehouse loads no database driver.
  */
 export async function openStores(
   settings: Settings,
   options: { onError?: (e: Error, where: 'pool' | 'listener') => void } = {},
 ): Promise<Stores> {
-  if (isPostgresUrl(settings.database)) return PostgresStores.open(settings.database, options.onError ? { onError: options.onError } : {});
+  if (isPostgresUrl(settings.database)) {
+    const { PostgresStores } = await import('../stores/postgres/index.js');
+    return PostgresStores.open(settings.database, options.onError ? { onError: options.onError } : {});
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(settings.database)) {
     throw new StartupError(`database "${redactUrl(settings.database)}": only SQLite file paths and postgres:// URLs are supported`);
   }
+  const { SqliteStores } = await import('../stores/sqlite/index.js');
   return SqliteStores.open(settings.database);
 }
 
@@ -228,11 +233,13 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
  * the instance runs degraded (caches bypassed, throttles per `throttle.onStoreFailure`)
  * and reconnects by itself; each change of the connection is logged once, without the
  * URL's password. A URL that is not `redis://` / `rediss://` is a `StartupError`.
+ * `ioredis` is loaded here, only when a Redis URL is configured.
  */
 async function openRedis(settings: Settings, logger: Logger | undefined): Promise<RedisBackend | null> {
   const url = settings.redis.url;
   if (url === null) return null;
-  const redacted = redactRedisUrl(url);
+  const redacted = redactUrl(url);
+  const { RedisBackend, RedisUrlError } = await import('../stores/redis/index.js');
   try {
     return await RedisBackend.open(url, {
       keyPrefix: settings.redis.keyPrefix,

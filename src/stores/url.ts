@@ -1,4 +1,76 @@
-/** Connection URLs in messages and logs. */
+/**
+ * Connection URLs in messages and logs: `redactUrl` is the one function every log line
+ * and error message that shows a database or Redis URL goes through.
+ */
 
-/** The URL without its password (`scheme://user:***@host…`), for messages and logs. */
-export const redactUrl = (url: string): string => url.replace(/^([a-z0-9+.-]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+/** Query parameters whose value is a credential (`password`, `sslpassword`, `sslkey`, `token`, …). */
+const SECRET_PARAM = /pass|secret|token|key|auth|cred/i;
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** Is this database setting a PostgreSQL URL? (Here, not beside `pg`: deciding loads no driver.) */
+export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\//i.test(database);
+
+/**
+ * The URL without its credentials, for messages and logs:
+ * `postgres://app:***@db:5432/app?sslmode=require&password=***`.
+ *
+ * The user information runs to the LAST `@`, so a password holding `@`, `/`, `?`, `#` or
+ * `:` (raw or percent-encoded) is hidden whole; only the user name before the first `:` is
+ * kept (`redis://:***@host` for a password-only Redis URL). Every query parameter whose
+ * name (percent-decoded) looks like a credential has its value replaced. A string that is
+ * not a URL (a SQLite file path) is returned as is.
+ */
+export function redactUrl(url: string): string {
+  const scheme = SCHEME.exec(url)?.[0];
+  if (scheme === undefined) return url;
+  let rest = url.slice(scheme.length);
+  let userinfo = '';
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) {
+    const colon = rest.indexOf(':');
+    userinfo = colon >= 0 && colon < at ? `${rest.slice(0, colon)}:***@` : `${rest.slice(0, at)}@`;
+    rest = rest.slice(at + 1);
+  }
+  const query = rest.indexOf('?');
+  if (query >= 0) rest = `${rest.slice(0, query + 1)}${redactQuery(rest.slice(query + 1))}`;
+  return `${scheme}${userinfo}${rest}`;
+}
+
+/**
+ * Is there an `@` after the end of the authority (the first `/`, `?` or `#`)? That is a
+ * password holding a raw `/`, `?` or `#`: a URL parser ends the host early and takes part
+ * of the password for the host name, which error messages ("getaddrinfo ENOTFOUND <part of
+ * the password>") would print. Such a URL is refused before any connection (an `@` in a
+ * path or query value is written `%40`).
+ */
+export function hasUnencodedUserinfo(url: string): boolean {
+  const scheme = SCHEME.exec(url)?.[0];
+  if (scheme === undefined) return false;
+  const rest = url.slice(scheme.length);
+  const authorityEnd = rest.search(/[/?#]/);
+  return authorityEnd >= 0 && rest.indexOf('@', authorityEnd) >= 0;
+}
+
+/** The message for such a URL (redacted). */
+export const unencodedUserinfoMessage = (url: string): string =>
+  `${redactUrl(url)}: "@", "/", "?" or "#" in the user name or password must be percent-encoded (%40, %2F, %3F, %23)`;
+
+function redactQuery(query: string): string {
+  return query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq >= 0 ? pair.slice(0, eq) : pair;
+      return SECRET_PARAM.test(decodeLoosely(name)) ? `${name}=***` : pair;
+    })
+    .join('&');
+}
+
+function decodeLoosely(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}

@@ -15,6 +15,7 @@
  * most once per `probeMs` otherwise (a store that answers slowly, e.g. a stalled network,
  * does not add its timeout to every request).
  */
+import { isPromise, type MaybePromise } from '../core/maybe.js';
 import { ServiceUnavailable } from '../core/errors.js';
 import type { BackoffPolicy, BackoffState, ThrottleHit, ThrottleStore } from '../stores/types.js';
 
@@ -41,7 +42,7 @@ export interface FailoverThrottleStoreOptions {
   now?: () => number;
 }
 
-type Call<T> = (store: ThrottleStore) => T | Promise<T>;
+type Call<T> = (store: ThrottleStore) => MaybePromise<T>;
 
 /** See the module comment. */
 export class FailoverThrottleStore implements ThrottleStore {
@@ -73,17 +74,17 @@ export class FailoverThrottleStore implements ThrottleStore {
     return this.call((s) => s.reset(key));
   }
 
-  private call<T>(fn: Call<T>): T | Promise<T> {
+  private call<T>(fn: Call<T>): MaybePromise<T> {
     const now = (this.o.now ?? Date.now)();
     const up = this.o.available ? this.o.available() : true;
     if (!up || (this.down && now - this.lastFailure < (this.o.probeMs ?? 1000))) return this.failed(fn, null);
-    let result: T | Promise<T>;
+    let result: MaybePromise<T>;
     try {
       result = fn(this.o.primary);
     } catch (e) {
       return this.failed(fn, e);
     }
-    if (result instanceof Promise) {
+    if (isPromise(result)) {
       return result.then(
         (r) => this.succeeded(r),
         (e: unknown) => this.failed(fn, e),
@@ -104,7 +105,7 @@ export class FailoverThrottleStore implements ThrottleStore {
     return result;
   }
 
-  private failed<T>(fn: Call<T>, error: unknown): T | Promise<T> {
+  private failed<T>(fn: Call<T>, error: unknown): MaybePromise<T> {
     // A call that failed on a connection claiming to be up waits `probeMs` before the next
     // try; a connection known to be down is tried again as soon as it says it is back.
     this.lastFailure = error !== null ? (this.o.now ?? Date.now)() : Number.NEGATIVE_INFINITY;

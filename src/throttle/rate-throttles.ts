@@ -10,6 +10,7 @@
  * client's address (`addressIdent`: IPv6 by /64, IPv4-mapped as IPv4).
  */
 import type { Clock } from '../core/clock.js';
+import { then, type MaybePromise } from '../core/maybe.js';
 import type { Throttle, ThrottleContext, ThrottleDecision } from '../core/throttle.js';
 import type { ThrottleHit, ThrottleStore } from '../stores/types.js';
 import { addressIdent } from './ip.js';
@@ -24,9 +25,8 @@ export interface RateThrottleOptions {
 const toDecision = (hit: ThrottleHit): ThrottleDecision => (hit.allowed ? null : { wait: hit.wait });
 
 /** One `hit` on the store, as the pipeline wants it; synchronous while the store is. */
-function consult(store: ThrottleStore, key: string, rate: Rate, now: number): ThrottleDecision | Promise<ThrottleDecision> {
-  const hit = store.hit(key, rate.num, rate.durationMs, now);
-  return hit instanceof Promise ? hit.then(toDecision) : toDecision(hit);
+function consult(store: ThrottleStore, key: string, rate: Rate, now: number): MaybePromise<ThrottleDecision> {
+  return then(store.hit(key, rate.num, rate.durationMs, now), toDecision);
 }
 
 /** DRF `get_ident` for throttling: the resolved client address, bucketed. */
@@ -51,7 +51,7 @@ export class AnonRateThrottle implements Throttle {
   constructor(private readonly options: RateThrottleOptions & { rate: string | null }) {
     this.rate = parseRate(options.rate);
   }
-  allow(ctx: ThrottleContext): ThrottleDecision | Promise<ThrottleDecision> {
+  allow(ctx: ThrottleContext): MaybePromise<ThrottleDecision> {
     if (!this.rate || ctx.principal) return null;
     return consult(this.options.store, `throttle_${this.scope}_${clientIdent(ctx)}`, this.rate, this.options.clock.now());
   }
@@ -68,7 +68,7 @@ export class UserRateThrottle implements Throttle {
   constructor(private readonly options: RateThrottleOptions & { rate: string | null }) {
     this.rate = parseRate(options.rate);
   }
-  allow(ctx: ThrottleContext): ThrottleDecision | Promise<ThrottleDecision> {
+  allow(ctx: ThrottleContext): MaybePromise<ThrottleDecision> {
     if (!this.rate) return null;
     return consult(this.options.store, `throttle_${this.scope}_${userOrAddress(ctx)}`, this.rate, this.options.clock.now());
   }
@@ -91,7 +91,7 @@ export class ScopedRateThrottle implements Throttle {
   rateOf(scope: string): Rate | null {
     return this.rates.get(scope) ?? null;
   }
-  allow(ctx: ThrottleContext): ThrottleDecision | Promise<ThrottleDecision> {
+  allow(ctx: ThrottleContext): MaybePromise<ThrottleDecision> {
     if (!ctx.scope) return null;
     const rate = this.rateOf(ctx.scope);
     if (!rate) return null;

@@ -7,7 +7,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Authenticator } from '../../src/core/authenticator.js';
 import { NotAuthenticated, PermissionDenied } from '../../src/core/errors.js';
-import { checkPermissions, runPolicy, type Permission, type PermissionContext } from '../../src/core/pipeline.js';
+import { isPromise, type MaybePromise } from '../../src/core/maybe.js';
+import { checkPermissions, runPolicy, type Permission, type PermissionAnswer, type PermissionContext } from '../../src/core/pipeline.js';
 import type { RequestView } from '../../src/core/request.js';
 import type { Principal, User } from '../../src/core/user.js';
 import {
@@ -62,6 +63,12 @@ function fixed(ok: boolean, opts: { message?: string; object?: boolean; async?: 
       : {}),
   };
   return p;
+}
+
+/** Allowed or not, from a plain boolean (DRF style) or a verdict (composites); a promise stays a promise. */
+function allowed(answer: MaybePromise<PermissionAnswer> | undefined): boolean | Promise<boolean> {
+  const ok = (a: PermissionAnswer | undefined) => (typeof a === 'object' ? a.ok : a === true);
+  return isPromise(answer) ? answer.then(ok) : ok(answer);
 }
 
 /** Run checkPermissions and return the thrown error (or null). */
@@ -205,18 +212,18 @@ describe('and / or / not (DRF & | ~)', () => {
         for (const b of truth) {
           const A = fixed(a, { async: isAsync });
           const B = fixed(b, { async: isAsync });
-          assert.equal(await and(A, B).hasPermission(ctx(null)), a && b, `and(${a}, ${b})`);
-          assert.equal(await or(A, B).hasPermission(ctx(null)), a || b, `or(${a}, ${b})`);
+          assert.equal(await allowed(and(A, B).hasPermission(ctx(null))), a && b, `and(${a}, ${b})`);
+          assert.equal(await allowed(or(A, B).hasPermission(ctx(null))), a || b, `or(${a}, ${b})`);
         }
-        assert.equal(await not(fixed(a, { async: isAsync })).hasPermission(ctx(null)), !a, `not(${a})`);
+        assert.equal(await allowed(not(fixed(a, { async: isAsync })).hasPermission(ctx(null))), !a, `not(${a})`);
       }
     });
   }
 
   test('synchronous operands give a synchronous answer (no promise on the hot path)', () => {
-    assert.equal(typeof and(IsAuthenticated, IsAdminUser).hasPermission(ctx(basic())), 'boolean');
-    assert.equal(typeof or(IsAuthenticated, IsAdminUser).hasPermission(ctx(basic())), 'boolean');
-    assert.equal(typeof not(IsAdminUser).hasPermission(ctx(basic())), 'boolean');
+    for (const p of [and(IsAuthenticated, IsAdminUser), or(IsAuthenticated, IsAdminUser), not(IsAdminUser)]) {
+      assert.ok(!isPromise(p.hasPermission(ctx(basic()))));
+    }
   });
 
   test('short-circuit left to right, as Python', () => {
@@ -229,10 +236,10 @@ describe('and / or / not (DRF & | ~)', () => {
 
   test('n-ary and nested: and(a, or(b, not(c)))', () => {
     const p = and(IsAuthenticated, or(IsAdminUser, not(HasScope('banned'))));
-    assert.equal(p.hasPermission(ctx(null)), false);
-    assert.equal(p.hasPermission(ctx(jwt({ scope: 'read' }))), true);
-    assert.equal(p.hasPermission(ctx(jwt({ scope: 'banned' }))), false);
-    assert.equal(p.hasPermission(ctx(jwt({ scope: 'banned' }, { isStaff: true }))), true);
+    assert.equal(allowed(p.hasPermission(ctx(null))), false);
+    assert.equal(allowed(p.hasPermission(ctx(jwt({ scope: 'read' })))), true);
+    assert.equal(allowed(p.hasPermission(ctx(jwt({ scope: 'banned' })))), false);
+    assert.equal(allowed(p.hasPermission(ctx(jwt({ scope: 'banned' }, { isStaff: true })))), true);
   });
 
   test('construction errors', () => {
@@ -298,7 +305,50 @@ describe('messages of composite refusals', () => {
     open();
     const results = await Promise.all(runs);
     results.forEach((e, i) => assert.equal(e?.message, i % 2 === 0 ? 'A refused.' : 'B refused.', `request ${i}`));
-    assert.equal(await shared.hasPermission({ req: req('GET', { 'x-b': 'fail' }), principal: basic() }), false, 'await gets the plain boolean');
+    assert.equal(await allowed(shared.hasPermission({ req: req('GET', { 'x-b': 'fail' }), principal: basic() })), false, 'await gets the verdict');
+  });
+
+  test('each evaluation returns its own message: concurrent requests through a permission that awaits a shared composite', async () => {
+    // A DRF-style permission of the application's own wraps a shared composite and awaits
+    // it. The message must travel with the answer: a field on the shared object, written by
+    // one request and read by another, would give the wrong (or no) message here.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const byHeader = (header: string, message: string): Permission => ({
+      message,
+      hasPermission: (c) => gate.then(() => c.req.headers[header] !== 'fail'),
+    });
+    const shared = and(byHeader('x-a', 'A refused.'), byHeader('x-b', 'B refused.'));
+    const auditLog: string[] = [];
+    const audited: Permission = {
+      get message() {
+        return shared.message;
+      },
+      async hasPermission(c) {
+        const answer = await shared.hasPermission(c);
+        await Promise.resolve(auditLog.push(c.req.method)); // e.g. an audit write: other requests run meanwhile
+        return answer;
+      },
+    };
+    const failing = (i: number): PermissionContext => ({ req: req('GET', i % 2 === 0 ? { 'x-a': 'fail' } : { 'x-b': 'fail' }), principal: basic() });
+    const runs = Array.from({ length: 20 }, (_, i) => refusal(failing(i), [audited]));
+    open();
+    (await Promise.all(runs)).forEach((e, i) => assert.equal(e?.message, i % 2 === 0 ? 'A refused.' : 'B refused.', `request ${i}`));
+    // And read directly: each answer carries its own message.
+    assert.deepEqual(await Promise.all([shared.hasPermission(failing(0)), shared.hasPermission(failing(1))]), [
+      { ok: false, message: 'A refused.' },
+      { ok: false, message: 'B refused.' },
+    ]);
+  });
+
+  test('a permission of your own may answer a verdict with its message, or a plain boolean with its message attribute', async () => {
+    const verdict: Permission = { message: 'class attribute', hasPermission: (c) => ({ ok: false, message: `no for ${c.req.method}` }) };
+    const plain: Permission = { message: 'class attribute', hasPermission: () => false };
+    const bare: Permission = { message: 'class attribute', hasPermission: async () => ({ ok: false }) };
+    assert.equal((await refusal(ctx(basic(), 'POST'), [verdict]))?.message, 'no for POST');
+    assert.equal((await refusal(ctx(basic()), [plain]))?.message, 'class attribute');
+    assert.equal((await refusal(ctx(basic()), [bare]))?.message, 'class attribute', 'a verdict without a message: the attribute');
+    assert.equal((await refusal(ctx(basic()), [withMessage(verdict, 'wrapped')]))?.message, 'wrapped');
   });
 });
 
@@ -336,7 +386,7 @@ describe('object permissions (checkObjectPermissions, DRF check_object_permissio
     // IsAdminUser | owner: a non-admin passes has_permission via owner; IsAdminUser's default
     // object answer (True) must not grant someone else's object.
     const p = or(IsAdminUser, owner);
-    assert.equal(p.hasPermission(ctx(basic())), true);
+    assert.equal(allowed(p.hasPermission(ctx(basic()))), true);
     const e = await objectRefusal(ctx(basic()), [p], theirs);
     assert.ok(e instanceof PermissionDenied);
     assert.equal(e.message, 'Not your object.');
@@ -347,20 +397,20 @@ describe('object permissions (checkObjectPermissions, DRF check_object_permissio
   test('or object evaluation order: has then obj per operand, stopping at the first grant', async () => {
     const log: string[] = [];
     const p = or(fixed(false, { name: 'a', object: true, log }), fixed(true, { name: 'b', object: false, log }), fixed(true, { name: 'c', object: true, log }), fixed(true, { name: 'd', object: true, log }));
-    assert.equal(p.hasObjectPermission?.(ctx(basic()), mine), true);
+    assert.equal(allowed(p.hasObjectPermission?.(ctx(basic()), mine)), true);
     assert.deepEqual(log, ['a.has', 'b.has', 'b.obj', 'c.has', 'c.obj']);
   });
 
   test('and: every operand’s object answer; the first refusing message', async () => {
     const p = and(IsAuthenticated, owner);
-    assert.equal(p.hasObjectPermission?.(ctx(basic()), mine), true);
+    assert.equal(allowed(p.hasObjectPermission?.(ctx(basic()), mine)), true);
     assert.equal((await objectRefusal(ctx(basic()), [p], theirs))?.message, 'Not your object.');
   });
 
   test('not: negates the object answer (not(AllowAny) refuses every object, as DRF)', async () => {
-    assert.equal(not(AllowAny).hasObjectPermission?.(ctx(basic()), mine), false);
-    assert.equal(not(owner).hasObjectPermission?.(ctx(basic()), theirs), true);
-    assert.equal(not(IsAdminUser).hasPermission(ctx(basic())), true);
+    assert.equal(allowed(not(AllowAny).hasObjectPermission?.(ctx(basic()), mine)), false);
+    assert.equal(allowed(not(owner).hasObjectPermission?.(ctx(basic()), theirs)), true);
+    assert.equal(allowed(not(IsAdminUser).hasPermission(ctx(basic()))), true);
     assert.ok((await objectRefusal(ctx(basic()), [not(IsAdminUser)], mine)) instanceof PermissionDenied);
   });
 

@@ -12,7 +12,24 @@
  * chosen by this module; parser errors (whose V8 messages quote their input) are
  * never attached as `cause`.
  */
-import { ExpectedError } from '../../core/expected-error.js';
+
+/**
+ * Created without a stack trace: a refused token is expected control flow, answered
+ * with a fixed body and never logged with a stack, and capturing one would cost more
+ * than the checks. (The same rule as the rest of Gatehouse's client-input errors, kept
+ * here so that this layer imports nothing from outside itself.)
+ */
+class StacklessError extends Error {
+  constructor(message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(message);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+}
 
 /** Why a token was refused. Stable codes, safe to log and to count in metrics. */
 export type JwsErrorReason =
@@ -42,7 +59,7 @@ const MESSAGES: Readonly<Record<JwsErrorReason, string>> = {
  * A token was refused. `reason` is the machine-readable cause; `detail` a fixed,
  * token-free English hint for logs (e.g. "header has crit").
  */
-export class JwsError extends ExpectedError {
+export class JwsError extends StacklessError {
   override readonly name = 'JwsError';
   readonly reason: JwsErrorReason;
   readonly detail: string;

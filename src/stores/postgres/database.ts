@@ -6,7 +6,7 @@
 import pg from 'pg';
 import type { ClientConfig, PoolClient, PoolConfig, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { redactUrl } from '../url.js';
+import { hasUnencodedUserinfo, isPostgresUrl, redactUrl, unencodedUserinfoMessage } from '../url.js';
 import type { ChangeKind } from '../types.js';
 
 /** The channel every invalidating write notifies (see `changes.ts`). */
@@ -52,10 +52,7 @@ export interface ResolvedConfig {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** Is this database setting a PostgreSQL URL? */
-export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\//i.test(database);
-
-export { redactUrl };
+export { isPostgresUrl, redactUrl };
 
 const INT8_OID = 20;
 const INT8_ARRAY_OID = 1016;
@@ -84,6 +81,7 @@ const TYPES = {
 /** Build the pool and listener configuration from a URL and the options. */
 export function resolveConfig(url: string, options: PostgresOptions = {}): ResolvedConfig {
   if (!isPostgresUrl(url)) throw new Error(`not a PostgreSQL URL: ${redactUrl(url)}`);
+  if (hasUnencodedUserinfo(url)) throw new Error(`invalid PostgreSQL URL ${unencodedUserinfoMessage(url)}`);
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -11,7 +11,7 @@
  * never appears in a message (`redactRedisUrl`).
  */
 import { Redis, type RedisOptions as IoRedisOptions } from 'ioredis';
-import { redactUrl } from '../url.js';
+import { hasUnencodedUserinfo, redactUrl, unencodedUserinfoMessage } from '../url.js';
 
 /** Options shared by every Redis primitive of Gatehouse. */
 export interface RedisConnectionOptions {
@@ -36,6 +36,7 @@ export class RedisUrlError extends Error {}
 /** The ioredis options for `url` (validated; throws `RedisUrlError`). */
 export function redisClientOptions(url: string, options: RedisConnectionOptions = {}): IoRedisOptions {
   if (!isRedisUrl(url)) throw new RedisUrlError(`not a Redis URL (redis:// or rediss://): ${redactRedisUrl(url)}`);
+  if (hasUnencodedUserinfo(url)) throw new RedisUrlError(`invalid Redis URL ${unencodedUserinfoMessage(url)}`);
   try {
     new URL(url);
   } catch {

@@ -3,7 +3,7 @@
  * server sharing one file, and the versioned migrations.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
 
@@ -14,12 +14,43 @@ export interface OpenOptions {
   migrate?: boolean;
 }
 
-/** Open (creating if needed) a SQLite database file, or `:memory:`. */
+/**
+ * Create the database file owner-only (0600) before SQLite opens it, and take group and
+ * other access away from an existing one and its `-wal`/`-shm`: the file holds password
+ * hashes and token digests. SQLite creates the `-wal` and `-shm` files with the mode of
+ * the database file, so they are 0600 too.
+ */
+export function ownerOnlyDatabaseFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  try {
+    closeSync(openSync(path, 'wx', 0o600)); // only when it does not exist yet
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) restrictToOwner(file);
+}
+
+/** chmod 0600 when group or others have any access; a file that is gone (another process closed the database) is fine. */
+function restrictToOwner(file: string): void {
+  try {
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+/**
+ * Open (creating if needed) a SQLite database file, or `:memory:`.
+ *
+ * `synchronous = FULL`: in WAL mode every commit is fsynced before it returns, so a
+ * revocation the client saw acknowledged survives a power cut (NORMAL may lose the last
+ * commits). The cost is measured by `bench/sqlite-durability.ts` (docs/deployment.md).
+ */
 export function openDatabase(path: string, options: OpenOptions = {}): SqliteDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:' && path !== '') ownerOnlyDatabaseFile(path);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   if (options.migrate !== false) migrate(db);
