@@ -151,7 +151,8 @@ describe('remote JWKS', () => {
     ];
     for (const [name, h, pattern] of cases) {
       handler = h;
-      const { keys, warnings } = await remote();
+      // A generous timeout: these cases fail on content, never on time (a loaded machine must not turn them into timeouts).
+      const { keys, warnings } = await remote({ jwkTimeout: 10 });
       await refused(() => keys.verify(token(RSA_PAIR.privateKey, 'k1')), 'unknown_kid');
       assert.equal(warnings.length, 1, name);
       assert.match(warnings[0] as string, pattern, name);
