@@ -118,7 +118,8 @@ export class UserService {
     if (!valid) return null;
     if (needsRehash) {
       const upgraded = await this.hasher.hash(password);
-      await this.stores.users.update(user.id, { password: upgraded });
+      // Only while the generation is the one checked: never put back a password changed meanwhile.
+      await this.stores.users.update(user.id, { password: upgraded }, user.credentialGeneration);
       user.password = upgraded;
     }
     return user.isActive ? user : null;
@@ -129,12 +130,33 @@ export class UserService {
     this.credentialListeners.push(listener);
   }
 
-  /** Set a new password; every opaque token of the user is revoked with it, and the listeners run. */
+  /**
+   * Set a new password; every opaque token of the user is revoked with it, and the
+   * listeners run. Logins in flight with the old password store nothing (see `revokeFrom`).
+   */
   async setPassword(user: User, password: string): Promise<void> {
     const hash = await this.hasher.hash(password);
-    const updated = await this.stores.users.update(user.id, { password: hash });
-    await this.stores.tokens.deleteAllForUser(user.id);
+    const updated = await this.revokeFrom(user.id, { password: hash });
     for (const listener of this.credentialListeners) await listener(updated ?? { ...user, password: hash });
+  }
+
+  /**
+   * Logout-all: every opaque token of the user is revoked, and logins in flight store
+   * nothing (see `revokeFrom`). The caller revokes the user's JWTs after it.
+   */
+  async logoutAll(user: User): Promise<void> {
+    await this.revokeFrom(user.id, {});
+  }
+
+  /**
+   * The one revocation order (src/stores/generation.ts): move the credential generation
+   * (with `patch`, one write) FIRST, then delete the tokens. A login that saw the old
+   * generation inserted before the move (and its token is deleted here) or is refused.
+   */
+  private async revokeFrom(userId: number, patch: UserPatch): Promise<User | null> {
+    const updated = await this.stores.users.bumpGeneration(userId, patch);
+    await this.stores.tokens.deleteAllForUser(userId);
+    return updated;
   }
 
   /** Django's `update_last_login`. */
@@ -150,7 +172,7 @@ export class UserService {
     return this.stores.users.getByUsername(username);
   }
 
-  /** Delete a user and all their tokens. */
+  /** Delete a user and all their tokens (the row is gone: logins in flight store nothing). */
   async delete(user: User): Promise<boolean> {
     return this.stores.users.delete(user.id);
   }
