@@ -12,9 +12,11 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { mergeSettings, parseSettings } from '../../src/core/settings.js';
 import { createGatehouse, type Gatehouse } from '../../src/server/app.js';
 import { listen, type RunningServer } from '../../src/server/serve.js';
@@ -25,6 +27,7 @@ import { send, type TestResponse } from '../helpers.js';
 import { postgresTestDb } from '../stores/postgres-helpers.js';
 import { redisTestServer } from '../stores/redis-helpers.js';
 
+const SECRET = 'test-secret-key-that-is-long-enough-0123456789';
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-generation-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -108,7 +111,7 @@ async function start(stores: Stores, checkRevokeToken: boolean): Promise<Server>
   const gate = new Gate();
   const settings = parseSettings(
     mergeSettings(
-      { database: ':memory:', secretKey: 'test-secret-key-that-is-long-enough-0123456789', logLevel: 'silent', host: '127.0.0.1', port: 0 },
+      { database: ':memory:', secretKey: SECRET, logLevel: 'silent', host: '127.0.0.1', port: 0 },
       // The cheapest hashes allowed: the logins are held by the gate, not by hashing.
       { passwords: { argon2TimeCost: 1 }, jwt: { checkRevokeToken } },
     ),
@@ -170,7 +173,7 @@ type Revocation = 'password change' | 'logout-all' | 'user deletion';
  * Logins that completed before the revocation, and `held` per endpoint that checked the
  * old password and wait to store their credential while `revoke` runs.
  */
-async function race(s: Server, revocation: Revocation, checkRevokeToken: boolean, held = 4): Promise<void> {
+async function race(s: Server, revocation: Revocation, checkRevokeToken: boolean, perform?: () => Promise<void>, held = 4): Promise<void> {
   await s.app.users.create({ username: 'alice', password: PASSWORD });
   const userId = (await s.app.users.getByUsername('alice'))!.id;
   const before = await Promise.all(LOGINS.map((kind) => login(s, kind)));
@@ -181,7 +184,9 @@ async function race(s: Server, revocation: Revocation, checkRevokeToken: boolean
   const inFlight = LOGINS.flatMap((kind) => Array.from({ length: held }, () => login(s, kind)));
   await s.gate.held(held * LOGINS.length);
 
-  if (revocation === 'password change') {
+  if (perform) {
+    await perform();
+  } else if (revocation === 'password change') {
     await s.app.users.setPassword((await s.app.users.getByUsername('alice'))!, 'new password 2');
   } else if (revocation === 'logout-all') {
     assert.equal((await s.send('POST', '/api/auth/logoutall/', { headers: { Authorization: `Token ${knoxToken}` } })).status, 204);
@@ -220,3 +225,34 @@ for (const [name, make] of backends) {
     }
   });
 }
+
+/** `gatehouse <args>` in its own process; resolves with its exit code and output. */
+function cli(args: string[], input: string): Promise<{ code: number | null; output: string }> {
+  const entry = fileURLToPath(new URL('../../src/cli/run.ts', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GATEHOUSE_')) env[k] = v;
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry, ...args], { cwd: dir, env: { ...env, GATEHOUSE_SECRET_KEY: SECRET } });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+    child.stdin.end(input);
+  });
+}
+
+describe('sqlite: `gatehouse changepassword` in another process', () => {
+  test('logins held in the server across the command get nothing that works', async () => {
+    const path = join(dir, 'cli.sqlite3');
+    const s = await start(SqliteStores.open(path), true);
+    try {
+      await race(s, 'password change', true, async () => {
+        const r = await cli(['changepassword', 'alice', '--password-stdin', '--db', path], 'new password 2\n');
+        assert.equal(r.code, 0, r.output);
+      });
+    } finally {
+      await s.running.stop(100);
+    }
+  });
+});
