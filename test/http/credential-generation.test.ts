@@ -22,7 +22,8 @@ import { createGatehouse, type Gatehouse } from '../../src/server/app.js';
 import { listen, type RunningServer } from '../../src/server/serve.js';
 import { MemoryStores } from '../../src/stores/memory/index.js';
 import { SqliteStores } from '../../src/stores/sqlite/index.js';
-import type { JwtStore, NewOutstandingToken, Stores, TokenStore } from '../../src/stores/types.js';
+import type { JwtStore, NewOutstandingToken, Stores, TokenStore, UserPatch, UserStore } from '../../src/stores/types.js';
+import { PasswordHasher } from '../../src/passwords/index.js';
 import { send, type TestResponse } from '../helpers.js';
 import { postgresTestDb } from '../stores/postgres-helpers.js';
 import { redisTestServer } from '../stores/redis-helpers.js';
@@ -86,8 +87,16 @@ function intercept<T extends object>(target: T, method: keyof T, wrap: (original
   });
 }
 
-/** The stores, with every credential insert passing the gate first. */
-function gated(stores: Stores, gate: Gate): Stores {
+/** The stores, with every credential insert passing `gate` first, and the first password write `rehash`. */
+function gated(stores: Stores, gate: Gate, rehash: Gate): Stores {
+  let rehashed = false;
+  const users = intercept<UserStore>(stores.users, 'update', (update) => async (...args) => {
+    if ((args[1] as UserPatch).password !== undefined && !rehashed) {
+      rehashed = true;
+      await rehash.pass();
+    }
+    return update(...args);
+  });
   const tokens = intercept<TokenStore>(stores.tokens, 'create', (create) => async (...args) => {
     await gate.pass();
     return create(...args);
@@ -97,18 +106,21 @@ function gated(stores: Stores, gate: Gate): Stores {
     await gate.pass();
     return record(...args);
   });
-  return { users: stores.users, tokens, jwt, keys: stores.keys, changes: stores.changes, close: () => stores.close() };
+  return { users, tokens, jwt, keys: stores.keys, changes: stores.changes, close: () => stores.close() };
 }
 
 interface Server {
   app: Gatehouse;
   gate: Gate;
+  /** Holds the first password write of a user (a login's rehash of an outdated hash). */
+  rehash: Gate;
   running: RunningServer;
   send(method: string, path: string, options?: { headers?: Record<string, string>; body?: unknown }): Promise<TestResponse>;
 }
 
 async function start(stores: Stores, checkRevokeToken: boolean): Promise<Server> {
   const gate = new Gate();
+  const rehash = new Gate();
   const settings = parseSettings(
     mergeSettings(
       { database: ':memory:', secretKey: SECRET, logLevel: 'silent', host: '127.0.0.1', port: 0 },
@@ -116,9 +128,9 @@ async function start(stores: Stores, checkRevokeToken: boolean): Promise<Server>
       { passwords: { argon2TimeCost: 1 }, jwt: { checkRevokeToken } },
     ),
   );
-  const app = await createGatehouse(settings, { stores: gated(stores, gate) });
+  const app = await createGatehouse(settings, { stores: gated(stores, gate, rehash) });
   const running = await listen(app, '127.0.0.1', 0);
-  return { app, gate, running, send: (method, path, options) => send(running.url, method, path, options) };
+  return { app, gate, rehash, running, send: (method, path, options) => send(running.url, method, path, options) };
 }
 
 const PASSWORD = 'old password 1';
@@ -222,6 +234,26 @@ for (const [name, make] of backends) {
           }
         });
       }
+    }
+  });
+
+  test(`${name}: a login's upgrade of an outdated hash never puts back a password changed meanwhile`, async () => {
+    const s = await start(make(), false);
+    try {
+      // Hashed with the default time cost; the server's policy (t=1) wants it upgraded on login.
+      const outdated = await new PasswordHasher({ argon2: { timeCost: 2 } }).hash(PASSWORD);
+      await s.app.stores.users.create({ username: 'alice', password: outdated, dateJoined: new Date() });
+      s.rehash.close();
+      const inFlight = login(s, 'knox');
+      await s.rehash.held(1); // checked against the old hash, about to write its upgrade
+      await s.app.users.setPassword((await s.app.users.getByUsername('alice'))!, 'new password 2');
+      s.rehash.open();
+      assertFailedLogin('knox', (await inFlight).response, 'the login that checked the old password');
+      for (const kind of LOGINS) assertFailedLogin(kind, (await login(s, kind)).response, 'the old password after the change');
+      const fresh = await s.send('POST', PATH.knox, { body: { username: 'alice', password: 'new password 2' } });
+      assert.equal(fresh.status, 200, fresh.text);
+    } finally {
+      await s.running.stop(100);
     }
   });
 }
