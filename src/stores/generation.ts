@@ -42,13 +42,15 @@
  *    account found with the given credentials` for simplejwt's views), never a 5xx.
  *
  * A credential created without a generation (`undefined`: a `User` that a custom store
- * built without one, refresh-token rotation, the CLI's `createtoken`) is not checked.
+ * built without one; refresh-token rotation, which creates no credential from a login) is
+ * not checked. With `jwt.jtiClaim` off nothing is recorded, so a pair is not checked either.
  *
  * JWT access tokens are not stored, so they are covered only through what is: a login
- * refused by rule 3 returns no token at all; an access token from a login that completed
- * before the change is refused afterwards only with `jwt.checkRevokeToken` (its
- * revocation claim names the old password hash and revocation epoch); without it, it
- * stays valid until its `exp` (stateless, as simplejwt's).
+ * refused by rule 3 returns no token at all. An access token from a login that completed
+ * before a password change or logout-all is refused afterwards only with
+ * `jwt.checkRevokeToken` (its revocation claim names the old password hash and revocation
+ * epoch); without it, it stays valid until its `exp` (stateless, as simplejwt's). A deleted
+ * user's are refused either way (the user is looked up on every request).
  */
 
 /** Thrown by a credential insert whose generation is no longer the user's (or whose user is gone). */
