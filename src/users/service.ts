@@ -42,8 +42,11 @@ export interface LoginGate {
   success(username: string, clientAddress: string): Promise<void>;
 }
 
-/** Called after a user's credentials changed (password set), to revoke what was issued before. */
-export type CredentialsChanged = (user: User) => Promise<void>;
+/** Why a user's credentials were revoked. */
+export type RevocationReason = 'password_change' | 'logout_all';
+
+/** Called after a user's credentials changed (password set, logout-all), to revoke what was issued before. */
+export type CredentialsChanged = (user: User, reason: RevocationReason) => Promise<void>;
 
 export class UserService {
   private readonly credentialListeners: CredentialsChanged[] = [];
@@ -125,7 +128,7 @@ export class UserService {
     return user.isActive ? user : null;
   }
 
-  /** Run `listener` after every password change (the JWT service revokes the user's tokens). */
+  /** Run `listener` after every password change and logout-all (the JWT service revokes the user's tokens). */
   onCredentialsChanged(listener: CredentialsChanged): void {
     this.credentialListeners.push(listener);
   }
@@ -136,27 +139,27 @@ export class UserService {
    */
   async setPassword(user: User, password: string): Promise<void> {
     const hash = await this.hasher.hash(password);
-    const updated = await this.revokeFrom(user.id, { password: hash });
-    for (const listener of this.credentialListeners) await listener(updated ?? { ...user, password: hash });
+    await this.revokeFrom(user, { password: hash }, 'password_change');
   }
 
   /**
-   * Logout-all: every opaque token of the user is revoked, and logins in flight store
-   * nothing (see `revokeFrom`). The caller revokes the user's JWTs after it.
+   * Logout-all: every opaque token of the user is revoked, the listeners run (JWTs), and
+   * logins in flight store nothing (see `revokeFrom`).
    */
   async logoutAll(user: User): Promise<void> {
-    await this.revokeFrom(user.id, {});
+    await this.revokeFrom(user, {}, 'logout_all');
   }
 
   /**
    * The one revocation order (src/stores/generation.ts): move the credential generation
-   * (with `patch`, one write) FIRST, then delete the tokens. A login that saw the old
-   * generation inserted before the move (and its token is deleted here) or is refused.
+   * (with `patch`, one write) FIRST, then delete the opaque tokens and run the listeners. A
+   * login that saw the old generation stored its credential before the move (and it is
+   * revoked here) or is refused.
    */
-  private async revokeFrom(userId: number, patch: UserPatch): Promise<User | null> {
-    const updated = await this.stores.users.bumpGeneration(userId, patch);
-    await this.stores.tokens.deleteAllForUser(userId);
-    return updated;
+  private async revokeFrom(user: User, patch: UserPatch, reason: RevocationReason): Promise<void> {
+    const updated = await this.stores.users.bumpGeneration(user.id, patch);
+    await this.stores.tokens.deleteAllForUser(user.id);
+    for (const listener of this.credentialListeners) await listener(updated ?? { ...user, ...patch }, reason);
   }
 
   /** Django's `update_last_login`. */

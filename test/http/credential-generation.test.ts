@@ -118,25 +118,27 @@ interface Server {
   send(method: string, path: string, options?: { headers?: Record<string, string>; body?: unknown }): Promise<TestResponse>;
 }
 
-async function start(stores: Stores, checkRevokeToken: boolean): Promise<Server> {
-  const gate = new Gate();
-  const rehash = new Gate();
-  const settings = parseSettings(
+const settingsFor = (checkRevokeToken: boolean) =>
+  parseSettings(
     mergeSettings(
       { database: ':memory:', secretKey: SECRET, logLevel: 'silent', host: '127.0.0.1', port: 0 },
       // The cheapest hashes allowed: the logins are held by the gate, not by hashing.
       { passwords: { argon2TimeCost: 1 }, jwt: { checkRevokeToken } },
     ),
   );
-  const app = await createGatehouse(settings, { stores: gated(stores, gate, rehash) });
+
+async function start(stores: Stores, checkRevokeToken: boolean): Promise<Server> {
+  const gate = new Gate();
+  const rehash = new Gate();
+  const app = await createGatehouse(settingsFor(checkRevokeToken), { stores: gated(stores, gate, rehash) });
   const running = await listen(app, '127.0.0.1', 0);
   return { app, gate, rehash, running, send: (method, path, options) => send(running.url, method, path, options) };
 }
 
 const PASSWORD = 'old password 1';
-const LOGINS = ['authtoken', 'knox', 'jwt'] as const;
+const LOGINS = ['authtoken', 'knox', 'jwt', 'sliding'] as const;
 type Login = (typeof LOGINS)[number];
-const PATH: Record<Login, string> = { authtoken: '/api-token-auth/', knox: '/api/auth/login/', jwt: '/api/token/' };
+const PATH: Record<Login, string> = { authtoken: '/api-token-auth/', knox: '/api/auth/login/', jwt: '/api/token/', sliding: '/api/token/sliding/' };
 
 /** What a login handed out. */
 interface Issued {
@@ -144,11 +146,13 @@ interface Issued {
   token?: string;
   refresh?: string;
   access?: string;
+  sliding?: string;
 }
 
 async function login(s: Server, kind: Login): Promise<{ response: TestResponse; issued: Issued }> {
   const response = await s.send('POST', PATH[kind], { body: { username: 'alice', password: PASSWORD } });
   const body = (response.json ?? {}) as Record<string, string>;
+  if (kind === 'sliding') return { response, issued: { login: kind, sliding: body.token } };
   return { response, issued: { login: kind, token: body.token, refresh: body.refresh, access: body.access } };
 }
 
@@ -162,6 +166,10 @@ async function assertRefused(s: Server, issued: Issued, checkRevokeToken: boolea
     const refreshed = await s.send('POST', '/api/token/refresh/', { body: { refresh: issued.refresh } });
     assert.equal(refreshed.status, 401, `${what}: refresh token still works: ${refreshed.text}`);
   }
+  if (issued.sliding !== undefined) {
+    const refreshed = await s.send('POST', '/api/token/sliding/refresh/', { body: { token: issued.sliding } });
+    assert.equal(refreshed.status, 401, `${what}: sliding token still refreshes: ${refreshed.text}`);
+  }
   if (issued.access !== undefined && checkRevokeToken) {
     const me = await s.send('GET', '/api/me/', { headers: { Authorization: `Bearer ${issued.access}` } });
     assert.equal(me.status, 401, `${what}: access token still works`);
@@ -170,7 +178,7 @@ async function assertRefused(s: Server, issued: Issued, checkRevokeToken: boolea
 
 /** The answer a login with wrong credentials gets on that endpoint. */
 function assertFailedLogin(kind: Login, response: TestResponse, what: string): void {
-  if (kind === 'jwt') {
+  if (kind === 'jwt' || kind === 'sliding') {
     assert.equal(response.status, 401, `${what}: ${response.text}`);
     assert.deepEqual(response.json, { detail: 'No active account found with the given credentials' });
   } else {
@@ -288,3 +296,26 @@ describe('sqlite: `gatehouse changepassword` in another process', () => {
     }
   });
 });
+
+if (postgres) {
+  describe('postgres: two instances on one database', () => {
+    for (const revocation of ['password change', 'logout-all', 'user deletion'] as const) {
+      test(`logins held on B lose against a ${revocation} made on A`, async () => {
+        const schema = postgres.newSchema();
+        const b = await start(await postgres.open({ schema }), true);
+        const a = await createGatehouse(settingsFor(true), { stores: await postgres.open({ schema }) });
+        try {
+          await race(b, revocation, true, async () => {
+            const alice = (await a.users.getByUsername('alice'))!;
+            if (revocation === 'password change') await a.users.setPassword(alice, 'new password 2');
+            else if (revocation === 'logout-all') await a.users.logoutAll(alice);
+            else assert.equal(await a.users.delete(alice), true);
+          });
+        } finally {
+          await a.close();
+          await b.running.stop(100);
+        }
+      });
+    }
+  });
+}

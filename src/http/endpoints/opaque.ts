@@ -27,7 +27,7 @@ export interface OpaqueEndpointDeps {
   logoutAllAuthenticators?: readonly Authenticator[];
   /** The client address for the login throttle (default: the socket peer). */
   clientAddress?: (req: RequestView) => string;
-  /** Also run on logout-all (e.g. revoke the user's JWTs). */
+  /** Also run on logout-all, after `UserService.logoutAll` (which runs its credential listeners). */
   onLogoutAll?: (user: User) => Promise<void>;
 }
 
@@ -157,7 +157,7 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
       methods: {
         POST: async (ctx) => {
           const user = ctx.principal!.user;
-          // Generation first, then every token: logins in flight store nothing (src/stores/generation.ts).
+          // Every token, and logins in flight store nothing (src/stores/generation.ts).
           await users.logoutAll(user);
           await deps.onLogoutAll?.(user);
           audit({ event: 'logout_all', endpoint: 'knox-logoutall', userId: user.id });
