@@ -9,6 +9,10 @@
  * runs and completes; then they go on. Other logins completed before the revocation.
  * Afterwards no token any of them returned may work, the held logins fail as wrong
  * credentials do (never a 5xx), and the database holds no live credential of theirs.
+ *
+ * Also: the same without a gate (logins queued behind one-at-a-time hashing while the
+ * change runs), revocations made by another PostgreSQL instance or by `gatehouse
+ * changepassword` in another process, and a login's rehash of an outdated hash.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -118,19 +122,19 @@ interface Server {
   send(method: string, path: string, options?: { headers?: Record<string, string>; body?: unknown }): Promise<TestResponse>;
 }
 
-const settingsFor = (checkRevokeToken: boolean) =>
+const settingsFor = (checkRevokeToken: boolean, passwords: Record<string, unknown> = {}) =>
   parseSettings(
     mergeSettings(
       { database: ':memory:', secretKey: SECRET, logLevel: 'silent', host: '127.0.0.1', port: 0 },
       // The cheapest hashes allowed: the logins are held by the gate, not by hashing.
-      { passwords: { argon2TimeCost: 1 }, jwt: { checkRevokeToken } },
+      { passwords: { argon2TimeCost: 1, ...passwords }, jwt: { checkRevokeToken } },
     ),
   );
 
-async function start(stores: Stores, checkRevokeToken: boolean): Promise<Server> {
+async function start(stores: Stores, checkRevokeToken: boolean, passwords: Record<string, unknown> = {}): Promise<Server> {
   const gate = new Gate();
   const rehash = new Gate();
-  const app = await createGatehouse(settingsFor(checkRevokeToken), { stores: gated(stores, gate, rehash) });
+  const app = await createGatehouse(settingsFor(checkRevokeToken, passwords), { stores: gated(stores, gate, rehash) });
   const running = await listen(app, '127.0.0.1', 0);
   return { app, gate, rehash, running, send: (method, path, options) => send(running.url, method, path, options) };
 }
@@ -242,6 +246,26 @@ for (const [name, make] of backends) {
           }
         });
       }
+    }
+  });
+
+  test(`${name}: many logins queued for hashing while the password changes: nothing they got works afterwards`, async () => {
+    // One hash at a time: the logins read the old hash, then queue; the change's own hash
+    // queues among them, so some finish their check after the change has landed.
+    const s = await start(make(), true, { maxConcurrent: 1 });
+    try {
+      await s.app.users.create({ username: 'alice', password: PASSWORD });
+      const userId = (await s.app.users.getByUsername('alice'))!.id;
+      const logins = Array.from({ length: 24 }, (_, i) => login(s, LOGINS[i % LOGINS.length]!));
+      await Promise.race(logins);
+      await s.app.users.setPassword((await s.app.users.getByUsername('alice'))!, 'new password 2');
+      for (const { response, issued } of await Promise.all(logins)) {
+        if (response.status !== 200) assertFailedLogin(issued.login, response, 'a login that lost');
+        await assertRefused(s, issued, true, 'password change with logins queued');
+      }
+      assert.deepEqual(await s.app.stores.tokens.listForUser(userId), []);
+    } finally {
+      await s.running.stop(100);
     }
   });
 
