@@ -16,6 +16,12 @@ export interface User {
   dateJoined: Date;
   /** A Django-format password hash (`algorithm$...`), or an unusable one starting with `!`. */
   password: string;
+  /**
+   * The user's credential generation as read with `password` (src/stores/generation.ts):
+   * a credential issued for this object is refused once the generation moved (password
+   * change, logout-all, deletion). Every built-in store sets it; absent, nothing is checked.
+   */
+  credentialGeneration?: number;
 }
 
 /** What an authenticator proves: who is calling and with what credential. */

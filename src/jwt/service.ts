@@ -354,7 +354,11 @@ export class JwtService {
     return access;
   }
 
-  /** `POST /api/token/`: a refresh + access pair; the refresh starts a new family. */
+  /**
+   * `POST /api/token/`: a refresh + access pair; the refresh starts a new family. Throws
+   * `StaleGeneration` when the user's credential generation moved since `user` was read
+   * (src/stores/generation.ts): nothing is recorded, and the login must fail.
+   */
   async obtainPair(user: User): Promise<{ refresh: string; access: string }> {
     const iat = this.nowSeconds();
     const refresh = { ...this.base('refresh', iat, this.settings.refreshTokenLifetime), ...(await this.userClaims(user)) };
@@ -368,6 +372,7 @@ export class JwtService {
       await this.o.stores.jwt.recordOutstanding(
         { jti, userId: user.id, tokenType: 'refresh', familyId, createdAt: this.o.clock.now(), expiresAt: (refresh.exp as number) * 1000 },
         notAfter,
+        user.credentialGeneration,
       );
     }
     const access = this.accessFrom(refresh, iat);
@@ -389,7 +394,7 @@ export class JwtService {
         familyId: null,
         createdAt: this.o.clock.now(),
         expiresAt: (claims[this.settings.slidingTokenRefreshExpClaim] as number) * 1000,
-      });
+      }, null, user.credentialGeneration);
     }
     return this.encode(claims);
   }

@@ -167,7 +167,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       // Cookie mode: every pair carries its session id (the refresh family), for CSRF binding and session revocation.
       ...(cookieMode ? { sessionClaim: SESSION_CLAIM } : {}),
     });
-    users.onCredentialsChanged((user) => jwt.revokeAllForUser(user.id, 'password_change'));
+    users.onCredentialsChanged((user, reason) => jwt.revokeAllForUser(user.id, reason));
     const tokenAuthentication = new TokenAuthentication(tokens, settings.tokens.keyword);
     const clientAddress: ClientAddressResolver = throttling.clientAddress;
     const jwtAuthentication = new JWTAuthentication(jwt);
@@ -187,7 +187,6 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
           audit,
           clientAddress,
           logoutAllAuthenticators: [primaryJwt],
-          onLogoutAll: (user) => jwt.revokeAllForUser(user.id, 'logout_all'),
         }),
         ...jwtRoutes({ users, jwt, audit, clientAddress, ...(cookieMode ? { cookies: cookieMode } : {}) }),
         ...jwksRoutes(keys),

@@ -19,6 +19,7 @@ export interface UserRow<F extends number | boolean = number | boolean> {
   last_login: number | null;
   date_joined: number;
   password: string;
+  credential_generation: number;
 }
 
 export interface TokenRow {
@@ -32,7 +33,7 @@ export interface TokenRow {
   label: string | null;
 }
 
-export const USER_COLUMNS = 'id, username, email, first_name, last_name, is_active, is_staff, is_superuser, last_login, date_joined, password';
+export const USER_COLUMNS = 'id, username, email, first_name, last_name, is_active, is_staff, is_superuser, last_login, date_joined, password, credential_generation';
 export const TOKEN_COLUMNS = 'id, user_id, prefix, digest, created_at, expires_at, last_used_at, label';
 
 /** SQLite's 1 or PostgreSQL's true. */
@@ -51,6 +52,7 @@ export function toUser(r: UserRow): User {
     lastLogin: r.last_login === null ? null : new Date(r.last_login),
     dateJoined: new Date(r.date_joined),
     password: r.password,
+    credentialGeneration: r.credential_generation,
   };
 }
 

@@ -38,8 +38,18 @@ export interface UserStore {
   getByUsername(username: string): Promise<User | null>;
   /** Throws `UsernameTaken`. */
   create(user: NewUser): Promise<User>;
-  /** Returns the updated user, or null if it does not exist. */
-  update(id: number, patch: UserPatch): Promise<User | null>;
+  /**
+   * Returns the updated user, or null if it does not exist. With `generation`, only when
+   * that is still the user's credential generation (else null, nothing written): a
+   * password rehash on login never puts back a password changed meanwhile.
+   */
+  update(id: number, patch: UserPatch, generation?: number): Promise<User | null>;
+  /**
+   * Move the user's credential generation, with `patch` applied in the same statement
+   * (src/stores/generation.ts): credentials issued against the previous generation are
+   * refused from now on. Returns the updated user, or null if it does not exist.
+   */
+  bumpGeneration(id: number, patch?: UserPatch): Promise<User | null>;
   /** Deletes the user and, atomically, every credential that belongs to it. */
   delete(id: number): Promise<boolean>;
   list(): Promise<User[]>;
@@ -85,9 +95,12 @@ export class TokenLimitReached extends Error {
 export interface TokenStore {
   /**
    * Insert a token. With `limit`, counting the user's unexpired tokens (at `now`) and
-   * inserting are atomic, so concurrent logins cannot exceed the limit.
+   * inserting are atomic, so concurrent logins cannot exceed the limit. With `generation`
+   * (the user's credential generation its login saw), the insert is refused with
+   * `StaleGeneration` when that is no longer the user's or the user is gone — checked in
+   * the same transaction (src/stores/generation.ts).
    */
-  create(token: NewTokenRecord, limit?: TokenLimit): Promise<TokenRecord>;
+  create(token: NewTokenRecord, limit?: TokenLimit, generation?: number): Promise<TokenRecord>;
   /** Every token whose prefix matches, with its user. */
   findByPrefix(prefix: string): Promise<TokenWithUser[]>;
   /** Record use: new last-used time and, optionally, a new expiry. */
@@ -168,8 +181,12 @@ export interface RotateInput {
 }
 
 export interface JwtStore {
-  /** Record an issued refresh/sliding token; a new family when `familyId` names none yet. */
-  recordOutstanding(token: NewOutstandingToken, familyNotAfter?: number | null): Promise<void>;
+  /**
+   * Record an issued refresh/sliding token; a new family when `familyId` names none yet.
+   * With `generation`: refused with `StaleGeneration`, nothing recorded, unless it is
+   * still the credential generation of `token.userId` (as `TokenStore.create`).
+   */
+  recordOutstanding(token: NewOutstandingToken, familyNotAfter?: number | null, generation?: number): Promise<void>;
   getOutstanding(jti: string): Promise<OutstandingToken | null>;
   getFamily(id: string): Promise<RefreshFamily | null>;
   /**

@@ -88,6 +88,7 @@ export class OpaqueTokenService {
         label: opts.label ? opts.label.slice(0, LABEL_MAX) : null,
       },
       limit === null ? undefined : { max: limit, action: opts.onLimit ?? 'refuse' },
+      user.credentialGeneration,
     );
     return { key, record };
   }

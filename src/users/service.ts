@@ -97,8 +97,11 @@ export interface LoginDevices {
   now(): number;
 }
 
-/** Called after a user's credentials changed (password set), to revoke what was issued before. */
-export type CredentialsChanged = (user: User) => Promise<void>;
+/** Why a user's credentials were revoked. */
+export type RevocationReason = 'password_change' | 'logout_all';
+
+/** Called after a user's credentials changed (password set, logout-all), to revoke what was issued before. */
+export type CredentialsChanged = (user: User, reason: RevocationReason) => Promise<void>;
 
 export class UserService {
   private readonly credentialListeners: CredentialsChanged[] = [];
@@ -201,23 +204,45 @@ export class UserService {
     }
     if (needsRehash) {
       const upgraded = await this.hasher.hash(password);
-      await this.stores.users.update(user.id, { password: upgraded });
+      // Only while the generation is the one checked: never put back a password changed meanwhile.
+      await this.stores.users.update(user.id, { password: upgraded }, user.credentialGeneration);
       user.password = upgraded;
     }
     return user;
   }
 
-  /** Run `listener` after every password change (the JWT service revokes the user's tokens). */
+  /** Run `listener` after every password change and logout-all (the JWT service revokes the user's tokens). */
   onCredentialsChanged(listener: CredentialsChanged): void {
     this.credentialListeners.push(listener);
   }
 
-  /** Set a new password; every opaque token of the user is revoked with it, and the listeners run. */
+  /**
+   * Set a new password; every opaque token of the user is revoked with it, and the
+   * listeners run. Logins in flight with the old password store nothing (see `revokeFrom`).
+   */
   async setPassword(user: User, password: string): Promise<void> {
     const hash = await this.hasher.hash(password);
-    const updated = await this.stores.users.update(user.id, { password: hash });
+    await this.revokeFrom(user, { password: hash }, 'password_change');
+  }
+
+  /**
+   * Logout-all: every opaque token of the user is revoked, the listeners run (JWTs), and
+   * logins in flight store nothing (see `revokeFrom`).
+   */
+  async logoutAll(user: User): Promise<void> {
+    await this.revokeFrom(user, {}, 'logout_all');
+  }
+
+  /**
+   * The one revocation order (src/stores/generation.ts): move the credential generation
+   * (with `patch`, one write) FIRST, then delete the opaque tokens and run the listeners. A
+   * login that saw the old generation stored its credential before the move (and it is
+   * revoked here) or is refused.
+   */
+  private async revokeFrom(user: User, patch: UserPatch, reason: RevocationReason): Promise<void> {
+    const updated = await this.stores.users.bumpGeneration(user.id, patch);
     await this.stores.tokens.deleteAllForUser(user.id);
-    for (const listener of this.credentialListeners) await listener(updated ?? { ...user, password: hash });
+    for (const listener of this.credentialListeners) await listener(updated ?? { ...user, ...patch }, reason);
   }
 
   /** Django's `update_last_login`. */
@@ -233,7 +258,7 @@ export class UserService {
     return this.stores.users.getByUsername(username);
   }
 
-  /** Delete a user and all their tokens. */
+  /** Delete a user and all their tokens (the row is gone: logins in flight store nothing). */
   async delete(user: User): Promise<boolean> {
     return this.stores.users.delete(user.id);
   }

@@ -12,6 +12,7 @@ import { SqliteStores } from '../../src/stores/sqlite/index.js';
 import { postgresTestDb } from './postgres-helpers.js';
 import { redisTestServer } from './redis-helpers.js';
 import { TokenLimitReached, UsernameTaken, type NewTokenRecord, type Stores } from '../../src/stores/types.js';
+import { StaleGeneration } from '../../src/stores/generation.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-stores-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,6 +69,41 @@ for (const [name, make] of backends) {
       assert.equal(updated!.lastLogin!.getTime(), T0 + 5);
       assert.equal(await s.users.update(999, { email: 'x' }), null);
       assert.deepEqual((await s.users.list()).map((u) => u.username), ['alice', 'Alice']);
+      await s.close();
+    });
+
+    test('credential generation: read with the user, moved with a patch in one write, checked by the token insert', async () => {
+      const s = make();
+      const alice = await newUser(s, 'alice');
+      const g0 = alice.credentialGeneration!;
+      assert.equal(typeof g0, 'number');
+      assert.equal((await s.users.getByUsername('alice'))!.credentialGeneration, g0);
+      // A token against the current generation is stored; the bump moves it and applies the patch.
+      await s.tokens.create(tok(alice.id, 1), undefined, g0);
+      const bumped = await s.users.bumpGeneration(alice.id, { password: '!changed' });
+      assert.equal(bumped!.password, '!changed');
+      assert.notEqual(bumped!.credentialGeneration, g0);
+      assert.deepEqual(await s.users.getById(alice.id), bumped);
+      assert.equal(await s.users.bumpGeneration(999_999), null);
+      // An insert against the old generation is refused and stores nothing, with or without a limit.
+      await assert.rejects(s.tokens.create(tok(alice.id, 2), undefined, g0), StaleGeneration);
+      await assert.rejects(s.tokens.create(tok(alice.id, 3), { max: 1, action: 'refuse' }, g0), StaleGeneration);
+      await assert.rejects(s.tokens.create(tok(alice.id, 4), { max: 1, action: 'evictOldest' }, g0), StaleGeneration);
+      assert.deepEqual((await s.tokens.listForUser(alice.id)).map((t) => t.prefix), [tok(alice.id, 1).prefix]);
+      // The current generation passes (the limit still applies after it); no generation is not checked.
+      await s.tokens.create(tok(alice.id, 5), { max: 5, action: 'refuse' }, bumped!.credentialGeneration);
+      await s.tokens.create(tok(alice.id, 6));
+      assert.equal((await s.tokens.listForUser(alice.id)).length, 3);
+      // A conditional update (the login's rehash) writes only while the generation is unchanged.
+      assert.equal(await s.users.update(alice.id, { password: '!rehashed-old' }, g0), null);
+      assert.equal((await s.users.getById(alice.id))!.password, '!changed');
+      assert.equal((await s.users.update(alice.id, { password: '!rehashed' }, bumped!.credentialGeneration))!.password, '!rehashed');
+      assert.equal((await s.users.getById(alice.id))!.credentialGeneration, bumped!.credentialGeneration, 'update does not move it');
+      // A deleted user: every insert that names a generation is refused (not a foreign-key failure).
+      const bob = await newUser(s, 'bob');
+      assert.equal(await s.users.delete(bob.id), true);
+      await assert.rejects(s.tokens.create(tok(bob.id, 7), undefined, bob.credentialGeneration), StaleGeneration);
+      await assert.rejects(s.tokens.create(tok(bob.id, 8), { max: 5, action: 'evictOldest' }, bob.credentialGeneration), StaleGeneration);
       await s.close();
     });
 
@@ -168,7 +204,7 @@ test('sqlite: WAL mode, foreign keys, indexes on every lookup, versioned migrati
   assert.match(plan('SELECT * FROM gatehouse_token WHERE expires_at <= 5 AND expires_at IS NOT NULL'), /INDEX gatehouse_token_expires/);
   assert.match(plan("SELECT * FROM gatehouse_user WHERE username = 'a'"), /USING INDEX/);
   const versions = s.db.prepare('SELECT version FROM gatehouse_migrations').pluck().all();
-  assert.deepEqual(versions, [1, 2]);
+  assert.deepEqual(versions, [1, 2, 3]);
   await s.close();
 });
 

@@ -12,6 +12,7 @@ import { SqliteStores } from '../../src/stores/sqlite/index.js';
 import { postgresTestDb } from './postgres-helpers.js';
 import { redisTestServer } from './redis-helpers.js';
 import type { Stores } from '../../src/stores/types.js';
+import { StaleGeneration } from '../../src/stores/generation.js';
 import { T0, rot, tok } from './jwt-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-jwt-stores-'));
@@ -54,6 +55,31 @@ for (const [name, make] of backends) {
       assert.equal((await s.jwt.getOutstanding('j1'))!.blacklistedAt, T0 + 5);
       assert.equal(await s.jwt.blacklist(tok('never-issued', 999), T0), true);
       assert.equal((await s.jwt.getOutstanding('never-issued'))!.userId, null);
+      await s.close();
+    });
+
+    test('recordOutstanding with a credential generation: refused, nothing recorded, once it moved or the user is gone', async () => {
+      const s = make();
+      const alice = await s.users.create({ username: 'alice', password: '!x', dateJoined: new Date(T0) });
+      const g0 = alice.credentialGeneration!;
+      await s.jwt.recordOutstanding(tok('ok', alice.id, { familyId: 'f-ok' }), null, g0);
+      assert.equal((await s.jwt.getOutstanding('ok'))!.userId, alice.id);
+      await s.users.bumpGeneration(alice.id, { password: '!y' });
+      await assert.rejects(s.jwt.recordOutstanding(tok('stale', alice.id, { familyId: 'f-stale' }), T0 + 1, g0), StaleGeneration);
+      await assert.rejects(s.jwt.recordOutstanding(tok('stale-sliding', alice.id, { tokenType: 'sliding' }), null, g0), StaleGeneration);
+      assert.equal(await s.jwt.getOutstanding('stale'), null);
+      assert.equal(await s.jwt.getOutstanding('stale-sliding'), null);
+      assert.equal(await s.jwt.getFamily('f-stale'), null);
+      const g1 = (await s.users.getById(alice.id))!.credentialGeneration!;
+      await s.jwt.recordOutstanding(tok('fresh', alice.id), null, g1);
+      assert.notEqual(await s.jwt.getOutstanding('fresh'), null);
+      // Without a generation nothing is checked (unknown users are recorded as null, as before).
+      await s.jwt.recordOutstanding(tok('unchecked', alice.id), null);
+      assert.notEqual(await s.jwt.getOutstanding('unchecked'), null);
+      await s.users.delete(alice.id);
+      await assert.rejects(s.jwt.recordOutstanding(tok('gone', alice.id), null, g1), StaleGeneration);
+      await assert.rejects(s.jwt.recordOutstanding(tok('nobody', null), null, 0), StaleGeneration);
+      assert.equal(await s.jwt.getOutstanding('gone'), null);
       await s.close();
     });
 

@@ -13,6 +13,7 @@ import { createGatehouse } from '../../src/server/app.js';
 import { listen } from '../../src/server/serve.js';
 import { PostgresStores, isPostgresUrl, migratePostgres, redactUrl } from '../../src/stores/postgres/index.js';
 import { TokenLimitReached, type NewTokenRecord } from '../../src/stores/types.js';
+import { StaleGeneration } from '../../src/stores/generation.js';
 import { send, tokenHeader } from '../helpers.js';
 import { postgresTestDb } from './postgres-helpers.js';
 import { FlakyProxy, waitFor } from './flaky-proxy.js';
@@ -277,14 +278,54 @@ pgTest('postgres store: several instances on one database', () => {
     }
   });
 
+  test('credential generation: inserts on A and B that read it while a bump is uncommitted wait for the commit, then are refused', async () => {
+    const [a, b] = await twoInstances();
+    const admin = await postgres!.admin.connect();
+    try {
+      const alice = await a.users.create({ username: 'alice', password: '!x', dateJoined: new Date(T0) });
+      const g0 = alice.credentialGeneration!;
+      // A password change in progress on another connection: the row is updated, not committed.
+      await admin.query('BEGIN');
+      await admin.query(`UPDATE "${a.schema}".gatehouse_user SET password = '!new', credential_generation = credential_generation + 1 WHERE id = $1`, [alice.id]);
+      // Logins that checked the old password (generation g0) reach their inserts now, on both instances.
+      const outcome = (p: Promise<unknown>) => p.then(() => 'stored', (e: unknown) => (e instanceof StaleGeneration ? 'refused' : e));
+      const pending = Promise.all([
+        outcome(a.tokens.create(tok(alice.id, 1), undefined, g0)),
+        outcome(b.tokens.create(tok(alice.id, 2), { max: 10, action: 'refuse' }, g0)),
+        outcome(b.jwt.recordOutstanding(jwtTok('held', alice.id, { familyId: 'held-family' }), null, g0)),
+      ]);
+      // Each waits on the user's row lock (an unlocked read would see the old row and insert).
+      for (let blocked = 0, tries = 0; blocked < 3; tries++) {
+        assert.ok(tries < 2000, `the inserts should wait for the uncommitted change (${blocked} of 3 waiting)`);
+        await sleep(5);
+        // Waiting on the lock: behind the change, or queued behind another waiter. (Asked on
+        // another connection: inside a transaction, pg_stat_activity is one snapshot.)
+        const { rows } = await postgres!.admin.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT credential_generation % FOR %' AND cardinality(pg_blocking_pids(pid)) > 0`,
+        );
+        blocked = rows[0]!.n;
+      }
+      await admin.query('COMMIT');
+      assert.deepEqual(await pending, ['refused', 'refused', 'refused']);
+      assert.deepEqual(await a.tokens.listForUser(alice.id), []);
+      assert.equal(await a.jwt.getOutstanding('held'), null);
+      assert.equal(await a.jwt.getFamily('held-family'), null);
+    } finally {
+      admin.release();
+      await a.close();
+      await b.close();
+    }
+  });
+
   test('migrations: several instances starting at once migrate exactly once', async () => {
     const schema = postgres!.newSchema();
     const started = await Promise.all(Array.from({ length: 4 }, () => postgres!.open({ schema })));
     try {
       const applied = started.map((s) => s.appliedMigrations.length);
-      assert.deepEqual(applied.slice().sort(), [0, 0, 0, 2]);
+      assert.deepEqual(applied.slice().sort(), [0, 0, 0, 3]);
       const { rows } = await postgres!.admin.query(`SELECT version FROM "${schema}".gatehouse_migrations ORDER BY version`);
-      assert.deepEqual(rows.map((r: { version: number }) => r.version), [1, 2]);
+      assert.deepEqual(rows.map((r: { version: number }) => r.version), [1, 2, 3]);
       // Every instance works on the one schema.
       const u = await started[0]!.users.create({ username: 'alice', password: '!x', dateJoined: new Date(T0) });
       for (const s of started) assert.equal((await s.users.getById(u.id))!.username, 'alice');
@@ -296,7 +337,7 @@ pgTest('postgres store: several instances on one database', () => {
       const other = postgres!.newSchema();
       const url = new URL(postgres!.url);
       url.searchParams.set('schema', other);
-      assert.deepEqual((await migratePostgres(url.toString())).length, 2);
+      assert.deepEqual((await migratePostgres(url.toString())).length, 3);
       assert.deepEqual(await migratePostgres(url.toString()), []);
       const viaUrl = await PostgresStores.open(url.toString());
       assert.equal(viaUrl.schema, other);

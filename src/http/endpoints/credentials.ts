@@ -7,6 +7,7 @@ import { serializeCookie } from '../../cookies/cookie.js';
 import { isLocalhostRequest } from '../../cookies/origin.js';
 import { ValidationError } from '../../core/errors.js';
 import type { User } from '../../core/user.js';
+import { StaleGeneration } from '../../stores/generation.js';
 import type { UserService } from '../../users/service.js';
 import { validateCharFields } from '../fields.js';
 import type { HandlerContext, MetadataField } from '../route.js';
@@ -51,4 +52,17 @@ export async function userFromCredentials(users: UserService, ctx: HandlerContex
   const user = await passwordLogin(users, ctx, username, password, clientAddress);
   if (!user) throw ValidationError.nonField(UNABLE_TO_LOG_IN);
   return user;
+}
+
+/**
+ * Issue what a login hands out. When the user's credential generation moved while the
+ * login ran (password change, logout-all, deletion: `StaleGeneration`, nothing was
+ * stored), the login fails with `refusal()` — the answer wrong credentials get.
+ */
+export async function issueForLogin<T>(issue: () => Promise<T>, refusal: () => Error): Promise<T> {
+  try {
+    return await issue();
+  } catch (e) {
+    throw e instanceof StaleGeneration ? refusal() : e;
+  }
 }

@@ -21,6 +21,7 @@ import { validateCharFields } from '../fields.js';
 import { passwordLogin } from './credentials.js';
 import type { HandlerContext, MetadataField, Route } from '../route.js';
 import type { AuditEvent } from './opaque.js';
+import { issueForLogin } from './credentials.js';
 
 export interface JwtEndpointDeps {
   /** The client address for the login throttle (default: the socket peer). */
@@ -53,6 +54,13 @@ const obtainDescription = 'Takes a set of user credentials and returns an access
 const refreshDescription = 'Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.';
 
 type Login = (ctx: HandlerContext, endpoint: string) => Promise<User>;
+
+/** Obtain tokens for a logged-in user; a login whose user's credentials changed while it ran fails as wrong credentials do. */
+const obtainFor = <T>(audit: (event: AuditEvent) => void, endpoint: string, issue: () => Promise<T>): Promise<T> =>
+  issueForLogin(issue, () => {
+    audit({ event: 'login_failed', endpoint });
+    return new AuthenticationFailed(NO_ACTIVE_ACCOUNT);
+  });
 
 /** The simplejwt views under `/api/token/`. */
 export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[] {
@@ -88,7 +96,7 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
       methods: {
         POST: async (ctx) => {
           const user = await login(ctx, 'token-obtain');
-          const pair = await jwt.obtainPair(user);
+          const pair = await obtainFor(audit, 'token-obtain', () => jwt.obtainPair(user));
           audit({ event: 'login', endpoint: 'token-obtain', userId: user.id });
           return { body: { refresh: pair.refresh, access: pair.access } };
         },
@@ -143,7 +151,7 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
       methods: {
         POST: async (ctx) => {
           const user = await login(ctx, 'token-sliding');
-          const token = await jwt.obtainSliding(user);
+          const token = await obtainFor(audit, 'token-sliding', () => jwt.obtainSliding(user));
           audit({ event: 'login', endpoint: 'token-sliding', userId: user.id });
           return { body: { token } };
         },
@@ -234,7 +242,7 @@ function cookieRoutes(deps: JwtEndpointDeps, mode: CookieMode, prefix: string, l
           const user = await login(ctx, 'token-obtain');
           // Fixation: whatever session this browser carried ends here.
           for (const sid of held) await jwt.revokeSession(sid, 'login');
-          const pair = await jwt.obtainPair(user);
+          const pair = await obtainFor(audit, 'token-obtain', () => jwt.obtainPair(user));
           const refresh = payloadOf(pair.refresh);
           const access = payloadOf(pair.access);
           const sid = jwt.sessionOf(refresh);

@@ -5,7 +5,7 @@
 import type { Authenticator } from '../../core/authenticator.js';
 import type { RequestView } from '../../core/request.js';
 import type { User } from '../../core/user.js';
-import { NotAuthenticated, NotFound, TokenLimitExceeded, type JsonValue } from '../../core/errors.js';
+import { NotAuthenticated, NotFound, TokenLimitExceeded, ValidationError, type JsonValue } from '../../core/errors.js';
 import { drfDateTime } from '../../core/json.js';
 import type { Principal } from '../../core/user.js';
 import { IsAuthenticated } from '../../permissions/index.js';
@@ -15,7 +15,7 @@ import type { OpaqueTokenService } from '../../tokens/service.js';
 import { BasicAuthentication } from '../../users/basic-authentication.js';
 import type { UserService } from '../../users/service.js';
 import type { HandlerContext, Route } from '../route.js';
-import { AUTH_TOKEN_FIELDS, CREDENTIAL_FIELDS, userFromCredentials } from './credentials.js';
+import { AUTH_TOKEN_FIELDS, CREDENTIAL_FIELDS, UNABLE_TO_LOG_IN, issueForLogin, userFromCredentials } from './credentials.js';
 
 export interface OpaqueEndpointDeps {
   users: UserService;
@@ -27,7 +27,7 @@ export interface OpaqueEndpointDeps {
   logoutAllAuthenticators?: readonly Authenticator[];
   /** The client address for the login throttle (default: the socket peer). */
   clientAddress?: (req: RequestView) => string;
-  /** Also run on logout-all (e.g. revoke the user's JWTs). */
+  /** Also run on logout-all, after `UserService.logoutAll` (which runs its credential listeners). */
   onLogoutAll?: (user: User) => Promise<void>;
 }
 
@@ -79,6 +79,12 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
     }
   };
 
+  /** A login whose user's credentials changed while it ran fails as wrong credentials do. */
+  const refused = (endpoint: string) => () => {
+    audit({ event: 'login_failed', endpoint });
+    return ValidationError.nonField(UNABLE_TO_LOG_IN);
+  };
+
   return [
     {
       path: `${prefix}/api-token-auth/`,
@@ -92,7 +98,10 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
       methods: {
         POST: async (ctx) => {
           const user = await loginFromBody(ctx, 'api-token-auth');
-          const { key, record } = await tokens.issue(user, { label: clientLabel(ctx), onLimit: 'evictOldest' });
+          const { key, record } = await issueForLogin(
+            () => tokens.issue(user, { label: clientLabel(ctx), onLimit: 'evictOldest' }),
+            refused('api-token-auth'),
+          );
           audit({ event: 'login', endpoint: 'api-token-auth', userId: user.id, tokenId: record.id });
           return { body: { token: key } };
         },
@@ -115,7 +124,7 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
           }
           let issued;
           try {
-            issued = await tokens.issue(user, { label: clientLabel(ctx), onLimit: 'refuse' });
+            issued = await issueForLogin(() => tokens.issue(user, { label: clientLabel(ctx), onLimit: 'refuse' }), refused('knox-login'));
           } catch (e) {
             if (e instanceof TokenLimitReached) throw new TokenLimitExceeded();
             throw e;
@@ -148,7 +157,8 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
       methods: {
         POST: async (ctx) => {
           const user = ctx.principal!.user;
-          await tokens.revokeAll(user.id);
+          // Every token, and logins in flight store nothing (src/stores/generation.ts).
+          await users.logoutAll(user);
           await deps.onLogoutAll?.(user);
           audit({ event: 'logout_all', endpoint: 'knox-logoutall', userId: user.id });
           return { status: 204 };

@@ -17,6 +17,7 @@ import type {
   UserStore,
 } from '../types.js';
 import { TokenLimitReached, UsernameTaken } from '../types.js';
+import { generationCurrent, requireGeneration } from '../generation.js';
 import { MemoryJwtStore, MemoryKeyStore } from './jwt.js';
 
 class Counter implements ChangeSignal {
@@ -57,16 +58,30 @@ class MemoryUserStore implements UserStore {
       lastLogin: null,
       dateJoined: new Date(n.dateJoined),
       password: n.password,
+      credentialGeneration: 0,
     };
     this.rows.set(user.id, user);
     return copyUser(user);
   }
-  async update(id: number, patch: UserPatch): Promise<User | null> {
+  /** The user's current credential generation, null when there is no such user. */
+  generation(id: number): number | null {
+    return this.rows.get(id)?.credentialGeneration ?? null;
+  }
+  async update(id: number, patch: UserPatch, generation?: number): Promise<User | null> {
     const u = this.rows.get(id);
     if (!u) return null;
+    if (generation !== undefined && !generationCurrent(generation, this.generation(id))) return null;
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     Object.assign(u, defined);
     if (Object.keys(defined).some((k) => k !== 'lastLogin')) this.changes.bump();
+    return copyUser(u);
+  }
+  async bumpGeneration(id: number, patch: UserPatch = {}): Promise<User | null> {
+    const u = this.rows.get(id);
+    if (!u) return null;
+    Object.assign(u, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
+    u.credentialGeneration = (u.credentialGeneration ?? 0) + 1;
+    this.changes.bump();
     return copyUser(u);
   }
   async delete(id: number): Promise<boolean> {
@@ -89,7 +104,8 @@ class MemoryTokenStore implements TokenStore {
       .filter((t) => t.userId === userId && (t.expiresAt === null || t.expiresAt > now))
       .sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
   }
-  async create(token: NewTokenRecord, limit?: TokenLimit): Promise<TokenRecord> {
+  async create(token: NewTokenRecord, limit?: TokenLimit, generation?: number): Promise<TokenRecord> {
+    requireGeneration(generation, this.users.generation(token.userId));
     if (!this.users.rows.has(token.userId)) throw new Error('FOREIGN KEY constraint failed: no such user');
     if (limit) {
       const active = this.active(token.userId, token.createdAt);
@@ -164,7 +180,7 @@ export class MemoryStores implements Stores {
       this.jwt.forgetUser(id);
     });
     this.tokens = new MemoryTokenStore(this.changes, this.users);
-    this.jwt = new MemoryJwtStore(this.changes, (id) => this.users.rows.has(id));
+    this.jwt = new MemoryJwtStore(this.changes, (id) => this.users.rows.has(id), (id) => this.users.generation(id));
     this.keys = new MemoryKeyStore(this.changes);
   }
   async close(): Promise<void> {}

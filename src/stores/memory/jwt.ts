@@ -13,6 +13,7 @@ import type {
   RotateResult,
   StoredSigningKey,
 } from '../types.js';
+import { requireGeneration } from '../generation.js';
 
 interface Bump {
   bump(): void;
@@ -24,7 +25,12 @@ export class MemoryJwtStore implements JwtStore {
   readonly denied = new Map<string, number>();
   readonly epochs = new Map<number, number>();
 
-  constructor(private readonly changes: Bump, private readonly userExists: (id: number) => boolean) {}
+  constructor(
+    private readonly changes: Bump,
+    private readonly userExists: (id: number) => boolean,
+    /** A user's credential generation, null when there is no such user. */
+    private readonly userGeneration: (id: number) => number | null = () => null,
+  ) {}
 
   private known(userId: number | null): number | null {
     return userId !== null && this.userExists(userId) ? userId : null;
@@ -55,7 +61,8 @@ export class MemoryJwtStore implements JwtStore {
     return f;
   }
 
-  async recordOutstanding(token: NewOutstandingToken, familyNotAfter: number | null = null): Promise<void> {
+  async recordOutstanding(token: NewOutstandingToken, familyNotAfter: number | null = null, generation?: number): Promise<void> {
+    requireGeneration(generation, token.userId === null ? null : this.userGeneration(token.userId));
     if (token.familyId) this.ensureFamily(token.familyId, token.userId, token.createdAt, familyNotAfter);
     this.insert(token);
   }

@@ -32,15 +32,32 @@ import type {
   UserStore,
 } from '../types.js';
 import { TokenLimitReached, UsernameTaken } from '../types.js';
+import { StaleGeneration, generationCurrent } from '../generation.js';
 import { PgChanges } from './changes.js';
 import { CHANGES_CHANNEL, Db, isDatabaseError, migrate, resolveConfig, resolveSchema, type PostgresOptions } from './database.js';
 import { PostgresJwtStore, PostgresKeyStore } from './jwt.js';
-import { TOKEN_COLUMNS, USER_COLUMNS, isId, storable, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
+import { TOKEN_COLUMNS, USER_COLUMNS, isId, lockedGeneration, storable, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
 
 export { CHANGES_CHANNEL, isPostgresUrl, migrate, redactUrl, resolveConfig, schemaVersion } from './database.js';
 export type { ChangeKind, PostgresOptions } from './database.js';
 export { MIGRATIONS } from './migrations.js';
 export { PgChanges } from './changes.js';
+
+type Column = [string, string | number | boolean | null];
+
+/** The columns a patch sets, with their values. */
+function patchColumns(patch: UserPatch): Column[] {
+  const columns: Column[] = [];
+  if (patch.email !== undefined) columns.push(['email', patch.email]);
+  if (patch.firstName !== undefined) columns.push(['first_name', patch.firstName]);
+  if (patch.lastName !== undefined) columns.push(['last_name', patch.lastName]);
+  if (patch.isActive !== undefined) columns.push(['is_active', patch.isActive]);
+  if (patch.isStaff !== undefined) columns.push(['is_staff', patch.isStaff]);
+  if (patch.isSuperuser !== undefined) columns.push(['is_superuser', patch.isSuperuser]);
+  if (patch.password !== undefined) columns.push(['password', patch.password]);
+  if (patch.lastLogin !== undefined) columns.push(['last_login', patch.lastLogin === null ? null : patch.lastLogin.getTime()]);
+  return columns;
+}
 
 class PostgresUserStore implements UserStore {
   constructor(private readonly db: Db) {}
@@ -89,17 +106,10 @@ class PostgresUserStore implements UserStore {
     }
   }
 
-  async update(id: number, patch: UserPatch): Promise<User | null> {
+  async update(id: number, patch: UserPatch, generation?: number): Promise<User | null> {
     if (!isId(id)) return null;
-    const columns: Array<[string, string | number | boolean | null]> = [];
-    if (patch.email !== undefined) columns.push(['email', patch.email]);
-    if (patch.firstName !== undefined) columns.push(['first_name', patch.firstName]);
-    if (patch.lastName !== undefined) columns.push(['last_name', patch.lastName]);
-    if (patch.isActive !== undefined) columns.push(['is_active', patch.isActive]);
-    if (patch.isStaff !== undefined) columns.push(['is_staff', patch.isStaff]);
-    if (patch.isSuperuser !== undefined) columns.push(['is_superuser', patch.isSuperuser]);
-    if (patch.password !== undefined) columns.push(['password', patch.password]);
-    if (patch.lastLogin !== undefined) columns.push(['last_login', patch.lastLogin === null ? null : patch.lastLogin.getTime()]);
+    const columns = patchColumns(patch);
+    if (generation !== undefined) return this.updateIfCurrent(id, columns, generation);
     if (columns.length === 0) return this.getById(id);
     const set = columns.map(([name], i) => `${name} = $${i + 2}`).join(', ');
     const values = [id, ...columns.map(([, v]) => v)];
@@ -108,6 +118,38 @@ class PostgresUserStore implements UserStore {
       const { rows } = await this.db.query<UserRow>(`UPDATE gatehouse_user SET ${set} WHERE id = $1 RETURNING ${USER_COLUMNS}`, values);
       return rows[0] ? toUser(rows[0]) : null;
     }
+    const { rows } = await this.db.write<UserRow>(
+      'user',
+      `WITH w AS (UPDATE gatehouse_user SET ${set} WHERE id = $1 RETURNING ${USER_COLUMNS})
+       SELECT w.*, pg_notify('${CHANGES_CHANNEL}', $${values.length + 1}) FROM w`,
+      values,
+      (r) => r.rows.length > 0,
+    );
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  /** `update` with a generation: the row locked, the generation checked, then written — one transaction. */
+  private async updateIfCurrent(id: number, columns: Column[], generation: number): Promise<User | null> {
+    return this.db.tx(async (t) => {
+      if (!generationCurrent(generation, await lockedGeneration(t, id, 'FOR NO KEY UPDATE'))) return null;
+      const { rows } =
+        columns.length === 0
+          ? await t.query<UserRow>(`SELECT ${USER_COLUMNS} FROM gatehouse_user WHERE id = $1`, [id])
+          : await t.query<UserRow>(`UPDATE gatehouse_user SET ${columns.map(([name], i) => `${name} = $${i + 2}`).join(', ')} WHERE id = $1 RETURNING ${USER_COLUMNS}`, [
+              id,
+              ...columns.map(([, v]) => v),
+            ]);
+      if (columns.some(([name]) => name !== 'last_login')) await t.notify('user');
+      return rows[0] ? toUser(rows[0]) : null;
+    });
+  }
+
+  async bumpGeneration(id: number, patch: UserPatch = {}): Promise<User | null> {
+    if (!isId(id)) return null;
+    const columns = patchColumns(patch);
+    const set = [...columns.map(([name], i) => `${name} = $${i + 2}`), 'credential_generation = credential_generation + 1'].join(', ');
+    const values = [id, ...columns.map(([, v]) => v)];
+    // One statement: the change, the move of the generation and the notification.
     const { rows } = await this.db.write<UserRow>(
       'user',
       `WITH w AS (UPDATE gatehouse_user SET ${set} WHERE id = $1 RETURNING ${USER_COLUMNS})
@@ -147,39 +189,47 @@ const deleting = (del: string, payloadParam: number) =>
   `WITH w AS (${del} RETURNING 1)
    SELECT count(*)::int AS n, CASE WHEN count(*) > 0 THEN pg_notify('${CHANGES_CHANNEL}', $${payloadParam}) END AS notified FROM w`;
 
+/** A transaction's answer "the generation moved" (a transaction returns expected outcomes, never throws them). */
+const STALE = Symbol('stale generation');
+
 class PostgresTokenStore implements TokenStore {
   constructor(private readonly db: Db) {}
 
-  async create(token: NewTokenRecord, limit?: TokenLimit): Promise<TokenRecord> {
+  async create(token: NewTokenRecord, limit?: TokenLimit, generation?: number): Promise<TokenRecord> {
     const values = [token.userId, token.prefix, token.digest, token.createdAt, token.expiresAt, token.lastUsedAt, token.label];
     const insert = `INSERT INTO gatehouse_token (user_id, prefix, digest, created_at, expires_at, last_used_at, label)
       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`;
-    if (!limit) {
+    if (!limit && generation === undefined) {
       const { rows } = await this.db.query<{ id: number }>(insert, values);
       return { ...token, id: (rows[0] as { id: number }).id };
     }
     const result = await this.db.tx(async (t) => {
-      // The user's row is the lock that serialises concurrent logins of one user, on any
-      // instance (NO KEY UPDATE: token inserts' foreign-key checks are not blocked).
-      await t.query('SELECT 1 FROM gatehouse_user WHERE id = $1 FOR NO KEY UPDATE', [token.userId]);
-      const active = `user_id = $1 AND (expires_at IS NULL OR expires_at > $2)`;
-      const { rows: counted } = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM gatehouse_token WHERE ${active}`, [
-        token.userId,
-        token.createdAt,
-      ]);
-      const n = counted[0]?.n ?? 0;
-      if (n >= limit.max) {
-        if (limit.action === 'refuse') return null;
-        await t.query(
-          `DELETE FROM gatehouse_token WHERE id IN
-             (SELECT id FROM gatehouse_token WHERE ${active} ORDER BY created_at, id LIMIT $3)`,
-          [token.userId, token.createdAt, n - limit.max + 1],
-        );
-        await t.notify('token');
+      // The user's row is the lock: with a limit, it serialises concurrent logins of one user
+      // on any instance (NO KEY UPDATE: token inserts' foreign-key checks are not blocked);
+      // either way the generation is read under it (src/stores/generation.ts).
+      const current = await lockedGeneration(t, token.userId, limit ? 'FOR NO KEY UPDATE' : 'FOR SHARE');
+      if (generation !== undefined && !generationCurrent(generation, current)) return STALE;
+      if (limit) {
+        const active = `user_id = $1 AND (expires_at IS NULL OR expires_at > $2)`;
+        const { rows: counted } = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM gatehouse_token WHERE ${active}`, [
+          token.userId,
+          token.createdAt,
+        ]);
+        const n = counted[0]?.n ?? 0;
+        if (n >= limit.max) {
+          if (limit.action === 'refuse') return null;
+          await t.query(
+            `DELETE FROM gatehouse_token WHERE id IN
+               (SELECT id FROM gatehouse_token WHERE ${active} ORDER BY created_at, id LIMIT $3)`,
+            [token.userId, token.createdAt, n - limit.max + 1],
+          );
+          await t.notify('token');
+        }
       }
       const { rows } = await t.query<{ id: number }>(insert, values);
       return { ...token, id: (rows[0] as { id: number }).id };
     });
+    if (result === STALE) throw new StaleGeneration();
     if (result === null) throw new TokenLimitReached();
     return result;
   }

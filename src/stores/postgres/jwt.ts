@@ -34,7 +34,8 @@ import type {
   StoredSigningKey,
 } from '../types.js';
 import { CHANGES_CHANNEL, type Db, type Tx } from './database.js';
-import { isId, storable } from './rows.js';
+import { isId, lockedGeneration, storable } from './rows.js';
+import { StaleGeneration, generationCurrent } from '../generation.js';
 
 interface OutstandingRow {
   jti: string;
@@ -109,13 +110,24 @@ export class PostgresJwtStore implements JwtStore {
     return q.query(INSERT_TOKEN, tokenParams(t));
   }
 
-  async recordOutstanding(token: NewOutstandingToken, familyNotAfter: number | null = null): Promise<void> {
+  async recordOutstanding(token: NewOutstandingToken, familyNotAfter: number | null = null, generation?: number): Promise<void> {
+    if (generation === undefined) return this.record(this.db, token, familyNotAfter);
+    // The user's generation read under its row lock, then the insert, in one transaction (src/stores/generation.ts).
+    const recorded = await this.db.tx(async (t) => {
+      if (!generationCurrent(generation, await lockedGeneration(t, token.userId))) return false;
+      await this.record(t, token, familyNotAfter);
+      return true;
+    });
+    if (!recorded) throw new StaleGeneration();
+  }
+
+  private async record(q: Query, token: NewOutstandingToken, familyNotAfter: number | null): Promise<void> {
     if (!token.familyId) {
-      await this.insertToken(this.db, token);
+      await this.insertToken(q, token);
       return;
     }
     // One statement: the family (if new) and the token, atomically.
-    await this.db.query(
+    await q.query(
       `WITH f AS (INSERT INTO gatehouse_jwt_family (id, user_id, created_at, not_after)
                   VALUES ($4, ${knownUser(2)}, $5, $7) ON CONFLICT (id) DO NOTHING)
        INSERT INTO gatehouse_jwt_outstanding (jti, user_id, token_type, family_id, created_at, expires_at)

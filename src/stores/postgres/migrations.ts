@@ -97,4 +97,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX gatehouse_signing_key_one_active ON gatehouse_signing_key (status) WHERE status = 'active';
     `,
   },
+  {
+    version: 3,
+    name: 'per-user credential generation',
+    sql: `
+      ALTER TABLE gatehouse_user ADD COLUMN credential_generation BIGINT NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -64,18 +64,21 @@ export function withRedis(stores: Stores, layer: RedisLayer): Stores {
     // A new user: another instance may hold "no such user" in its caches (no token can be cached yet).
     create: (user) => after('user', () => s.users.create(user), () => true, false),
     // `lastLogin` alone changes nothing about who may authenticate.
-    update: (id, patch) =>
+    update: (id, patch, generation) =>
       Object.entries(patch).every(([k, v]) => k === 'lastLogin' || v === undefined)
-        ? s.users.update(id, patch)
-        : after('user', () => s.users.update(id, patch), (u) => u !== null),
+        ? s.users.update(id, patch, generation)
+        : after('user', () => s.users.update(id, patch, generation), (u) => u !== null),
+    bumpGeneration: (id, patch) => after('user', () => s.users.bumpGeneration(id, patch), (u) => u !== null),
     delete: (id) => after('user', () => s.users.delete(id), (deleted) => deleted),
     list: () => s.users.list(),
   };
 
   const tokens: TokenStore = {
-    async create(token, limit) {
+    async create(token, limit, generation) {
       const created =
-        limit?.action === 'evictOldest' ? await after('token', () => s.tokens.create(token, limit)) : await s.tokens.create(token, limit);
+        limit?.action === 'evictOldest'
+          ? await after('token', () => s.tokens.create(token, limit, generation))
+          : await s.tokens.create(token, limit, generation);
       await cache?.created(created.prefix);
       return created;
     },
@@ -90,7 +93,7 @@ export function withRedis(stores: Stores, layer: RedisLayer): Stores {
   };
 
   const jwt: JwtStore = {
-    recordOutstanding: (token, familyNotAfter) => s.jwt.recordOutstanding(token, familyNotAfter),
+    recordOutstanding: (token, familyNotAfter, generation) => s.jwt.recordOutstanding(token, familyNotAfter, generation),
     getOutstanding: (jti) => s.jwt.getOutstanding(jti),
     getFamily: (id) => s.jwt.getFamily(id),
     blacklist: (token, now) => after('family', () => s.jwt.blacklist(token, now), (added) => added),

@@ -23,9 +23,10 @@ import type {
   UserStore,
 } from '../types.js';
 import { TokenLimitReached, UsernameTaken } from '../types.js';
+import { generationCurrent, requireGeneration } from '../generation.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteJwtStore, SqliteKeyStore } from './jwt.js';
-import { TOKEN_COLUMNS, USER_COLUMNS, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
+import { GENERATION_SQL, TOKEN_COLUMNS, USER_COLUMNS, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
 
 export { openDatabase, migrate, schemaVersion } from './database.js';
 export type { SqliteDatabase } from './database.js';
@@ -83,14 +84,30 @@ class SqliteChanges implements ChangeSignal {
 /** See `SqliteChanges`: how many calls may follow one look at the clock. */
 const CALLS_PER_CLOCK_CHECK = 32;
 
+/** The columns a patch sets (`last_login` alone does not affect who may authenticate). */
+function patchColumns(patch: UserPatch): Record<string, string | number | null> {
+  const columns: Record<string, string | number | null> = {};
+  if (patch.email !== undefined) columns.email = patch.email;
+  if (patch.firstName !== undefined) columns.first_name = patch.firstName;
+  if (patch.lastName !== undefined) columns.last_name = patch.lastName;
+  if (patch.isActive !== undefined) columns.is_active = patch.isActive ? 1 : 0;
+  if (patch.isStaff !== undefined) columns.is_staff = patch.isStaff ? 1 : 0;
+  if (patch.isSuperuser !== undefined) columns.is_superuser = patch.isSuperuser ? 1 : 0;
+  if (patch.password !== undefined) columns.password = patch.password;
+  if (patch.lastLogin !== undefined) columns.last_login = patch.lastLogin === null ? null : patch.lastLogin.getTime();
+  return columns;
+}
+
 class SqliteUserStore implements UserStore {
   private readonly byId;
+  private readonly generation;
   private readonly byUsername;
   private readonly insert;
   private readonly remove;
   private readonly all;
   constructor(private readonly db: SqliteDatabase, private readonly changes: SqliteChanges) {
     this.byId = db.prepare(`SELECT ${USER_COLUMNS} FROM gatehouse_user WHERE id = ?`);
+    this.generation = db.prepare(GENERATION_SQL).pluck();
     this.byUsername = db.prepare(`SELECT ${USER_COLUMNS} FROM gatehouse_user WHERE username = ?`);
     this.insert = db.prepare(
       `INSERT INTO gatehouse_user (username, email, first_name, last_name, is_active, is_staff, is_superuser, date_joined, password)
@@ -126,23 +143,30 @@ class SqliteUserStore implements UserStore {
       throw e;
     }
   }
-  async update(id: number, patch: UserPatch): Promise<User | null> {
-    const columns: Record<string, string | number | null> = {};
-    if (patch.email !== undefined) columns.email = patch.email;
-    if (patch.firstName !== undefined) columns.first_name = patch.firstName;
-    if (patch.lastName !== undefined) columns.last_name = patch.lastName;
-    if (patch.isActive !== undefined) columns.is_active = patch.isActive ? 1 : 0;
-    if (patch.isStaff !== undefined) columns.is_staff = patch.isStaff ? 1 : 0;
-    if (patch.isSuperuser !== undefined) columns.is_superuser = patch.isSuperuser ? 1 : 0;
-    if (patch.password !== undefined) columns.password = patch.password;
-    if (patch.lastLogin !== undefined) columns.last_login = patch.lastLogin === null ? null : patch.lastLogin.getTime();
+  async update(id: number, patch: UserPatch, generation?: number): Promise<User | null> {
+    const columns = patchColumns(patch);
     const names = Object.keys(columns);
-    if (names.length > 0) {
-      this.db.prepare(`UPDATE gatehouse_user SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`).run({ ...columns, id });
-      // last_login alone does not affect who may authenticate; everything else may.
-      if (names.some((n) => n !== 'last_login')) this.changes.bump();
-    }
+    const write = (): true => {
+      if (names.length > 0) this.db.prepare(`UPDATE gatehouse_user SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`).run({ ...columns, id });
+      return true;
+    };
+    // With a generation: read it and write in one IMMEDIATE transaction (no writer in between).
+    const written =
+      generation === undefined
+        ? write()
+        : this.db.transaction(() => generationCurrent(generation, (this.generation.get(id) as number | undefined) ?? null) && write()).immediate();
+    if (!written) return null;
+    // last_login alone does not affect who may authenticate; everything else may.
+    if (names.some((n) => n !== 'last_login')) this.changes.bump();
     return this.getById(id);
+  }
+  async bumpGeneration(id: number, patch: UserPatch = {}): Promise<User | null> {
+    const columns = patchColumns(patch);
+    const set = [...Object.keys(columns).map((n) => `${n} = @${n}`), 'credential_generation = credential_generation + 1'].join(', ');
+    // One statement: the change and the move of the generation are one write.
+    const changed = this.db.prepare(`UPDATE gatehouse_user SET ${set} WHERE id = @id`).run({ ...columns, id }).changes > 0;
+    this.changes.bump();
+    return changed ? this.getById(id) : null;
   }
   async delete(id: number): Promise<boolean> {
     const changed = this.remove.run(id).changes > 0; // tokens go by ON DELETE CASCADE
@@ -166,7 +190,9 @@ class SqliteTokenStore implements TokenStore {
   private readonly removeAllForUser;
   private readonly listStmt;
   private readonly removeExpired;
+  private readonly generation;
   constructor(private readonly db: SqliteDatabase, private readonly changes: SqliteChanges) {
+    this.generation = db.prepare(GENERATION_SQL).pluck();
     this.insert = db.prepare(
       `INSERT INTO gatehouse_token (user_id, prefix, digest, created_at, expires_at, last_used_at, label)
        VALUES (@userId, @prefix, @digest, @createdAt, @expiresAt, @lastUsedAt, @label)`,
@@ -193,8 +219,9 @@ class SqliteTokenStore implements TokenStore {
     this.removeExpired = db.prepare('DELETE FROM gatehouse_token WHERE expires_at IS NOT NULL AND expires_at <= ?');
   }
 
-  async create(token: NewTokenRecord, limit?: TokenLimit): Promise<TokenRecord> {
+  async create(token: NewTokenRecord, limit?: TokenLimit, generation?: number): Promise<TokenRecord> {
     const run = this.db.transaction((): TokenRecord => {
+      requireGeneration(generation, (this.generation.get(token.userId) as number | undefined) ?? null);
       if (limit) {
         const active = this.countActive.get(token.userId, token.createdAt) as number;
         if (active >= limit.max) {

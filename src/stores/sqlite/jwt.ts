@@ -15,6 +15,8 @@ import type {
   StoredSigningKey,
 } from '../types.js';
 import type { SqliteDatabase } from './database.js';
+import { requireGeneration } from '../generation.js';
+import { GENERATION_SQL } from './rows.js';
 
 interface OutstandingRow {
   jti: string;
@@ -103,6 +105,7 @@ export class SqliteJwtStore implements JwtStore {
          ON CONFLICT (user_id) DO UPDATE SET epoch = epoch + 1 RETURNING epoch`,
       ).pluck(),
       userExists: db.prepare('SELECT 1 FROM gatehouse_user WHERE id = ?').pluck(),
+      userGeneration: db.prepare(GENERATION_SQL).pluck(),
       deleteExpired: db.prepare('DELETE FROM gatehouse_jwt_outstanding WHERE expires_at <= ?'),
       deleteDenied: db.prepare('DELETE FROM gatehouse_jwt_denied WHERE expires_at <= ?'),
       deleteFamilies: db.prepare(
@@ -121,8 +124,12 @@ export class SqliteJwtStore implements JwtStore {
     this.s.insert.run({ ...t, userId: this.knownUser(t.userId) });
   }
 
-  async recordOutstanding(token: NewOutstandingToken, familyNotAfter: number | null = null): Promise<void> {
+  async recordOutstanding(token: NewOutstandingToken, familyNotAfter: number | null = null, generation?: number): Promise<void> {
     this.db.transaction(() => {
+      if (generation !== undefined) {
+        const current = token.userId === null ? undefined : (this.s.userGeneration.get(token.userId) as number | undefined);
+        requireGeneration(generation, current ?? null);
+      }
       if (token.familyId) this.s.insertFamily.run(token.familyId, this.knownUser(token.userId), token.createdAt, familyNotAfter);
       this.insertToken(token);
     }).immediate();
