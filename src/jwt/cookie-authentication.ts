@@ -16,12 +16,12 @@
  *   refresh token (catalogue 78), answered as a blacklisted token.
  */
 import type { Authenticator } from '../core/authenticator.js';
+import { then } from '../core/maybe.js';
 import { SAFE_METHODS, type RequestView } from '../core/request.js';
 import type { Principal } from '../core/user.js';
 import type { CookieMode } from '../cookies/mode.js';
 import { JWTAuthentication, type JwtAuth } from './authentication.js';
-import { TOKEN_BLACKLISTED } from './claims.js';
-import { JwtService, NOT_VALID_FOR_ANY, invalidToken } from './service.js';
+import type { JwtService } from './service.js';
 
 /** `JWTAuthentication` reading its token from the header when present, else from the access cookie. */
 class HeaderOrCookie extends JWTAuthentication {
@@ -31,13 +31,11 @@ class HeaderOrCookie extends JWTAuthentication {
 
   /** Is there an `Authorization` (or `jwt.authHeaderName`) header at all? */
   hasHeader(req: RequestView): boolean {
-    return req.headers[this.headerName] !== undefined;
+    return this.getHeader(req) !== undefined;
   }
 
-  protected override token(req: RequestView): JwtAuth | Promise<JwtAuth> | null {
-    if (this.hasHeader(req)) return super.token(req);
-    const raw = this.mode.accessCookie(req);
-    return raw === null ? null : this.validated(raw);
+  protected override rawToken(req: RequestView): string | null {
+    return this.hasHeader(req) ? super.rawToken(req) : this.mode.accessCookie(req);
   }
 }
 
@@ -61,26 +59,12 @@ export class JWTCookieAuthentication implements Authenticator {
       // The checks that need no token first, as dj-rest-auth's `enforce_csrf` runs before validation.
       if (csrf) this.mode.precheck(req);
     }
+    // The session's revocation is checked by JWTAuthentication (the verifier's request path).
     const principal = this.inner.authenticate(req);
-    if (principal === null) return null;
-    return principal instanceof Promise ? principal.then((p) => this.session(req, p, csrf)) : this.session(req, principal, csrf);
-  }
-
-  /** The session checks: not revoked; for cookie-authenticated unsafe methods, the CSRF token bound to it. */
-  private session(req: RequestView, principal: Principal<JwtAuth>, csrf: boolean): Principal<JwtAuth> | Promise<Principal<JwtAuth>> {
-    const sid = this.service.sessionOf(principal.auth.claims);
-    const finish = (revoked: boolean): Principal<JwtAuth> => {
-      if (revoked) {
-        throw invalidToken(
-          NOT_VALID_FOR_ANY,
-          this.service.settings.authTokenClasses.map((k) => JwtService.message(k, TOKEN_BLACKLISTED)),
-        );
-      }
-      if (csrf) this.mode.checkSession(req, sid);
-      return principal;
-    };
-    if (sid === null) return finish(false);
-    const revoked = this.service.isSessionRevoked(sid);
-    return revoked instanceof Promise ? revoked.then(finish) : finish(revoked);
+    if (principal === null || !csrf) return principal;
+    return then(principal, (p) => {
+      this.mode.checkSession(req, this.service.sessionOf(p.auth.claims));
+      return p;
+    });
   }
 }

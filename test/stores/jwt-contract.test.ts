@@ -78,13 +78,13 @@ for (const [name, make] of backends) {
     test('rotation: grace returns the recorded replacement; unknown tokens start a family', async () => {
       const s = make();
       const a = await user(s);
-      const first = await s.jwt.rotate(rot(tok('x1', a), 'x2', { graceMs: 5000, familyNotAfter: T0 + 1 }));
+      const first = await s.jwt.rotate(rot(tok('x1', a), 'x2', { reuseGrace: 5000, familyNotAfter: T0 + 1 }));
       assert.equal(first.kind, 'rotated');
       const family = await s.jwt.getFamily((first as { familyId: string }).familyId);
       assert.equal(family!.notAfter, T0 + 1);
-      const retry = await s.jwt.rotate(rot(tok('x1', a), 'x9', { graceMs: 5000, now: T0 + 3000 }));
+      const retry = await s.jwt.rotate(rot(tok('x1', a), 'x9', { reuseGrace: 5000, now: T0 + 3000 }));
       assert.deepEqual(retry, { kind: 'grace', familyId: family!.id, replacement: { jti: 'x2', iat: T0 / 1000, exp: T0 / 1000 + 86400 } });
-      const late = await s.jwt.rotate(rot(tok('x1', a), 'x9', { graceMs: 5000, now: T0 + 7000 }));
+      const late = await s.jwt.rotate(rot(tok('x1', a), 'x9', { reuseGrace: 5000, now: T0 + 7000 }));
       assert.equal(late.kind, 'reused');
       await s.close();
     });
@@ -92,9 +92,9 @@ for (const [name, make] of backends) {
     test('rotation without reuse detection: blacklistCurrent blacklists; neither keeps the old token usable', async () => {
       const s = make();
       const a = await user(s);
-      assert.equal((await s.jwt.rotate(rot(tok('b1', a), 'b2', { reuseDetection: false, blacklistCurrent: true }))).kind, 'rotated');
-      assert.deepEqual(await s.jwt.rotate(rot(tok('b1', a), 'b3', { reuseDetection: false, blacklistCurrent: true })), { kind: 'blacklisted' });
-      assert.equal((await s.jwt.rotate(rot(tok('b2', a), 'b4', { reuseDetection: false, blacklistCurrent: true }))).kind, 'rotated');
+      assert.equal((await s.jwt.rotate(rot(tok('b1', a), 'b2', { reuseDetection: false, blacklistAfterRotation: true }))).kind, 'rotated');
+      assert.deepEqual(await s.jwt.rotate(rot(tok('b1', a), 'b3', { reuseDetection: false, blacklistAfterRotation: true })), { kind: 'blacklisted' });
+      assert.equal((await s.jwt.rotate(rot(tok('b2', a), 'b4', { reuseDetection: false, blacklistAfterRotation: true }))).kind, 'rotated');
       assert.equal((await s.jwt.rotate(rot(tok('c1', a), 'c2', { reuseDetection: false }))).kind, 'rotated');
       assert.equal((await s.jwt.rotate(rot(tok('c1', a), 'c3', { reuseDetection: false }))).kind, 'rotated');
       await s.close();
