@@ -105,13 +105,14 @@ export function checkLifetime(claims: Claims, expected: TokenKind | null, now: n
   if (s.lifetimeSlack === null) return;
   const kind = expected ?? boundingKind(claims, s);
   const margin = s.leeway + s.lifetimeSlack;
-  const beyond = (claim: string, lifetime: number) => {
-    const v = claims[claim];
-    return typeof v === 'number' && v > now + (lifetime + margin) / 1000;
-  };
-  if (beyond('exp', lifetimeOf(kind, s))) throw new TokenError(TOKEN_INVALID);
-  if (kind === 'sliding' && beyond(s.slidingTokenRefreshExpClaim, s.slidingTokenRefreshLifetime)) throw new TokenError(TOKEN_INVALID);
+  if (isBeyond(claims.exp, now, lifetimeOf(kind, s) + margin)) throw new TokenError(TOKEN_INVALID);
+  if (kind === 'sliding' && isBeyond(claims[s.slidingTokenRefreshExpClaim], now, s.slidingTokenRefreshLifetime + margin)) {
+    throw new TokenError(TOKEN_INVALID);
+  }
 }
+
+/** Is a time claim (epoch s) later than `now` + `ms`? */
+const isBeyond = (value: unknown, now: number, ms: number): boolean => typeof value === 'number' && value > now + ms / 1000;
 
 /** An id's canonical decimal form: no sign but `-`, no leading zero, no space, no fraction. */
 const CANONICAL_ID = /^(?:0|-?[1-9][0-9]{0,15})$/;
