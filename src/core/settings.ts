@@ -185,6 +185,9 @@ export const settingsSchema = z
     if (s.redis.tokenCache && s.redis.url === null) {
       ctx.addIssue({ code: 'custom', path: ['redis', 'tokenCache'], message: 'needs redis.url (GATEHOUSE_REDIS, --redis)' });
     }
+    if (s.cookies.enabled && s.jwt.jtiClaim === null) {
+      ctx.addIssue({ code: 'custom', path: ['jwt', 'jtiClaim'], message: 'cookie mode (cookies.enabled) needs a jti claim: a session is the recorded family of its refresh tokens' });
+    }
   })
   .transform((s) => ({
     ...s,

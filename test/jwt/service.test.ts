@@ -222,6 +222,11 @@ describe('cookie-mode sessions', () => {
     assert.equal(await refusal(authenticateToken(jwt, r.access.token)), 'Given token not valid for any token type');
   });
 
+  test('cookie mode needs token ids (a session is a recorded family): refused at start-up', async () => {
+    assert.throws(() => parseSettings({ secretKey: SECRET, cookies: { enabled: true }, jwt: { jtiClaim: null } }), /jwt\.jtiClaim: cookie mode/);
+    await assert.rejects(setup({ jtiClaim: null }, 'sid'), /cookie mode needs jwt\.jtiClaim/);
+  });
+
   test('a session whose family this server does not know is refused (fail closed)', async () => {
     const { jwt, clock } = await setup({}, 'sid');
     const now = Math.floor(clock.now() / 1000);
