@@ -3,8 +3,8 @@
  * `Authorization: Bearer <jwt>`, parsed exactly as simplejwt does (scheme compared
  * byte for byte, case-sensitive; any other scheme is "not mine"). `authenticate` is
  * simplejwt's four steps — `get_header`, `get_raw_token`, `get_validated_token`,
- * `get_user` — with the clock and the change signal read once for all of them; the work
- * is the verifier's (`verifier.ts`).
+ * `get_user` — with the clock, the change signal and the token's hash read once for all
+ * of them; the work is the verifier's (`verifier.ts`).
  */
 import type { Authenticator } from '../core/authenticator.js';
 import { AuthenticationFailed } from '../core/errors.js';
@@ -24,16 +24,6 @@ export const BAD_HEADER = 'Authorization header must contain two space-delimited
 export function headerNameOf(setting: string): string {
   const name = setting.startsWith('HTTP_') ? setting.slice(5).replace(/_/g, '-') : setting;
   return name.toLowerCase();
-}
-
-/** Python's ASCII whitespace (`bytes.split()`), as `splitWhitespace` splits on. */
-const isPyWhitespace = (code: number): boolean => code === 32 || (code >= 9 && code <= 13);
-
-/** Does `value` from `start` on hold no whitespace (and something)? A scan, no allocation. */
-function isOneWord(value: string, start: number): boolean {
-  if (start >= value.length) return false;
-  for (let i = start; i < value.length; i++) if (isPyWhitespace(value.charCodeAt(i))) return false;
-  return true;
 }
 
 /** The steps shared by both authenticators; `get_user` is theirs. */
@@ -79,12 +69,16 @@ abstract class JwtAuthenticationBase implements Authenticator {
   /**
    * simplejwt's `get_raw_token`: null for another scheme's header (not split at all);
    * exactly two whitespace-separated parts, else 401 `bad_authorization_header`. The
-   * common shape, `<type> <token>` with one space, is answered by a scan, not a split.
+   * common shape, `<type> <token>` with a token the verifier has verified before, needs
+   * no split: a verified token holds no whitespace, so the split would give just that.
    */
   protected getRawToken(header: string): string | null {
     const end = this.schemeEnd(header);
     if (end < 0) return null;
-    if (header.charCodeAt(end) === 32 && isOneWord(header, end + 1)) return header.slice(end + 1);
+    if (header.charCodeAt(end) === 32) {
+      const rest = header.slice(end + 1);
+      if (this.verifier.isKnown(rest)) return rest;
+    }
     const parts = splitWhitespace(header);
     if (parts.length !== 2) throw new AuthenticationFailed(BAD_HEADER, { code: 'bad_authorization_header' }, 'bad_authorization_header');
     return parts[1] as string;

@@ -25,6 +25,11 @@ export class BoundedCache<K, V> {
     return e.value;
   }
 
+  /** Is there an entry for `key`, whatever its generation? */
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
+
   /** Remember `value`; ignored when the cache is disabled or was cleared since `epoch` (read before the lookup). */
   set(key: K, value: V, generation: number, until = Infinity, epoch = this.epoch): void {
     if (this.maxSize === 0 || epoch !== this.epoch) return;

@@ -72,6 +72,13 @@ export class JwtVerifier {
   private readonly s: JwtSettings;
   private readonly cache: BoundedCache<string, Claims>;
   private readonly accessOnly: boolean;
+  /**
+   * The key `isKnown` just computed, for the `claims` call that follows it in the same
+   * request (synchronously), so the token is hashed once; forgotten at that call, so no
+   * token outlives its request here.
+   */
+  private pendingToken = '';
+  private pendingKey = '';
 
   constructor(private readonly o: VerifierOptions) {
     this.s = o.settings;
@@ -96,6 +103,28 @@ export class JwtVerifier {
 
   // ---------------------------------------------------------------- decoding
 
+  /** The cache key of `token`: its SHA-256 (or the one `isKnown` just computed for it). */
+  private keyOf(token: string): string {
+    const key = token === this.pendingToken ? this.pendingKey : cacheKey(token);
+    this.pendingToken = '';
+    this.pendingKey = '';
+    return key;
+  }
+
+  /**
+   * Was `token` verified before (and is it still cached)? Such a token passed the strict
+   * compact grammar, so it holds no whitespace. No verification; the hash is kept for the
+   * `claims` call that follows.
+   */
+  isKnown(token: string): boolean {
+    if (this.cache.maxSize === 0 || token.length > this.s.maxTokenBytes) return false;
+    const key = cacheKey(token);
+    if (!this.cache.has(key)) return false;
+    this.pendingToken = token;
+    this.pendingKey = key;
+    return true;
+  }
+
   /**
    * Signature and registered claims (PyJWT's `decode`) at `now` (epoch ms): from the cache
    * when this token was verified before at this generation and has not expired, else
@@ -103,7 +132,7 @@ export class JwtVerifier {
    */
   claims(token: string, now: number, generation: number): MaybePromise<Claims> {
     if (token.length > this.s.maxTokenBytes) throw new TokenError(TOKEN_INVALID);
-    const key = this.cache.maxSize > 0 ? cacheKey(token) : '';
+    const key = this.cache.maxSize > 0 ? this.keyOf(token) : '';
     const hit = key ? this.cache.get(key, generation, now) : undefined;
     if (hit !== undefined) {
       checkRegisteredClaims(hit, Math.floor(now / 1000), this.s);

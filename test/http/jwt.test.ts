@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { FakeClock } from '../../src/core/clock.js';
 import { importKey, sign } from '../../src/jwt/jws/index.js';
 import { startServer, tokenHeader, type TestServer } from '../helpers.js';
 import { postgresTestDb } from '../stores/postgres-helpers.js';
@@ -511,9 +512,11 @@ describe("reuse detection under simplejwt's common settings (rotateRefreshTokens
   if (postgres) {
     test('two instances on one PostgreSQL: rotated on A, replayed on B: the family is revoked on both; concurrent refreshes on A and B: one winner', async () => {
       const database = postgresDatabase();
-      const a = await server(SETTINGS, { database });
-      const b = await startServer({ settings: { jwt: SETTINGS, database } });
-      servers.push(b);
+      const clock = new FakeClock(Date.now()); // one time for both, as NTP-synchronised hosts
+      const a = await startServer({ settings: { jwt: SETTINGS, database }, clock });
+      const b = await startServer({ settings: { jwt: SETTINGS, database }, clock });
+      servers.push(a, b);
+      await a.createUser('alice', 'alice-password-1');
       const { refresh: r1 } = await obtain(a);
       const r2 = ((await rotate(a, r1)).json as { refresh: string }).refresh;
       assert.deepEqual((await rotate(b, r1)).json, refused);
@@ -522,6 +525,7 @@ describe("reuse detection under simplejwt's common settings (rotateRefreshTokens
       const { refresh: r0 } = await obtain(b);
       const results = await Promise.all([rotate(a, r0), rotate(b, r0)]);
       assert.deepEqual(results.map((r) => r.status).sort(), [200, 401], 'exactly one winner');
+      assert.deepEqual(results.find((r) => r.status === 401)!.json, refused);
       const won = (results.find((r) => r.status === 200)!.json as { refresh: string }).refresh;
       for (const s of [a, b]) assert.equal((await rotate(s, won)).status, 401, "the loser's replay revoked the winner's family");
     });

@@ -6,7 +6,8 @@
  *
  * - `rotate` locks the token's family row, then the presented token's row (`SELECT …
  *   FOR UPDATE`), so concurrent rotations of one token — from any number of instances —
- *   queue on it and exactly one sees it unrotated;
+ *   queue on it and exactly one sees it unrotated; what to do is the caller's `decide`
+ *   (the JWT layer's one rotation decision), run on the rows read under those locks;
  * - `revokeFamily` and `revokeAllForUser` lock in the same order (the family rows, then
  *   the tokens' rows, in a second statement with a fresh snapshot), so a revocation racing a
  *   rotation either makes it fail (family revoked) or blacklists the token it created;

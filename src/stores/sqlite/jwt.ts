@@ -1,7 +1,8 @@
 /**
  * SQLite implementation of the JWT stores: outstanding refresh/sliding tokens,
  * refresh families (rotation + reuse detection), the access-token denylist, per-user
- * revocation epochs, and the signing-key ring.
+ * revocation epochs, and the signing-key ring. A rotation runs the caller's decision
+ * (`RotateInput.decide`) inside one `BEGIN IMMEDIATE` transaction.
  */
 import { randomBytes } from 'node:crypto';
 import { resultOf } from '../rotation-result.js';
