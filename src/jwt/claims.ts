@@ -55,7 +55,7 @@ export function checkRegisteredClaims(claims: Claims, now: number, s: JwtSetting
     const wanted = Array.isArray(s.audience) ? s.audience : [s.audience];
     const aud = claims.aud;
     const given = typeof aud === 'string' ? [aud] : Array.isArray(aud) && aud.every((a) => typeof a === 'string') ? (aud as string[]) : null;
-    // Exact string equality only (never substring): catalogue D35.
+    // Exact string equality only (never substring).
     if (!given || !given.some((a) => wanted.includes(a))) throw new TokenError(TOKEN_INVALID);
   }
   if (s.issuer !== null && claims.iss !== s.issuer) throw new TokenError(TOKEN_INVALID);

@@ -3,17 +3,18 @@
  *
  * - an `Authorization` header, when present, is used exactly as `JWTAuthentication`
  *   uses it and the cookie is ignored — even when the header is garbage or of another
- *   scheme (no fall-through to the cookie, catalogue 68);
+ *   scheme (no fall-through to the cookie);
  * - without the header, the access cookie is the token; wire errors are those of
  *   `JWTAuthentication` (same 401 bodies, same `Bearer realm="api"` challenge);
  * - unsafe methods (POST, PUT, PATCH, DELETE) authenticated by the cookie must pass the
  *   CSRF checks (`Sec-Fetch-Site`, `Origin`/`Referer`, a signed double-submit token
- *   bound to the token's session): 403 `CSRF Failed: …` otherwise (catalogue 72–74).
+ *   bound to the token's session): 403 `CSRF Failed: …` otherwise.
  *   Requests authenticated by the header need no CSRF token (a page cannot make a
  *   browser send one cross-site);
  * - a token carrying a session id (`sid`, cookie mode) is refused once its session is
  *   revoked (logout, reuse detection, logout-all): the access cookie dies with the
- *   refresh token (catalogue 78), answered as a blacklisted token.
+ *   refresh token, answered as a blacklisted token (checked on the request path of
+ *   `JWTAuthentication`, which this authenticator runs).
  */
 import type { Authenticator } from '../core/authenticator.js';
 import { then } from '../core/maybe.js';

@@ -13,7 +13,7 @@ import type { Clock } from '../core/clock.js';
 import type { MaybePromise } from '../core/maybe.js';
 import type { User } from '../core/user.js';
 import type { Stores } from '../stores/types.js';
-import { TOKEN_CLASS, userIdOf, type Claims, type JwtSettings, type TokenKind } from './claims.js';
+import { userIdOf, type Claims, type JwtSettings, type TokenKind } from './claims.js';
 import { kindMessage } from './errors.js';
 import { JwtIssuer, type ClaimsHook, type IssuedToken } from './issuer.js';
 import type { JwtKeys } from './keyring/index.js';
@@ -32,7 +32,6 @@ export {
 } from './errors.js';
 export type { ClaimsHook, IssuedToken } from './issuer.js';
 export type { Refreshed } from './refresh.js';
-export { TOKEN_CLASS };
 
 export interface JwtServiceOptions {
   settings: JwtSettings;

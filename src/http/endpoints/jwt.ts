@@ -252,7 +252,9 @@ function cookieRoutes(deps: JwtEndpointDeps, mode: CookieMode, prefix: string, l
           if (token === null) throw invalidToken(NO_VALID_REFRESH);
           let claims: Claims;
           try {
-            claims = await jwt.validate(token, 'refresh'); // reads only: nothing changes before the CSRF check
+            // Nothing changes before the CSRF check, except that a rotated-away token revokes its
+            // family (reuse): its holder could present it without any browser.
+            claims = await jwt.validate(token, 'refresh');
           } catch (e) {
             throw e instanceof TokenError ? invalidToken(e.message) : e;
           }
