@@ -98,6 +98,8 @@ const jwtSchema = z
     accessTokenDenylist: z.boolean().default(false),
     verifiedCacheSize: z.number().int().min(0).max(10_000_000).default(10_000),
     maxTokenBytes: z.number().int().min(512).max(65_536).default(8192),
+    lifetimeSlack: optionalDuration.default(0),
+    strictUserId: z.boolean().default(true),
   })
   .strict();
 
@@ -187,6 +189,9 @@ export const settingsSchema = z
     if (s.redis.tokenCache && s.redis.url === null) {
       ctx.addIssue({ code: 'custom', path: ['redis', 'tokenCache'], message: 'needs redis.url (GATEHOUSE_REDIS, --redis)' });
     }
+    if (s.cookies.enabled && s.jwt.jtiClaim === null) {
+      ctx.addIssue({ code: 'custom', path: ['jwt', 'jtiClaim'], message: 'cookie mode (cookies.enabled) needs a jti claim: a session is the recorded family of its refresh tokens' });
+    }
   })
   .transform((s) => ({
     ...s,
@@ -262,6 +267,8 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'jwt.refreshMaxLifetime', type: 'duration or null', default: '`null`', doc: 'Absolute lifetime of a refresh family from login; rotation never extends past it.', equivalent: '—' },
   { key: 'jwt.accessTokenDenylist', type: 'boolean', default: '`false`', doc: 'Check every access token\'s `jti` against a denylist (revocation of single access tokens).', equivalent: '—' },
   { key: 'jwt.verifiedCacheSize', type: 'integer', default: '`10000`', doc: 'Verified signatures kept in memory (0 disables); revocation is checked outside it.', equivalent: '—' },
+  { key: 'jwt.lifetimeSlack', type: 'duration or null', default: '`0`', doc: 'A token whose `exp` is later than now + its type\'s lifetime + `leeway` + this is refused (`Token is invalid`): no token outlives the configured lifetimes, whoever signed it. Raise it when another issuer sharing the key (a Django simplejwt) uses longer lifetimes; `null` turns the check off.', equivalent: '—' },
+  { key: 'jwt.strictUserId', type: 'boolean', default: '`true`', doc: 'Only an id\'s canonical form names a user: `1` or `"1"` (simplejwt 5.5.1 writes strings, older versions integers); `"01"`, `"+1"`, `" 1"`, `"1.0"` name no one (401 `User not found`; `1.5` was never an id). With `userIdField: username`, only a string. `false` accepts leading zeros as older versions did.', equivalent: '—' },
   { key: 'jwt.maxTokenBytes', type: 'bytes', default: '`8192`', doc: 'Longest token accepted.', equivalent: '—' },
   { key: 'throttle.rates', type: 'object: scope → rate or null', default: '`{"anon": null, "user": null}`', doc: 'Rates of `AnonRateThrottle` (`anon`), `UserRateThrottle` (`user`) and `ScopedRateThrottle` scopes, as `"100/min"`.', equivalent: 'DRF `DEFAULT_THROTTLE_RATES`' },
   { key: 'throttle.loginEnabled', type: 'boolean', default: '`true`', doc: 'Throttle failed logins on every login endpoint (per username and per client address, backing off).', equivalent: '— (DRF has none by default)' },

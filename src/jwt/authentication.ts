@@ -1,14 +1,22 @@
 /**
  * simplejwt's `JWTAuthentication` and `JWTStatelessUserAuthentication`:
  * `Authorization: Bearer <jwt>`, parsed exactly as simplejwt does (scheme compared
- * byte for byte, case-sensitive; any other scheme is "not mine").
+ * byte for byte, case-sensitive; any other scheme is "not mine"). `authenticate` is
+ * simplejwt's four steps — `get_header`, `get_raw_token`, `get_validated_token`,
+ * `get_user` — with the clock, the change signal and the token's hash read once for all
+ * of them; the work is the verifier's (`verifier.ts`).
  */
 import type { Authenticator } from '../core/authenticator.js';
-import { AuthenticationFailed, type JsonValue } from '../core/errors.js';
+import { AuthenticationFailed } from '../core/errors.js';
+import { isPromise, type MaybePromise } from '../core/maybe.js';
 import { firstWordIs, firstWordStart, splitWhitespace, type RequestView } from '../core/request.js';
 import type { Principal, User } from '../core/user.js';
-import { TOKEN_BLACKLISTED, TokenError, checkTokenClaims, jtiOf, type Claims, type TokenKind } from './claims.js';
-import { JwtService, NOT_VALID_FOR_ANY, NO_USER_ID, PASSWORD_CHANGED, invalidToken } from './service.js';
+import { numericUserId, userIdOf } from './claims.js';
+import { NO_USER_ID, invalidToken } from './errors.js';
+import type { JwtService } from './service.js';
+import type { JwtAuth, JwtVerifier } from './verifier.js';
+
+export type { JwtAuth } from './verifier.js';
 
 export const BAD_HEADER = 'Authorization header must contain two space-delimited values';
 
@@ -18,20 +26,16 @@ export function headerNameOf(setting: string): string {
   return name.toLowerCase();
 }
 
-/** What `request.auth` is for a JWT: the validated token. */
-export interface JwtAuth {
-  kind: TokenKind;
-  claims: Claims;
-}
-
-/** Parsing and validation shared by both authenticators. */
+/** The steps shared by both authenticators; `get_user` is theirs. */
 abstract class JwtAuthenticationBase implements Authenticator {
   abstract readonly name: string;
   protected readonly headerName: string;
   protected readonly types: readonly string[];
+  protected readonly verifier: JwtVerifier;
   private readonly challengeValue: string;
 
   constructor(protected readonly service: JwtService) {
+    this.verifier = service.verifier;
     this.headerName = headerNameOf(service.settings.authHeaderName);
     this.types = service.settings.authHeaderTypes;
     this.challengeValue = `${this.types[0]} realm="api"`;
@@ -41,38 +45,46 @@ abstract class JwtAuthenticationBase implements Authenticator {
     return this.challengeValue;
   }
 
-  /**
-   * The validated token of a request, null when its header is absent or of another scheme.
-   * Fast path: `<type> <token>` whose token is in the verified cache needs no split (a
-   * cached token has no whitespace, so the header splits into exactly those two parts).
-   */
-  protected token(req: RequestView): JwtAuth | Promise<JwtAuth> | null {
-    const header = req.headers[this.headerName];
-    if (header === undefined) return null;
-    const end = this.schemeEnd(header);
-    if (end < 0) return null;
-    const kinds = this.service.settings.authTokenClasses;
-    if (header.charCodeAt(end) === 32 /* space */) {
-      const now = this.service.nowMs();
-      let cached: Claims | undefined;
-      try {
-        cached = this.service.cachedDecode(header.slice(end + 1), now, this.service.generation());
-      } catch (e) {
-        throw this.allFailed(kinds, e);
-      }
-      if (cached) return this.typed(cached, kinds, Math.floor(now / 1000));
-    }
-    return this.validated(this.split(header));
+  authenticate(req: RequestView): Principal<JwtAuth> | null | Promise<Principal<JwtAuth>> {
+    const raw = this.rawToken(req);
+    if (raw === null) return null;
+    const now = this.verifier.now();
+    const generation = this.verifier.generation();
+    const validated = this.getValidatedToken(raw, now, generation);
+    if (isPromise(validated)) return validated.then((auth) => this.getUser(auth, generation));
+    return this.getUser(validated, generation);
   }
 
-  /** simplejwt's `get_raw_token`: exactly two whitespace-separated parts, else 401 `bad_authorization_header`. */
-  private split(header: string): string {
+  /** The raw token of a request (`get_header` + `get_raw_token`), null when it carries none of ours. */
+  protected rawToken(req: RequestView): string | null {
+    const header = this.getHeader(req);
+    return header === undefined ? null : this.getRawToken(header);
+  }
+
+  /** simplejwt's `get_header`. */
+  protected getHeader(req: RequestView): string | undefined {
+    return req.headers[this.headerName];
+  }
+
+  /**
+   * simplejwt's `get_raw_token`: null for another scheme's header (not split at all);
+   * exactly two whitespace-separated parts, else 401 `bad_authorization_header`. The
+   * common shape, `<type> <token>` with a token the verifier has verified before, needs
+   * no split: a verified token holds no whitespace, so the split would give just that.
+   */
+  protected getRawToken(header: string): string | null {
+    const end = this.schemeEnd(header);
+    if (end < 0) return null;
+    if (header.charCodeAt(end) === 32) {
+      const rest = header.slice(end + 1);
+      if (this.verifier.isKnown(rest)) return rest;
+    }
     const parts = splitWhitespace(header);
     if (parts.length !== 2) throw new AuthenticationFailed(BAD_HEADER, { code: 'bad_authorization_header' }, 'bad_authorization_header');
     return parts[1] as string;
   }
 
-  /** Where the header's first word ends when it is one of `authHeaderTypes`, else -1. (Another scheme's header is not split.) */
+  /** Where the header's first word ends when it is one of `authHeaderTypes`, else -1. */
   private schemeEnd(header: string): number {
     for (const type of this.types) {
       if (header.startsWith(type) && header.charCodeAt(type.length) === 32) return type.length; // `Bearer <token>`, the common shape
@@ -81,105 +93,26 @@ abstract class JwtAuthenticationBase implements Authenticator {
     return -1;
   }
 
-  /**
-   * simplejwt `get_validated_token`: the token as each of `authTokenClasses` in order;
-   * the first that validates wins, else 401 with one `messages` entry per class.
-   * Synchronous for access tokens whose signature is cached.
-   */
-  protected validated(raw: string): JwtAuth | Promise<JwtAuth> {
-    const kinds = this.service.settings.authTokenClasses;
-    let decoded: Claims | Promise<Claims>;
-    try {
-      decoded = this.service.decode(raw);
-    } catch (e) {
-      throw this.allFailed(kinds, e);
-    }
-    if (decoded instanceof Promise) return decoded.then((c) => this.typed(c, kinds), (e: unknown) => Promise.reject(this.allFailed(kinds, e)));
-    return this.typed(decoded, kinds);
+  /** simplejwt's `get_validated_token` (see `JwtVerifier.validated`). */
+  protected getValidatedToken(raw: string, now: number, generation: number): MaybePromise<JwtAuth> {
+    return this.verifier.validated(raw, now, generation);
   }
 
-  private allFailed(kinds: readonly TokenKind[], e: unknown): unknown {
-    if (!(e instanceof TokenError)) return e;
-    return invalidToken(NOT_VALID_FOR_ANY, kinds.map((k) => JwtService.message(k, e.message)));
-  }
-
-  /** The first of `kinds` the claims are valid as; `now` in epoch seconds. */
-  private typed(claims: Claims, kinds: readonly TokenKind[], now = this.service.now()): JwtAuth | Promise<JwtAuth> {
-    const s = this.service.settings;
-    if (kinds.length === 1 && kinds[0] === 'access') {
-      // The common case, synchronous when the denylist answer (if any) is cached.
-      try {
-        checkTokenClaims(claims, 'access', now, s);
-      } catch (e) {
-        throw this.allFailed(kinds, e);
-      }
-      const jti = s.accessTokenDenylist ? jtiOf(claims, s) : null;
-      if (jti === null) return { kind: 'access', claims };
-      const denied = this.service.isAccessTokenDenied(jti);
-      const decide = (d: boolean): JwtAuth => {
-        if (d) throw this.allFailed(kinds, new TokenError(TOKEN_BLACKLISTED));
-        return { kind: 'access', claims };
-      };
-      return denied instanceof Promise ? denied.then(decide) : decide(denied);
-    }
-    return this.typedAsync(claims, kinds);
-  }
-
-  private async typedAsync(claims: Claims, kinds: readonly TokenKind[]): Promise<JwtAuth> {
-    const messages: JsonValue[] = [];
-    for (const kind of kinds) {
-      try {
-        if (kind === 'sliding') await this.service.checkBlacklist(claims);
-        checkTokenClaims(claims, kind, this.service.now(), this.service.settings);
-        if (kind === 'access' && this.service.settings.accessTokenDenylist) {
-          const jti = jtiOf(claims, this.service.settings);
-          if (jti !== null && (await this.service.isAccessTokenDenied(jti))) throw new TokenError(TOKEN_BLACKLISTED);
-        }
-        return { kind, claims };
-      } catch (e) {
-        if (!(e instanceof TokenError)) throw e;
-        messages.push(JwtService.message(kind, e.message));
-      }
-    }
-    throw invalidToken(NOT_VALID_FOR_ANY, messages);
-  }
-
-  abstract authenticate(req: RequestView): Principal<JwtAuth> | null | Promise<Principal<JwtAuth>>;
+  /** simplejwt's `get_user`. */
+  protected abstract getUser(auth: JwtAuth, generation: number): MaybePromise<Principal<JwtAuth>>;
 }
 
 /**
  * `JWTAuthentication`: the user is looked up in the store (cached, invalidated by the
  * store's change signal). 401 bodies as simplejwt: `user_not_found`, `user_inactive`,
- * `password_changed` (with `checkRevokeToken`), `token_not_valid`.
- * Challenge: `WWW-Authenticate: Bearer realm="api"`.
+ * `password_changed` (with `checkRevokeToken`), `token_not_valid` (also for a token of a
+ * revoked cookie-mode session). Challenge: `WWW-Authenticate: Bearer realm="api"`.
  */
 export class JWTAuthentication extends JwtAuthenticationBase {
   readonly name = 'JWTAuthentication';
 
-  authenticate(req: RequestView): Principal<JwtAuth> | null | Promise<Principal<JwtAuth>> {
-    const auth = this.token(req);
-    if (auth === null) return null;
-    return auth instanceof Promise ? auth.then((a) => this.withUser(a)) : this.withUser(auth);
-  }
-
-  private withUser(auth: JwtAuth): Principal<JwtAuth> | Promise<Principal<JwtAuth>> {
-    const id = this.service.userIdOf(auth.claims);
-    if (id === null) throw invalidToken(NO_USER_ID);
-    const user = this.service.cachedUser(id);
-    if (user instanceof Promise) return user.then((u) => this.check(u, auth));
-    return this.check(user, auth);
-  }
-
-  private check(user: User | null, auth: JwtAuth): Principal<JwtAuth> | Promise<Principal<JwtAuth>> {
-    if (!user) throw new AuthenticationFailed('User not found', { code: 'user_not_found' }, 'user_not_found');
-    if (!this.service.canAuthenticate(user)) throw new AuthenticationFailed('User is inactive', { code: 'user_inactive' }, 'user_inactive');
-    if (this.service.settings.checkRevokeToken) {
-      return this.service.revokeClaimValid(auth.claims, user).then((ok) => {
-        if (!ok) throw new AuthenticationFailed(PASSWORD_CHANGED, { code: 'password_changed' }, 'password_changed');
-        return { user, auth };
-      });
-    }
-    return { user, auth };
+  protected getUser(auth: JwtAuth, generation: number): MaybePromise<Principal<JwtAuth>> {
+    return this.verifier.user(auth, generation);
   }
 }
 
@@ -192,20 +125,16 @@ export class JWTAuthentication extends JwtAuthenticationBase {
 export class JWTStatelessUserAuthentication extends JwtAuthenticationBase {
   readonly name = 'JWTStatelessUserAuthentication';
 
-  authenticate(req: RequestView): Principal<JwtAuth> | null | Promise<Principal<JwtAuth>> {
-    const auth = this.token(req);
-    if (auth === null) return null;
-    return auth instanceof Promise ? auth.then((a) => this.tokenUser(a)) : this.tokenUser(auth);
-  }
-
-  private tokenUser(auth: JwtAuth): Principal<JwtAuth> {
-    const id = this.service.userIdOf(auth.claims);
-    if (id === null) throw invalidToken(NO_USER_ID);
+  protected getUser(auth: JwtAuth): Principal<JwtAuth> {
+    const s = this.service.settings;
+    const id = userIdOf(auth.claims, s);
+    const numeric = numericUserId(id ?? '', s);
+    // No lookup to refuse an id that names no one: a non-canonical id (`"01"`) is no id.
+    if (id === null || (s.userIdField === 'id' && s.strictUserId && numeric === null)) throw invalidToken(NO_USER_ID);
     const c = auth.claims;
-    const numeric = typeof id === 'number' ? id : /^\d{1,15}$/.test(id) ? Number(id) : 0;
     const user: User = {
-      id: numeric,
-      username: typeof c.username === 'string' ? c.username : this.service.settings.userIdField === 'username' ? String(id) : '',
+      id: numeric ?? 0,
+      username: typeof c.username === 'string' ? c.username : s.userIdField === 'username' ? String(id) : '',
       email: '',
       firstName: '',
       lastName: '',

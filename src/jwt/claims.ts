@@ -4,7 +4,9 @@
  * `checkClaims` reproduces what PyJWT's `decode` and simplejwt's `Token.verify` check,
  * in their order, with simplejwt 5.5's messages: time claims (`exp` must be a finite
  * integer; `nbf`/`iat` must not be in the future; leeway applies), audience and issuer,
- * then `exp` present, `jti` present, token type.
+ * then `exp` present, `jti` present, token type — and, beyond simplejwt, an `exp` no
+ * further ahead than the type's lifetime (`lifetimeSlack`) and a user id claim in its
+ * canonical form (`strictUserId`).
  */
 import { ExpectedError } from '../core/expected-error.js';
 import type { Settings } from '../core/settings.js';
@@ -53,7 +55,7 @@ export function checkRegisteredClaims(claims: Claims, now: number, s: JwtSetting
     const wanted = Array.isArray(s.audience) ? s.audience : [s.audience];
     const aud = claims.aud;
     const given = typeof aud === 'string' ? [aud] : Array.isArray(aud) && aud.every((a) => typeof a === 'string') ? (aud as string[]) : null;
-    // Exact string equality only (never substring): catalogue D35.
+    // Exact string equality only (never substring).
     if (!given || !given.some((a) => wanted.includes(a))) throw new TokenError(TOKEN_INVALID);
   }
   if (s.issuer !== null && claims.iss !== s.issuer) throw new TokenError(TOKEN_INVALID);
@@ -79,6 +81,65 @@ export function checkTokenClaims(claims: Claims, expected: TokenKind | null, now
     if (type === undefined) throw new TokenError(NO_TYPE);
     if (type !== expected) throw new TokenError(WRONG_TYPE);
   }
+  checkLifetime(claims, expected, now, s);
+}
+
+/** The lifetime (ms) of new tokens of `kind`. */
+export function lifetimeOf(kind: TokenKind, s: JwtSettings): number {
+  return kind === 'access' ? s.accessTokenLifetime : kind === 'refresh' ? s.refreshTokenLifetime : s.slidingTokenLifetime;
+}
+
+/** The kind whose lifetime bounds an untyped token: its type claim when it names one, else the longest. */
+function boundingKind(claims: Claims, s: JwtSettings): TokenKind {
+  const type = s.tokenTypeClaim === null ? undefined : claims[s.tokenTypeClaim];
+  if (type === 'access' || type === 'refresh' || type === 'sliding') return type;
+  return (['access', 'refresh', 'sliding'] as const).reduce((a, b) => (lifetimeOf(b, s) > lifetimeOf(a, s) ? b : a));
+}
+
+/**
+ * No token lives longer than this server would have made it: `exp` at most now + the
+ * kind's lifetime + leeway + `lifetimeSlack` (a sliding token's refresh deadline likewise),
+ * else `Token is invalid`. Off when `lifetimeSlack` is null.
+ */
+export function checkLifetime(claims: Claims, expected: TokenKind | null, now: number, s: JwtSettings): void {
+  if (s.lifetimeSlack === null) return;
+  const kind = expected ?? boundingKind(claims, s);
+  const margin = s.leeway + s.lifetimeSlack;
+  if (isBeyond(claims.exp, now, lifetimeOf(kind, s) + margin)) throw new TokenError(TOKEN_INVALID);
+  if (kind === 'sliding' && isBeyond(claims[s.slidingTokenRefreshExpClaim], now, s.slidingTokenRefreshLifetime + margin)) {
+    throw new TokenError(TOKEN_INVALID);
+  }
+}
+
+/** Is a time claim (epoch s) later than `now` + `ms`? */
+const isBeyond = (value: unknown, now: number, ms: number): boolean => typeof value === 'number' && value > now + ms / 1000;
+
+/** An id's canonical decimal form: no sign but `-`, no leading zero, no space, no fraction. */
+const CANONICAL_ID = /^(?:0|-?[1-9][0-9]{0,15})$/;
+/** What older versions accepted (leading zeros too). */
+const LENIENT_ID = /^[0-9]{1,15}$/;
+
+/**
+ * The user id claim of a token (simplejwt 5.5.1 writes `"1"`, older versions `1`), or
+ * null when there is none (simplejwt's `Token contained no recognizable user
+ * identification`). Whether it names a user is `numericUserId`'s question.
+ */
+export function userIdOf(claims: Claims, s: JwtSettings): number | string | null {
+  const v = claims[s.userIdClaim];
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : null;
+  return typeof v === 'string' && v !== '' ? v : null;
+}
+
+/**
+ * The numeric id named by `userIdOf`'s answer (`userIdField: id`), or null when it names
+ * none: with `strictUserId`, only an id's canonical form does (`1`, `"1"`); `"01"`,
+ * `"+1"`, `" 1"`, `"1.0"` are not aliases of user 1.
+ */
+export function numericUserId(id: number | string, s: JwtSettings): number | null {
+  if (typeof id === 'number') return id;
+  if (!(s.strictUserId ? CANONICAL_ID : LENIENT_ID).test(id)) return null;
+  const n = Number(id);
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 /** The token's id as a string (jti values from other issuers may be any JSON). */

@@ -3,25 +3,26 @@
  *
  * - an `Authorization` header, when present, is used exactly as `JWTAuthentication`
  *   uses it and the cookie is ignored — even when the header is garbage or of another
- *   scheme (no fall-through to the cookie, catalogue 68);
+ *   scheme (no fall-through to the cookie);
  * - without the header, the access cookie is the token; wire errors are those of
  *   `JWTAuthentication` (same 401 bodies, same `Bearer realm="api"` challenge);
  * - unsafe methods (POST, PUT, PATCH, DELETE) authenticated by the cookie must pass the
  *   CSRF checks (`Sec-Fetch-Site`, `Origin`/`Referer`, a signed double-submit token
- *   bound to the token's session): 403 `CSRF Failed: …` otherwise (catalogue 72–74).
+ *   bound to the token's session): 403 `CSRF Failed: …` otherwise.
  *   Requests authenticated by the header need no CSRF token (a page cannot make a
  *   browser send one cross-site);
  * - a token carrying a session id (`sid`, cookie mode) is refused once its session is
  *   revoked (logout, reuse detection, logout-all): the access cookie dies with the
- *   refresh token (catalogue 78), answered as a blacklisted token.
+ *   refresh token, answered as a blacklisted token (checked on the request path of
+ *   `JWTAuthentication`, which this authenticator runs).
  */
 import type { Authenticator } from '../core/authenticator.js';
+import { then } from '../core/maybe.js';
 import { SAFE_METHODS, type RequestView } from '../core/request.js';
 import type { Principal } from '../core/user.js';
 import type { CookieMode } from '../cookies/mode.js';
 import { JWTAuthentication, type JwtAuth } from './authentication.js';
-import { TOKEN_BLACKLISTED } from './claims.js';
-import { JwtService, NOT_VALID_FOR_ANY, invalidToken } from './service.js';
+import type { JwtService } from './service.js';
 
 /** `JWTAuthentication` reading its token from the header when present, else from the access cookie. */
 class HeaderOrCookie extends JWTAuthentication {
@@ -31,13 +32,11 @@ class HeaderOrCookie extends JWTAuthentication {
 
   /** Is there an `Authorization` (or `jwt.authHeaderName`) header at all? */
   hasHeader(req: RequestView): boolean {
-    return req.headers[this.headerName] !== undefined;
+    return this.getHeader(req) !== undefined;
   }
 
-  protected override token(req: RequestView): JwtAuth | Promise<JwtAuth> | null {
-    if (this.hasHeader(req)) return super.token(req);
-    const raw = this.mode.accessCookie(req);
-    return raw === null ? null : this.validated(raw);
+  protected override rawToken(req: RequestView): string | null {
+    return this.hasHeader(req) ? super.rawToken(req) : this.mode.accessCookie(req);
   }
 }
 
@@ -61,26 +60,12 @@ export class JWTCookieAuthentication implements Authenticator {
       // The checks that need no token first, as dj-rest-auth's `enforce_csrf` runs before validation.
       if (csrf) this.mode.precheck(req);
     }
+    // The session's revocation is checked by JWTAuthentication (the verifier's request path).
     const principal = this.inner.authenticate(req);
-    if (principal === null) return null;
-    return principal instanceof Promise ? principal.then((p) => this.session(req, p, csrf)) : this.session(req, principal, csrf);
-  }
-
-  /** The session checks: not revoked; for cookie-authenticated unsafe methods, the CSRF token bound to it. */
-  private session(req: RequestView, principal: Principal<JwtAuth>, csrf: boolean): Principal<JwtAuth> | Promise<Principal<JwtAuth>> {
-    const sid = this.service.sessionOf(principal.auth.claims);
-    const finish = (revoked: boolean): Principal<JwtAuth> => {
-      if (revoked) {
-        throw invalidToken(
-          NOT_VALID_FOR_ANY,
-          this.service.settings.authTokenClasses.map((k) => JwtService.message(k, TOKEN_BLACKLISTED)),
-        );
-      }
-      if (csrf) this.mode.checkSession(req, sid);
-      return principal;
-    };
-    if (sid === null) return finish(false);
-    const revoked = this.service.isSessionRevoked(sid);
-    return revoked instanceof Promise ? revoked.then(finish) : finish(revoked);
+    if (principal === null || !csrf) return principal;
+    return then(principal, (p) => {
+      this.mode.checkSession(req, this.service.sessionOf(p.auth.claims));
+      return p;
+    });
   }
 }

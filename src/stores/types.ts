@@ -155,7 +155,31 @@ export interface RefreshFamily {
   reason: string | null;
 }
 
-/** Outcome of an atomic rotation. */
+/**
+ * What a store read, under its lock, before rotating a refresh token: the presented
+ * token's row, the row of the token that replaced it (when it was rotated) and its family.
+ */
+export interface RotationState {
+  token: OutstandingToken;
+  replacement: OutstandingToken | null;
+  family: RefreshFamily | null;
+}
+
+/**
+ * What to do with a presented refresh token, decided by the JWT layer's one rotation
+ * function (the store applies it inside the same lock/transaction):
+ * - `rotate`: record the replacement (and blacklist the presented token when asked);
+ * - `grace`: a retry within the grace window: hand out the recorded replacement again;
+ * - `revoke_family`: the token was rotated away (reuse): revoke its whole family;
+ * - `refuse`: blacklisted, or its family was revoked; nothing changes.
+ */
+export type RotationAction =
+  | { kind: 'rotate'; blacklistCurrent: boolean }
+  | { kind: 'grace'; replacement: { jti: string; iat: number; exp: number } }
+  | { kind: 'revoke_family' }
+  | { kind: 'refuse'; reason: 'blacklisted' | 'family_revoked' };
+
+/** Outcome of an atomic rotation (the action applied; `resultOf` in `rotation-result.ts`). */
 export type RotateResult =
   | { kind: 'rotated'; familyId: string }
   /** The same token was rotated within the grace window: re-issue that replacement. */
@@ -168,16 +192,13 @@ export type RotateResult =
 export interface RotateInput {
   /** The presented refresh token (recorded first if the server never saw it). */
   current: NewOutstandingToken;
-  /** Its replacement. */
+  /** Its replacement, recorded when the decision is `rotate`. */
   next: NewOutstandingToken & { iat: number; exp: number };
   now: number;
-  graceMs: number;
-  /** Detect reuse of a rotated token (revoke the family) instead of only blacklisting it. */
-  reuseDetection: boolean;
-  /** Blacklist the presented token (simplejwt `BLACKLIST_AFTER_ROTATION`). */
-  blacklistCurrent: boolean;
   /** Absolute end of a new family, when `current` starts one. */
   familyNotAfter: number | null;
+  /** The decision, run by the store on the rows it read under its lock (synchronous, pure). */
+  decide(state: RotationState): RotationAction;
 }
 
 export interface JwtStore {
@@ -194,7 +215,10 @@ export interface JwtStore {
    * tokens it never issued, too). Returns false when it was already blacklisted.
    */
   blacklist(token: NewOutstandingToken, now: number): Promise<boolean>;
-  /** Atomically rotate a refresh token (one winner among concurrent callers). */
+  /**
+   * Atomically rotate a refresh token: lock, read `RotationState`, apply `input.decide`'s
+   * action (one winner among concurrent callers, on one instance or several).
+   */
   rotate(input: RotateInput): Promise<RotateResult>;
   /** Revoke a family: every member is refused from now on. */
   revokeFamily(familyId: string, now: number, reason: string): Promise<void>;

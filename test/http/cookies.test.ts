@@ -778,6 +778,19 @@ describe('logout (drf-wire §4.7, §10; catalogue 78)', () => {
     assert.equal(setCookies(again).length, 3);
   });
 
+  test('flushexpired does not resurrect a logged-out session: its access token stays refused while it has not expired', async () => {
+    const t = await server({}, { refreshTokenLifetime: 600, accessTokenLifetime: 300 });
+    const b = await loggedIn(t);
+    t.clock.advance(590_000); // the refresh token's last seconds: the new access token outlives it
+    assert.equal((await b.send('POST', '/api/token/refresh/', { body: {} })).status, 200);
+    const access = b.access;
+    assert.equal((await b.send('POST', '/api/token/logout/')).status, 200);
+    t.clock.advance(20_000); // the refresh token has expired; the access token has 280 s left
+    await t.app.jwt.flushExpired(); // what `gatehouse flushexpired` and the hourly cleanup run
+    const me = await t.send('GET', '/api/me/', { headers: { Cookie: `gatehouse-access=${access}` } });
+    assert.deepEqual([me.status, me.json], [401, blacklistedBody]);
+  });
+
   test('with cookies.domain the deletions carry the same Domain', async () => {
     const t = await server({ domain: 'example.test', refreshPath: '/' });
     const b = await loggedIn(t);

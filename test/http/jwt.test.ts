@@ -5,8 +5,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { FakeClock } from '../../src/core/clock.js';
 import { importKey, sign } from '../../src/jwt/jws/index.js';
 import { startServer, tokenHeader, type TestServer } from '../helpers.js';
+import { postgresTestDb } from '../stores/postgres-helpers.js';
 
 const SECRET = 'test-secret-key-that-is-long-enough-0123456789';
 const hs256 = importKey({ alg: 'HS256', secret: SECRET });
@@ -16,6 +18,18 @@ const servers: TestServer[] = [];
 after(async () => {
   for (const s of servers) await s.close();
 });
+
+// PostgreSQL for the reuse-detection cases (skipped with a notice when unreachable).
+const postgres = await postgresTestDb('JWT over HTTP on PostgreSQL');
+after(async () => {
+  await postgres?.cleanup();
+});
+/** A database URL on a fresh PostgreSQL schema (shared by every server given it). */
+function postgresDatabase(): string {
+  const url = new URL(postgres!.url);
+  url.searchParams.set('schema', postgres!.newSchema());
+  return url.toString();
+}
 
 async function server(jwt: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<TestServer> {
   const s = await startServer({ settings: { jwt, ...extra } });
@@ -460,6 +474,80 @@ describe('rotation, refresh families and reuse detection (catalogue F)', () => {
     }
     s.clock.set((start + 2 * 86400) * 1000);
     assert.equal((await rotate(s, refresh)).status, 401);
+  });
+});
+
+describe("reuse detection under simplejwt's common settings (rotateRefreshTokens + blacklistAfterRotation)", () => {
+  const SETTINGS = { rotateRefreshTokens: true, blacklistAfterRotation: true };
+  const rotate = (s: TestServer, refresh: string) => s.send('POST', '/api/token/refresh/', { body: { refresh } });
+  const refused = { detail: 'Token is blacklisted', code: 'token_not_valid' };
+  const backends: Array<[string, () => Record<string, unknown>]> = [['SQLite', () => ({})]];
+  if (postgres) backends.push(['PostgreSQL', () => ({ database: postgresDatabase() })]);
+
+  for (const [name, extra] of backends) {
+    test(`${name}: the rotated token presented again revokes the family, so the thief's newer token is refused`, async () => {
+      const s = await server(SETTINGS, extra());
+      const { refresh: r1 } = await obtain(s);
+      const first = await rotate(s, r1);
+      assert.equal(first.status, 200, first.text);
+      const r2 = (first.json as { refresh: string }).refresh;
+      const reuse = await rotate(s, r1);
+      assert.deepEqual([reuse.status, reuse.json], [401, refused]);
+      const stolen = await rotate(s, r2);
+      assert.deepEqual([stolen.status, stolen.json], [401, refused], 'the newer refresh token died with its family');
+      const family = (await s.app.stores.jwt.getOutstanding(decode(r2).payload.jti as string))!.familyId!;
+      assert.equal((await s.app.stores.jwt.getFamily(family))!.reason, 'reuse');
+    });
+
+    test(`${name}: an older token (two rotations back) revokes the family too`, async () => {
+      const s = await server(SETTINGS, extra());
+      const { refresh: r1 } = await obtain(s);
+      const r2 = ((await rotate(s, r1)).json as { refresh: string }).refresh;
+      const r3 = ((await rotate(s, r2)).json as { refresh: string }).refresh;
+      assert.equal((await rotate(s, r1)).status, 401);
+      assert.deepEqual((await rotate(s, r3)).json, refused);
+    });
+  }
+
+  if (postgres) {
+    test('two instances on one PostgreSQL: rotated on A, replayed on B: the family is revoked on both; concurrent refreshes on A and B: one winner', async () => {
+      const database = postgresDatabase();
+      const clock = new FakeClock(Date.now()); // one time for both, as NTP-synchronised hosts
+      const a = await startServer({ settings: { jwt: SETTINGS, database }, clock });
+      const b = await startServer({ settings: { jwt: SETTINGS, database }, clock });
+      servers.push(a, b);
+      await a.createUser('alice', 'alice-password-1');
+      const { refresh: r1 } = await obtain(a);
+      const r2 = ((await rotate(a, r1)).json as { refresh: string }).refresh;
+      assert.deepEqual((await rotate(b, r1)).json, refused);
+      for (const s of [a, b]) assert.deepEqual((await rotate(s, r2)).json, refused, 'the newer token, on either instance');
+
+      const { refresh: r0 } = await obtain(b);
+      const results = await Promise.all([rotate(a, r0), rotate(b, r0)]);
+      assert.deepEqual(results.map((r) => r.status).sort(), [200, 401], 'exactly one winner');
+      assert.deepEqual(results.find((r) => r.status === 401)!.json, refused);
+      const won = (results.find((r) => r.status === 200)!.json as { refresh: string }).refresh;
+      for (const s of [a, b]) assert.equal((await rotate(s, won)).status, 401, "the loser's replay revoked the winner's family");
+    });
+  }
+});
+
+describe('tokens this server would not have made', () => {
+  test("an exp beyond the type's lifetime + leeway is refused; a non-canonical user id names no user", async () => {
+    const s = await server({ leeway: 5 });
+    const n = nowS(s);
+    const me = (t: string) => s.send('GET', '/api/me/', { headers: bearer(t) });
+    assert.equal((await me(forge(s, accessClaims(s, { exp: n + 305 })))).status, 200);
+    const long = await me(forge(s, accessClaims(s, { exp: n + 306 })));
+    assert.equal(long.status, 401);
+    assert.equal((long.json as { messages: Array<{ message: string }> }).messages[0]!.message, 'Token is invalid');
+    const year = forge(s, { token_type: 'refresh', exp: n + 365 * 86400, iat: n, jti: 'y'.repeat(32), user_id: '1' });
+    assert.deepEqual((await s.send('POST', '/api/token/refresh/', { body: { refresh: year } })).json, { detail: 'Token is invalid', code: 'token_not_valid' });
+    for (const id of ['01', '+1', ' 1', '1.0']) {
+      const res = await me(forge(s, accessClaims(s, { user_id: id })));
+      assert.deepEqual([res.status, res.json], [401, { detail: 'User not found', code: 'user_not_found' }], JSON.stringify(id));
+    }
+    for (const id of ['1', 1]) assert.equal((await me(forge(s, accessClaims(s, { user_id: id })))).status, 200, 'simplejwt 5.5.1 and older tokens');
   });
 });
 

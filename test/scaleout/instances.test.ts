@@ -18,6 +18,9 @@ import { adminInstance, jwtPayload, runCli, spawnServer, summarize, tempDir, unt
 
 const postgres = await postgresTestDb('scale-out: instances');
 const pgDescribe = postgres ? describe : describe.skip;
+after(async () => {
+  await postgres?.cleanup();
+});
 
 const CONFIG: SettingsInput = {
   passwords: { argon2TimeCost: 1 },
@@ -45,7 +48,6 @@ pgDescribe('scale-out: two server processes on one PostgreSQL database', () => {
   after(async () => {
     const exits = await Promise.all([A?.stop(), B?.stop()]);
     await admin?.close();
-    await postgres!.cleanup();
     dir.cleanup();
     for (const e of exits) if (e) assert.equal(e.code, 0, 'servers shut down cleanly');
     for (const s of [A, B]) {
@@ -282,5 +284,40 @@ pgDescribe('scale-out: two server processes on one PostgreSQL database', () => {
     }
     // Both instances won some races (not asserted: scheduling decides) — reported.
     console.log(`# concurrent refresh races won: A ${winners.A}, B ${winners.B}`);
+  });
+});
+
+pgDescribe("scale-out: reuse detection under simplejwt's common settings (rotation + blacklistAfterRotation), two processes", () => {
+  const config: SettingsInput = { ...CONFIG, jwt: { rotateRefreshTokens: true, blacklistAfterRotation: true } };
+  const dir = tempDir('instances-reuse');
+  let admin: Gatehouse;
+  let A: ServerProcess;
+  let B: ServerProcess;
+
+  before(async () => {
+    const database = withSchema(postgres!.url, postgres!.newSchema());
+    admin = await adminInstance(database, config);
+    await admin.users.create({ username: 'reuser', password: 'password-of-reuser' });
+    [A, B] = await Promise.all([spawnServer({ database, config, dir: dir.path }), spawnServer({ database, config, dir: dir.path })]);
+  });
+
+  after(async () => {
+    const exits = await Promise.all([A?.stop(), B?.stop()]);
+    await admin?.close();
+    dir.cleanup();
+    for (const e of exits) if (e) assert.equal(e.code, 0, 'servers shut down cleanly');
+  });
+
+  const refresh = (s: ServerProcess, token: string) => send(s.url, 'POST', '/api/token/refresh/', { body: { refresh: token } });
+
+  test('a token rotated on A and replayed on B revokes the family: the newer token is refused on both', async () => {
+    const login = await send(A.url, 'POST', '/api/token/', { body: { username: 'reuser', password: 'password-of-reuser' } });
+    assert.equal(login.status, 200, login.text);
+    const r1 = (login.json as { refresh: string }).refresh;
+    const rotated = await refresh(A, r1);
+    assert.equal(rotated.status, 200, rotated.text);
+    const r2 = (rotated.json as { refresh: string }).refresh;
+    assert.deepEqual((await refresh(B, r1)).json, { detail: 'Token is blacklisted', code: 'token_not_valid' });
+    for (const s of [A, B]) assert.equal((await refresh(s, r2)).status, 401, 'the newer token, on either process');
   });
 });

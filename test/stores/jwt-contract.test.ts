@@ -104,13 +104,13 @@ for (const [name, make] of backends) {
     test('rotation: grace returns the recorded replacement; unknown tokens start a family', async () => {
       const s = make();
       const a = await user(s);
-      const first = await s.jwt.rotate(rot(tok('x1', a), 'x2', { graceMs: 5000, familyNotAfter: T0 + 1 }));
+      const first = await s.jwt.rotate(rot(tok('x1', a), 'x2', { reuseGrace: 5000, familyNotAfter: T0 + 1 }));
       assert.equal(first.kind, 'rotated');
       const family = await s.jwt.getFamily((first as { familyId: string }).familyId);
       assert.equal(family!.notAfter, T0 + 1);
-      const retry = await s.jwt.rotate(rot(tok('x1', a), 'x9', { graceMs: 5000, now: T0 + 3000 }));
+      const retry = await s.jwt.rotate(rot(tok('x1', a), 'x9', { reuseGrace: 5000, now: T0 + 3000 }));
       assert.deepEqual(retry, { kind: 'grace', familyId: family!.id, replacement: { jti: 'x2', iat: T0 / 1000, exp: T0 / 1000 + 86400 } });
-      const late = await s.jwt.rotate(rot(tok('x1', a), 'x9', { graceMs: 5000, now: T0 + 7000 }));
+      const late = await s.jwt.rotate(rot(tok('x1', a), 'x9', { reuseGrace: 5000, now: T0 + 7000 }));
       assert.equal(late.kind, 'reused');
       await s.close();
     });
@@ -118,11 +118,55 @@ for (const [name, make] of backends) {
     test('rotation without reuse detection: blacklistCurrent blacklists; neither keeps the old token usable', async () => {
       const s = make();
       const a = await user(s);
-      assert.equal((await s.jwt.rotate(rot(tok('b1', a), 'b2', { reuseDetection: false, blacklistCurrent: true }))).kind, 'rotated');
-      assert.deepEqual(await s.jwt.rotate(rot(tok('b1', a), 'b3', { reuseDetection: false, blacklistCurrent: true })), { kind: 'blacklisted' });
-      assert.equal((await s.jwt.rotate(rot(tok('b2', a), 'b4', { reuseDetection: false, blacklistCurrent: true }))).kind, 'rotated');
+      assert.equal((await s.jwt.rotate(rot(tok('b1', a), 'b2', { reuseDetection: false, blacklistAfterRotation: true }))).kind, 'rotated');
+      assert.deepEqual(await s.jwt.rotate(rot(tok('b1', a), 'b3', { reuseDetection: false, blacklistAfterRotation: true })), { kind: 'blacklisted' });
+      assert.equal((await s.jwt.rotate(rot(tok('b2', a), 'b4', { reuseDetection: false, blacklistAfterRotation: true }))).kind, 'rotated');
       assert.equal((await s.jwt.rotate(rot(tok('c1', a), 'c2', { reuseDetection: false }))).kind, 'rotated');
       assert.equal((await s.jwt.rotate(rot(tok('c1', a), 'c3', { reuseDetection: false }))).kind, 'rotated');
+      await s.close();
+    });
+
+    test('blacklist after rotation does not hide reuse: the predecessor or an older token revokes the family', async () => {
+      const s = make();
+      const a = await user(s);
+      const opts = { blacklistAfterRotation: true };
+      await s.jwt.recordOutstanding(tok('p1', a, { familyId: 'fp' }));
+      assert.equal((await s.jwt.rotate(rot(tok('p1', a), 'p2', opts))).kind, 'rotated');
+      assert.notEqual((await s.jwt.getOutstanding('p1'))!.blacklistedAt, null, 'blacklisted by the rotation');
+      assert.equal((await s.jwt.rotate(rot(tok('p2', a), 'p3', opts))).kind, 'rotated');
+      assert.deepEqual(await s.jwt.rotate(rot(tok('p1', a), 'p9', opts)), { kind: 'reused', familyId: 'fp' }, 'two rotations back');
+      assert.notEqual((await s.jwt.getFamily('fp'))!.revokedAt, null);
+      assert.notEqual((await s.jwt.getOutstanding('p3'))!.blacklistedAt, null, 'the newest token dies with its family');
+      assert.deepEqual(await s.jwt.rotate(rot(tok('p3', a), 'p4', opts)), { kind: 'family_revoked' });
+      assert.equal(await s.jwt.getOutstanding('p9'), null);
+      await s.close();
+    });
+
+    test('grace replays only the latest rotation: once the replacement rotated, the older token is reuse', async () => {
+      const s = make();
+      const a = await user(s);
+      const opts = { blacklistAfterRotation: true, reuseGrace: 60_000 };
+      await s.jwt.recordOutstanding(tok('g1', a, { familyId: 'fg' }));
+      await s.jwt.rotate(rot(tok('g1', a), 'g2', opts));
+      assert.deepEqual(await s.jwt.rotate(rot(tok('g1', a), 'gx', { ...opts, now: T0 + 2000 })), {
+        kind: 'grace',
+        familyId: 'fg',
+        replacement: { jti: 'g2', iat: T0 / 1000, exp: T0 / 1000 + 86400 },
+      });
+      await s.jwt.rotate(rot(tok('g2', a), 'g3', { ...opts, now: T0 + 3000 }));
+      assert.equal((await s.jwt.rotate(rot(tok('g1', a), 'gy', { ...opts, now: T0 + 4000 }))).kind, 'reused');
+      await s.close();
+    });
+
+    test('concurrent rotations within grace: one rotated, the others replay its replacement', async () => {
+      const s = make();
+      const a = await user(s);
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => s.jwt.rotate(rot(tok('q1', a), `q${i + 2}`, { reuseGrace: 60_000 }))));
+      const winner = results.filter((r) => r.kind === 'rotated');
+      assert.equal(winner.length, 1);
+      const replayed = new Set(results.flatMap((r) => (r.kind === 'grace' ? [r.replacement.jti] : [])));
+      assert.equal(replayed.size, 1);
+      assert.equal(results.filter((r) => r.kind === 'grace').length, 7);
       await s.close();
     });
 

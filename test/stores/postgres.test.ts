@@ -211,7 +211,7 @@ pgTest('postgres store: several instances on one database', () => {
         // winner, every other caller gets the winner's replacement.
         const fresh = `unknown-${round}`;
         const graced = await Promise.all(
-          Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).jwt.rotate(rot(jwtTok(fresh, alice), `${fresh}-next-${i}`, { graceMs: 60_000 }))),
+          Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).jwt.rotate(rot(jwtTok(fresh, alice), `${fresh}-next-${i}`, { reuseGrace: 60_000 }))),
         );
         const winners = graced.filter((r) => r.kind === 'rotated');
         assert.equal(winners.length, 1, JSON.stringify(graced));

@@ -8,6 +8,7 @@
  * The throttle-store contract itself runs in test/throttle/store.test.ts, the store
  * contracts with Redis in front in contract.test.ts / jwt-contract.test.ts.
  */
+import { decideRotation } from '../../src/jwt/rotation.js';
 import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
@@ -19,7 +20,7 @@ import { listen, type RunningServer } from '../../src/server/serve.js';
 import { MemoryStores } from '../../src/stores/memory/index.js';
 import type { PostgresStores } from '../../src/stores/postgres/index.js';
 import { RedisBackend, redactRedisUrl, withRedis } from '../../src/stores/redis/index.js';
-import type { ChangeKind, NewOutstandingToken, Stores } from '../../src/stores/types.js';
+import type { ChangeKind, NewOutstandingToken, RotationState, Stores } from '../../src/stores/types.js';
 import { LogCapture, basicHeader, send, startServer, tokenHeader, type TestServer } from '../helpers.js';
 import { FlakyProxy, waitFor } from './flaky-proxy.js';
 import { postgresTestDb } from './postgres-helpers.js';
@@ -79,10 +80,8 @@ describe('withRedis: which writes invalidate', () => {
       current: jwt(jti),
       next: { ...jwt(next), iat: T0 / 1000, exp: T0 / 1000 + 60 },
       now: T0,
-      graceMs: 0,
-      reuseDetection: true,
-      blacklistCurrent: false,
       familyNotAfter: null,
+      decide: (state: RotationState) => decideRotation(state, { reuseDetection: true, blacklistAfterRotation: false, reuseGrace: 0 }, T0),
     });
     await expect([], () => s.jwt.rotate(rotation('r1', 'r2')), 'plain rotation');
     await expect(['family'], () => s.jwt.rotate(rotation('r1', 'r3')), 'reuse detected: the family is revoked');

@@ -18,10 +18,9 @@ import { TOKEN_BLACKLISTED, TokenError, type Claims } from '../../jwt/claims.js'
 import { NO_ACTIVE_ACCOUNT, invalidToken, type JwtService } from '../../jwt/service.js';
 import type { UserService } from '../../users/service.js';
 import { validateCharFields } from '../fields.js';
-import { passwordLogin } from './credentials.js';
+import { issueForLogin, passwordLogin } from './credentials.js';
 import type { HandlerContext, MetadataField, Route } from '../route.js';
 import type { AuditEvent } from './opaque.js';
-import { issueForLogin } from './credentials.js';
 
 export interface JwtEndpointDeps {
   /** The client address for the login throttle (default: the socket peer). */
@@ -39,12 +38,6 @@ const field = (name: string, label: string): MetadataField => ({ name, label });
 export const NO_VALID_REFRESH = 'No valid refresh token found.';
 export const REFRESH_NOT_IN_COOKIE = 'Refresh token was not included in cookie data.';
 export const LOGGED_OUT = 'Successfully logged out.';
-
-/** The payload of a token this server just signed or already validated (no verification here). */
-function payloadOf(token: string): Claims {
-  const part = token.split('.')[1] ?? '';
-  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Claims;
-}
 
 const expOf = (claims: Claims): number => claims.exp as number;
 
@@ -111,7 +104,7 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
       methods: {
         POST: async (ctx) => {
           const result = await jwt.refresh(await one(ctx, 'refresh'));
-          return { body: result.refresh === undefined ? { access: result.access } : { access: result.access, refresh: result.refresh } };
+          return { body: result.refresh === undefined ? { access: result.access.token } : { access: result.access.token, refresh: result.refresh.token } };
         },
       },
     },
@@ -242,17 +235,14 @@ function cookieRoutes(deps: JwtEndpointDeps, mode: CookieMode, prefix: string, l
           const user = await login(ctx, 'token-obtain');
           // Fixation: whatever session this browser carried ends here.
           for (const sid of held) await jwt.revokeSession(sid, 'login');
-          const pair = await obtainFor(audit, 'token-obtain', () => jwt.obtainPair(user));
-          const refresh = payloadOf(pair.refresh);
-          const access = payloadOf(pair.access);
-          const sid = jwt.sessionOf(refresh);
-          const cookies = [mode.setAccess(pair.access, expOf(access)), mode.setRefresh(pair.refresh, expOf(refresh))];
-          if (sid !== null) cookies.push(...mode.setSessionCsrf(sid, expOf(refresh)));
+          const { refresh, access } = await obtainFor(audit, 'token-obtain', () => jwt.issuePair(user));
+          const cookies = [mode.setAccess(access.token, access.exp), mode.setRefresh(refresh.token, refresh.exp)];
+          if (refresh.family !== null) cookies.push(...mode.setSessionCsrf(refresh.family, refresh.exp));
           if (mode.csrfEnabled) cookies.push(mode.clearPresession());
           audit({ event: 'login', endpoint: 'token-obtain', userId: user.id });
           return {
             headers: setCookieHeaders(cookies),
-            body: { refresh: '', access: '', access_expiration: expiration(expOf(access)), refresh_expiration: expiration(expOf(refresh)) },
+            body: { refresh: '', access: '', access_expiration: expiration(access.exp), refresh_expiration: expiration(refresh.exp) },
           };
         },
       },
@@ -270,23 +260,21 @@ function cookieRoutes(deps: JwtEndpointDeps, mode: CookieMode, prefix: string, l
           if (token === null) throw invalidToken(NO_VALID_REFRESH);
           let claims: Claims;
           try {
-            claims = await jwt.validate(token, 'refresh'); // reads only: nothing changes before the CSRF check
+            // Nothing changes before the CSRF check, except that a rotated-away token revokes its
+            // family (reuse): its holder could present it without any browser.
+            claims = await jwt.validate(token, 'refresh');
           } catch (e) {
             throw e instanceof TokenError ? invalidToken(e.message) : e;
           }
           const sid = jwt.sessionOf(claims);
           mode.checkSession(ctx.req, sid);
-          const result = await jwt.refresh(token);
-          const access = payloadOf(result.access);
-          const cookies = [mode.setAccess(result.access, expOf(access))];
-          let refreshExp = expOf(claims);
-          if (result.refresh !== undefined) {
-            refreshExp = expOf(payloadOf(result.refresh));
-            cookies.push(mode.setRefresh(result.refresh, refreshExp));
-          }
+          const { access, refresh } = await jwt.refresh(token);
+          const cookies = [mode.setAccess(access.token, access.exp)];
+          const refreshExp = refresh === undefined ? expOf(claims) : refresh.exp;
+          if (refresh !== undefined) cookies.push(mode.setRefresh(refresh.token, refresh.exp));
           if (sid !== null) cookies.push(...mode.setSessionCsrf(sid, refreshExp));
-          const body: JsonObject = { access: '', access_expiration: expiration(expOf(access)) };
-          if (result.refresh !== undefined) body.refresh_expiration = expiration(refreshExp);
+          const body: JsonObject = { access: '', access_expiration: expiration(access.exp) };
+          if (refresh !== undefined) body.refresh_expiration = expiration(refreshExp);
           return { headers: setCookieHeaders(cookies), body };
         },
       },

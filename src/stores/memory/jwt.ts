@@ -3,6 +3,7 @@
  * JavaScript makes each method atomic).
  */
 import { randomBytes } from 'node:crypto';
+import { resultOf } from '../rotation-result.js';
 import type {
   JwtStore,
   KeyStore,
@@ -101,26 +102,20 @@ export class MemoryJwtStore implements JwtStore {
       this.ensureFamily(row.familyId, current.userId, now, input.familyNotAfter);
     }
     const familyId = row.familyId;
-    const family = this.families.get(familyId)!;
-    if (family.revokedAt !== null) return { kind: 'family_revoked' };
-    if (row.replacedBy !== null && (input.reuseDetection || input.blacklistCurrent)) {
-      if (input.graceMs > 0 && row.replacedAt !== null && now - row.replacedAt <= input.graceMs) {
-        return { kind: 'grace', familyId, replacement: { jti: row.replacedBy, iat: row.replacementIat!, exp: row.replacementExp! } };
-      }
-      if (input.reuseDetection) {
-        this.revokeFamilyNow(familyId, now, 'reuse');
-        return { kind: 'reused', familyId };
-      }
-      return { kind: 'blacklisted' };
+    const replacement = row.replacedBy === null ? undefined : this.outstanding.get(row.replacedBy);
+    const family = this.families.get(familyId);
+    const action = input.decide({ token: { ...row }, replacement: replacement ? { ...replacement } : null, family: family ? { ...family } : null });
+    if (action.kind === 'rotate') {
+      row.replacedBy = next.jti;
+      row.replacedAt = now;
+      row.replacementIat = next.iat;
+      row.replacementExp = next.exp;
+      if (action.blacklistCurrent) row.blacklistedAt = now;
+      this.insert({ jti: next.jti, userId: next.userId, tokenType: next.tokenType, familyId, createdAt: next.createdAt, expiresAt: next.expiresAt });
+    } else if (action.kind === 'revoke_family') {
+      this.revokeFamilyNow(familyId, now, 'reuse');
     }
-    if (row.blacklistedAt !== null) return { kind: 'blacklisted' };
-    row.replacedBy = next.jti;
-    row.replacedAt = now;
-    row.replacementIat = next.iat;
-    row.replacementExp = next.exp;
-    if (input.blacklistCurrent) row.blacklistedAt = now;
-    this.insert({ jti: next.jti, userId: next.userId, tokenType: next.tokenType, familyId, createdAt: next.createdAt, expiresAt: next.expiresAt });
-    return { kind: 'rotated', familyId };
+    return resultOf(action, familyId);
   }
 
   async revokeFamily(familyId: string, now: number, reason: string): Promise<void> {

@@ -6,7 +6,8 @@
  *
  * - `rotate` locks the token's family row, then the presented token's row (`SELECT …
  *   FOR UPDATE`), so concurrent rotations of one token — from any number of instances —
- *   queue on it and exactly one sees it unrotated;
+ *   queue on it and exactly one sees it unrotated; what to do is the caller's `decide`
+ *   (the JWT layer's one rotation decision), run on the rows read under those locks;
  * - `revokeFamily` and `revokeAllForUser` lock in the same order (the family rows, then
  *   the tokens' rows, in a second statement with a fresh snapshot), so a revocation racing a
  *   rotation either makes it fail (family revoked) or blacklists the token it created;
@@ -23,6 +24,7 @@
  * (their checks always read the database), so refresh traffic does not flush caches.
  */
 import { randomBytes } from 'node:crypto';
+import { resultOf } from '../rotation-result.js';
 import type {
   JwtStore,
   KeyStore,
@@ -188,37 +190,34 @@ export class PostgresJwtStore implements JwtStore {
         familyId = current.familyId ?? newFamilyId();
         await t.query(INSERT_FAMILY, [familyId, userParam(current.userId), now, input.familyNotAfter]);
         await t.query('UPDATE gatehouse_jwt_outstanding SET family_id = $1 WHERE jti = $2', [familyId, row.jti]);
+        row = { ...row, family_id: familyId };
       }
-      const family = (await t.query<{ revoked_at: number | null }>('SELECT revoked_at FROM gatehouse_jwt_family WHERE id = $1', [familyId])).rows[0];
-      if (family && family.revoked_at !== null) return { kind: 'family_revoked' };
-      if (row.replaced_by !== null && (input.reuseDetection || input.blacklistCurrent)) {
-        if (input.graceMs > 0 && row.replaced_at !== null && now - row.replaced_at <= input.graceMs) {
-          return {
-            kind: 'grace',
-            familyId,
-            replacement: { jti: row.replaced_by, iat: row.replacement_iat as number, exp: row.replacement_exp as number },
-          };
-        }
-        if (input.reuseDetection) {
-          await t.query(
-            `WITH f AS (UPDATE gatehouse_jwt_family SET revoked_at = $1, reason = 'reuse' WHERE id = $2 AND revoked_at IS NULL)
-             UPDATE gatehouse_jwt_outstanding SET blacklisted_at = $1 WHERE family_id = $2 AND blacklisted_at IS NULL`,
-            [now, familyId],
-          );
-          await t.notify('family');
-          return { kind: 'reused', familyId };
-        }
-        return { kind: 'blacklisted' };
+      // Read under the family's lock: every rotation of the family holds it, so the
+      // replacement's row (was it rotated in turn?) cannot change until this commits.
+      const replacement = row.replaced_by === null ? undefined : (await t.query<OutstandingRow>(`SELECT ${OUTSTANDING_COLUMNS} FROM gatehouse_jwt_outstanding WHERE jti = $1`, [row.replaced_by])).rows[0];
+      const family = (await t.query<FamilyRow>(`SELECT ${FAMILY_COLUMNS} FROM gatehouse_jwt_family WHERE id = $1`, [familyId])).rows[0];
+      const action = input.decide({
+        token: toOutstanding(row),
+        replacement: replacement ? toOutstanding(replacement) : null,
+        family: family ? toFamily(family) : null,
+      });
+      if (action.kind === 'rotate') {
+        await t.query(
+          `UPDATE gatehouse_jwt_outstanding SET replaced_by = $1, replaced_at = $2, replacement_iat = $3, replacement_exp = $4,
+             blacklisted_at = CASE WHEN $5 THEN $2::bigint ELSE blacklisted_at END
+           WHERE jti = $6`,
+          [next.jti, now, next.iat, next.exp, action.blacklistCurrent, row.jti],
+        );
+        await this.insertToken(t, { ...next, familyId });
+      } else if (action.kind === 'revoke_family') {
+        await t.query(
+          `WITH f AS (UPDATE gatehouse_jwt_family SET revoked_at = $1, reason = 'reuse' WHERE id = $2 AND revoked_at IS NULL)
+           UPDATE gatehouse_jwt_outstanding SET blacklisted_at = $1 WHERE family_id = $2 AND blacklisted_at IS NULL`,
+          [now, familyId],
+        );
+        await t.notify('family');
       }
-      if (row.blacklisted_at !== null) return { kind: 'blacklisted' };
-      await t.query(
-        `UPDATE gatehouse_jwt_outstanding SET replaced_by = $1, replaced_at = $2, replacement_iat = $3, replacement_exp = $4,
-           blacklisted_at = CASE WHEN $5 THEN $2::bigint ELSE blacklisted_at END
-         WHERE jti = $6`,
-        [next.jti, now, next.iat, next.exp, input.blacklistCurrent, row.jti],
-      );
-      await this.insertToken(t, { ...next, familyId });
-      return { kind: 'rotated', familyId };
+      return resultOf(action, familyId);
     });
   }
 

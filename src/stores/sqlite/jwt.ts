@@ -1,9 +1,11 @@
 /**
  * SQLite implementation of the JWT stores: outstanding refresh/sliding tokens,
  * refresh families (rotation + reuse detection), the access-token denylist, per-user
- * revocation epochs, and the signing-key ring.
+ * revocation epochs, and the signing-key ring. A rotation runs the caller's decision
+ * (`RotateInput.decide`) inside one `BEGIN IMMEDIATE` transaction.
  */
 import { randomBytes } from 'node:crypto';
+import { resultOf } from '../rotation-result.js';
 import type {
   JwtStore,
   KeyStore,
@@ -168,28 +170,23 @@ export class SqliteJwtStore implements JwtStore {
           familyId = current.familyId ?? newFamilyId();
           this.s.insertFamily.run(familyId, this.knownUser(current.userId), now, input.familyNotAfter);
           this.s.setFamily.run(familyId, row.jti);
+          row = { ...row, family_id: familyId };
         }
-        const family = this.s.getFamily.get(familyId) as FamilyRow;
-        if (family.revoked_at !== null) return { kind: 'family_revoked' };
-        if (row.replaced_by !== null && (input.reuseDetection || input.blacklistCurrent)) {
-          if (input.graceMs > 0 && row.replaced_at !== null && now - row.replaced_at <= input.graceMs) {
-            return {
-              kind: 'grace',
-              familyId,
-              replacement: { jti: row.replaced_by, iat: row.replacement_iat as number, exp: row.replacement_exp as number },
-            };
-          }
-          if (input.reuseDetection) {
-            this.s.revokeFamily.run(now, 'reuse', familyId);
-            this.s.blacklistFamily.run(now, familyId);
-            return { kind: 'reused', familyId };
-          }
-          return { kind: 'blacklisted' };
+        const replacement = row.replaced_by === null ? undefined : (this.s.get.get(row.replaced_by) as OutstandingRow | undefined);
+        const family = this.s.getFamily.get(familyId) as FamilyRow | undefined;
+        const action = input.decide({
+          token: toOutstanding(row),
+          replacement: replacement ? toOutstanding(replacement) : null,
+          family: family ? toFamily(family) : null,
+        });
+        if (action.kind === 'rotate') {
+          this.s.replace.run(next.jti, now, next.iat, next.exp, action.blacklistCurrent ? 1 : 0, now, row.jti);
+          this.insertToken({ ...next, familyId });
+        } else if (action.kind === 'revoke_family') {
+          this.s.revokeFamily.run(now, 'reuse', familyId);
+          this.s.blacklistFamily.run(now, familyId);
         }
-        if (row.blacklisted_at !== null) return { kind: 'blacklisted' };
-        this.s.replace.run(next.jti, now, next.iat, next.exp, input.blacklistCurrent ? 1 : 0, now, row.jti);
-        this.insertToken({ ...next, familyId });
-        return { kind: 'rotated', familyId };
+        return resultOf(action, familyId);
       })
       .immediate();
   }

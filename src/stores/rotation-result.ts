@@ -1,0 +1,15 @@
+/** What a store reports after applying a rotation decision (the same for every store). */
+import type { RotateResult, RotationAction } from './types.js';
+
+export function resultOf(action: RotationAction, familyId: string): RotateResult {
+  switch (action.kind) {
+    case 'rotate':
+      return { kind: 'rotated', familyId };
+    case 'grace':
+      return { kind: 'grace', replacement: action.replacement, familyId };
+    case 'revoke_family':
+      return { kind: 'reused', familyId };
+    default:
+      return { kind: action.reason };
+  }
+}
