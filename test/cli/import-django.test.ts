@@ -174,6 +174,31 @@ describe('gatehouse import-django (Django-shaped SQLite)', () => {
     assert.deepEqual(counts(target), before);
   });
 
+  test("a later run keeps a password changed in Gatehouse and does not bring back the tokens it revoked", async () => {
+    const dir = fresh();
+    const django = buildDjango(dir);
+    const target = join(dir, 'db.sqlite3');
+    assert.equal((await cli(['import-django', '--from', django.path, '--db', target])).code, 0);
+    const changed = await cli(['changepassword', 'alice', '--db', target, '--password-stdin'], 'a-new-password-2\n');
+    assert.equal(changed.code, 0, changed.stderr);
+    const hash = () => {
+      const db = new Database(target, { readonly: true });
+      try {
+        return db.prepare("SELECT password FROM gatehouse_user WHERE username = 'alice'").pluck().get();
+      } finally {
+        db.close();
+      }
+    };
+    const before = { hash: hash(), counts: counts(target) };
+    assert.equal(before.counts.tokens, 0, 'changepassword revoked the imported tokens');
+    const again = await cli(['import-django', '--from', django.path, '--db', target]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Nothing to import/);
+    assert.match(again.stdout, /Kept Gatehouse's data for 1 user already imported .*: alice\./);
+    assert.match(again.stdout, /Their Django tokens not in Gatehouse \(2\) were left out/);
+    assert.deepEqual({ hash: hash(), counts: counts(target) }, before);
+  });
+
   test('--dry-run reports the plan and writes nothing', async () => {
     const dir = fresh();
     const django = buildDjango(dir);
@@ -219,7 +244,7 @@ describe('gatehouse import-django (Django-shaped SQLite)', () => {
     assert.deepEqual(counts(target), { users: 0, tokens: 0, outstanding: 0 });
   });
 
-  test('an existing user with other data refuses the whole import; --skip-conflicts leaves that user out', async () => {
+  test('a Gatehouse user with the same username and another id refuses the whole import; --skip-conflicts leaves that user out', async () => {
     const dir = fresh();
     const django = buildDjango(dir);
     const target = join(dir, 'db.sqlite3');
@@ -245,7 +270,7 @@ describe('gatehouse import-django (Django-shaped SQLite)', () => {
     const dir = fresh();
     const django = buildDjango(dir, { extraUsers: 1200 });
     const settingsFor = (opts: { db?: string }) => loadSettings({ env: {}, overrides: { database: opts.db, secretKey: SECRET } });
-    const base = { io: { stdout: () => {}, stderr: () => {} }, settingsFor, common: (c: never) => c, fail: (m: string) => new Error(m) };
+    const base = { io: { stdout: () => {}, stderr: () => {} }, settingsFor, common: <T,>(c: T) => c, fail: (m: string) => new Error(m) };
     let drawn = '';
     await importDjango({ from: django.path, db: join(dir, 'a.sqlite3') }, { ...base, progress: { isTTY: true, write: (t) => (drawn += t), columns: 100 } });
     assert.match(drawn, /\rimporting \[#+\] 1206\/1206 \d+ rows\/s\x1b\[K\n/);

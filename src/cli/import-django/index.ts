@@ -70,6 +70,15 @@ function sourceNotes(data: DjangoData): string {
   return notes.map((n) => `Note: ${n}.\n`).join('');
 }
 
+function changedNote(plan: Plan): string {
+  const names = plan.users.changed;
+  if (names.length === 0) return '';
+  const shown = names.length > 20 ? `${names.slice(0, 20).join(', ')} … and ${names.length - 20} more` : names.join(', ');
+  return `Kept Gatehouse's data for ${plural(names.length, 'user')} already imported whose password hash, e-mail, names, flags or date joined differ from Django's (changed in Gatehouse since, e.g. a password rehashed on login): ${shown}.\n${
+    plan.tokens.ofChangedUsers > 0 ? `Their Django tokens not in Gatehouse (${plan.tokens.ofChangedUsers}) were left out: a password change in Gatehouse may have revoked them.\n` : ''
+  }`;
+}
+
 function skippedNote(plan: Plan): string {
   if (plan.users.skipped.length === 0 && plan.tokens.skipped === 0 && plan.outstanding.skipped === 0) return '';
   return `Left out because of conflicts (--skip-conflicts): ${plural(plan.users.skipped.length, 'user')} (${plan.users.skipped
@@ -119,18 +128,18 @@ export async function importDjango(opts: ImportDjangoOptions, deps: ImportDjango
             ? `Dry run: nothing to import; already in Gatehouse: ${describePresent(plan)}.\n`
             : `Dry run: would import ${describeAdded(plan)}.\nAlready in Gatehouse: ${describePresent(plan)}.\n`,
         );
-        io.stdout(skippedNote(plan));
+        io.stdout(changedNote(plan) + skippedNote(plan));
         io.stdout('Nothing was written (--dry-run).\n');
         return plan;
       }
       if (size === 0) {
-        io.stdout(`Nothing to import: everything is already in Gatehouse (${describePresent(plan)}).\n${skippedNote(plan)}`);
+        io.stdout(`Nothing to import: everything is already in Gatehouse (${describePresent(plan)}).\n${changedNote(plan)}${skippedNote(plan)}`);
         return plan;
       }
       const writing = progress.step('importing', size);
       await writePlan(sql, plan, target.dialect, writing.tick);
       writing.done();
-      io.stdout(`Imported ${describeAdded(plan)}.\nAlready in Gatehouse: ${describePresent(plan)}.\n${skippedNote(plan)}`);
+      io.stdout(`Imported ${describeAdded(plan)}.\nAlready in Gatehouse: ${describePresent(plan)}.\n${changedNote(plan)}${skippedNote(plan)}`);
       return plan;
     });
   } finally {

@@ -3,21 +3,24 @@
  * (inside the import's transaction), then written.
  *
  * Users are matched by username AND id (simplejwt tokens name users by id):
- * - same username, same id, same password hash, e-mail, names, flags and date joined →
- *   already present (`last_login` may differ: the user may have logged in since);
- * - anything else that collides — the username with other data or another id, or the id
- *   held by another username — is a conflict. Conflicts refuse the whole import unless
+ * - same username and same id → already present. When the password hash, e-mail, names,
+ *   flags or date joined differ, Gatehouse's row is kept and the user is listed as
+ *   changed: after a first import, a login rehashes the password and users change
+ *   passwords, so a later run must neither undo that nor stop on it (`last_login` is
+ *   not compared);
+ * - the username with another id, or the id held by another username, is a conflict. Conflicts refuse the whole import unless
  *   `skipConflicts`: then those users, and their tokens and JWT records, are left out.
  * Tokens are matched by digest: present when it is the same user's; a digest held by
- * another user is a conflict. Outstanding JWTs are matched by `jti`: a blacklisting not
+ * another user is a conflict. The tokens of a changed user are never added: a password
+ * change in Gatehouse revoked them, and a later run must not bring them back. Outstanding JWTs are matched by `jti`: a blacklisting not
  * yet known is added; nothing else is ever changed.
  */
 import type { DjangoData, DjangoOutstanding, DjangoToken, DjangoUser } from './django.js';
 import type { Sql } from './target.js';
 
 export interface Plan {
-  users: { add: DjangoUser[]; present: number; skipped: DjangoUser[] };
-  tokens: { add: DjangoToken[]; present: number; skipped: number };
+  users: { add: DjangoUser[]; present: number; changed: string[]; skipped: DjangoUser[] };
+  tokens: { add: DjangoToken[]; present: number; skipped: number; ofChangedUsers: number };
   outstanding: { add: DjangoOutstanding[]; blacklist: DjangoOutstanding[]; present: number; skipped: number };
   conflicts: string[];
 }
@@ -39,7 +42,6 @@ const USER_SELECT = 'SELECT id, username, password, email, first_name, last_name
 
 function sameUser(g: GatehouseUserRow, d: DjangoUser): boolean {
   return (
-    Number(g.id) === d.id &&
     g.password === d.password &&
     g.email === d.email &&
     g.first_name === d.firstName &&
@@ -51,13 +53,11 @@ function sameUser(g: GatehouseUserRow, d: DjangoUser): boolean {
   );
 }
 
-async function planUser(sql: Sql, d: DjangoUser): Promise<'add' | 'present' | string> {
+async function planUser(sql: Sql, d: DjangoUser): Promise<'add' | 'present' | 'changed' | string> {
   const [byName] = await sql.all<GatehouseUserRow>(`${USER_SELECT} WHERE username = ?`, [d.username]);
   if (byName) {
-    if (sameUser(byName, d)) return 'present';
-    return Number(byName.id) === d.id
-      ? `user "${d.username}" (id ${d.id}) already exists in Gatehouse with other data (password, e-mail, names, flags or date joined)`
-      : `user "${d.username}" already exists in Gatehouse with id ${byName.id}, not Django's id ${d.id}`;
+    if (Number(byName.id) !== d.id) return `user "${d.username}" already exists in Gatehouse with id ${byName.id}, not Django's id ${d.id}`;
+    return sameUser(byName, d) ? 'present' : 'changed';
   }
   const [byId] = await sql.all<GatehouseUserRow>(`${USER_SELECT} WHERE id = ?`, [d.id]);
   if (byId) return `Django user "${d.username}" has id ${d.id}, which Gatehouse's user "${byId.username}" holds`;
@@ -67,16 +67,22 @@ async function planUser(sql: Sql, d: DjangoUser): Promise<'add' | 'present' | st
 /** Compare everything with the database; `onRow` is called after each record (progress). */
 export async function makePlan(sql: Sql, data: DjangoData, onRow: () => void = () => {}): Promise<Plan> {
   const plan: Plan = {
-    users: { add: [], present: 0, skipped: [] },
-    tokens: { add: [], present: 0, skipped: 0 },
+    users: { add: [], present: 0, changed: [], skipped: [] },
+    tokens: { add: [], present: 0, skipped: 0, ofChangedUsers: 0 },
     outstanding: { add: [], blacklist: [], present: 0, skipped: 0 },
     conflicts: [],
   };
   const excluded = new Set<number>();
+  const changed = new Set<number>();
   for (const d of data.users) {
     const verdict = await planUser(sql, d);
     if (verdict === 'add') plan.users.add.push(d);
     else if (verdict === 'present') plan.users.present++;
+    else if (verdict === 'changed') {
+      plan.users.present++;
+      plan.users.changed.push(d.username);
+      changed.add(d.id);
+    }
     else {
       plan.conflicts.push(verdict);
       plan.users.skipped.push(d);
@@ -88,7 +94,8 @@ export async function makePlan(sql: Sql, data: DjangoData, onRow: () => void = (
     if (excluded.has(t.userId)) plan.tokens.skipped++;
     else {
       const [row] = await sql.all<{ user_id: number }>('SELECT user_id FROM gatehouse_token WHERE digest = ?', [t.digest]);
-      if (!row) plan.tokens.add.push(t);
+      if (!row && changed.has(t.userId)) plan.tokens.ofChangedUsers++;
+      else if (!row) plan.tokens.add.push(t);
       else if (Number(row.user_id) === t.userId) plan.tokens.present++;
       else plan.conflicts.push(`${t.kind === 'drf' ? 'authtoken_token' : 'knox_authtoken'} ${t.ref}: Gatehouse already holds this token for another user (id ${row.user_id})`);
     }

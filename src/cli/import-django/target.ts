@@ -10,6 +10,7 @@
  * the stores write: a user, a token (prefix + digest), an outstanding JWT with its
  * blacklist time (what `JwtStore.blacklist` records).
  */
+import type BetterSqlite3 from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { migrate as migrateSqlite, openDatabase, type SqliteDatabase } from '../../stores/sqlite/index.js';
 
@@ -31,11 +32,11 @@ const sqliteValue = (v: unknown): unknown => (typeof v === 'boolean' ? (v ? 1 : 
 
 class SqliteTarget implements Target {
   readonly dialect = 'sqlite';
-  private readonly statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  private readonly statements = new Map<string, BetterSqlite3.Statement<unknown[]>>();
   constructor(private readonly db: SqliteDatabase) {}
-  private statement(text: string) {
+  private statement(text: string): BetterSqlite3.Statement<unknown[]> {
     let s = this.statements.get(text);
-    if (!s) this.statements.set(text, (s = this.db.prepare(text)));
+    if (!s) this.statements.set(text, (s = this.db.prepare<unknown[]>(text)));
     return s;
   }
   private readonly sql: Sql = {
