@@ -8,7 +8,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,28 +16,12 @@ import { runCli } from '../../src/cli/main.js';
 import { importDjango } from '../../src/cli/import-django/index.js';
 import { loadSettings } from '../../src/core/settings.js';
 import { startServer, tokenHeader } from '../helpers.js';
+import { SECRET, djangoHash, dt, jwt } from './django-fixture.js';
 
-const SECRET = 'django-secret-key-shared-with-gatehouse-0123456789';
 const root = mkdtempSync(join(tmpdir(), 'gatehouse-import-django-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let counter = 0;
 const fresh = () => mkdtempSync(join(root, `case${++counter}-`));
-
-/** Django's pbkdf2_sha256 hash (few iterations: a test). */
-function djangoHash(password: string): string {
-  const salt = randomBytes(9).toString('base64url');
-  return `pbkdf2_sha256$1000$${salt}$${pbkdf2Sync(password, salt, 1000, 32, 'sha256').toString('base64')}`;
-}
-
-/** A simplejwt-style HS256 token. */
-function jwt(claims: Record<string, unknown>): string {
-  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const body = `${b64({ typ: 'JWT', alg: 'HS256' })}.${b64(claims)}`;
-  return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
-}
-
-/** Django's SQLite text for a UTC datetime. */
-const dt = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '000');
 
 const DJANGO_DDL = `
 CREATE TABLE "auth_user" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "password" varchar(128) NOT NULL, "last_login" datetime NULL, "is_superuser" bool NOT NULL, "username" varchar(150) NOT NULL UNIQUE, "last_name" varchar(150) NOT NULL, "email" varchar(254) NOT NULL, "is_staff" bool NOT NULL, "is_active" bool NOT NULL, "date_joined" datetime NOT NULL, "first_name" varchar(150) NOT NULL);

@@ -91,7 +91,21 @@ async function openPostgres(url: string): Promise<DjangoSource> {
   } catch {
     throw new SourceError('--from postgres://…: the "pg" package is not installed (npm install pg)');
   }
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  // `?schema=name` (as Gatehouse's own URLs take it): Django's tables live in that schema.
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new SourceError(`--from: invalid PostgreSQL URL: ${description}`);
+  }
+  const schema = parsed.searchParams.get('schema');
+  parsed.searchParams.delete('schema');
+  if (schema !== null && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new SourceError(`--from: invalid schema name "${schema}"`);
+  const client = new pg.Client({
+    connectionString: parsed.toString(),
+    connectionTimeoutMillis: 10_000,
+    ...(schema !== null ? { options: `-c search_path=${schema}` } : {}),
+  });
   client.on('error', () => {});
   try {
     await client.connect();
