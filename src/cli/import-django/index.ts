@@ -86,6 +86,33 @@ function skippedNote(plan: Plan): string {
     .join(', ')}), ${plural(plan.tokens.skipped, 'token')}, ${plural(plan.outstanding.skipped, 'simplejwt token')}:\n${limitLines(plan.conflicts)}\n`;
 }
 
+/** What the run did (or, dry, would do), printed after the transaction committed. */
+function summary(plan: Plan, dryRun: boolean): string {
+  const notes = changedNote(plan) + skippedNote(plan);
+  const present = `Already in Gatehouse: ${describePresent(plan)}.\n`;
+  if (dryRun) {
+    const what = planSize(plan) === 0 ? 'Dry run: nothing to import.\n' : `Dry run: would import ${describeAdded(plan)}.\n`;
+    return `${what}${present}${notes}Nothing was written (--dry-run).\n`;
+  }
+  if (planSize(plan) === 0) return `Nothing to import: everything is already in Gatehouse (${describePresent(plan)}).\n${notes}`;
+  return `Imported ${describeAdded(plan)}.\n${present}${notes}`;
+}
+
+/** Read and check every Django row (the source is closed again before anything is written). */
+async function readSource(from: string, userTable: string, fail: ImportDjangoDeps['fail']): Promise<DjangoData> {
+  const source = await openSource(from).catch((e: unknown) => {
+    throw e instanceof SourceError ? fail(e.message) : e;
+  });
+  try {
+    return await readDjango(source, { userTable, now: Date.now() });
+  } catch (e) {
+    if (e instanceof InvalidRows) throw fail(`import-django: ${e.message}; nothing was imported:\n${limitLines(e.problems)}`);
+    throw e;
+  } finally {
+    await source.close();
+  }
+}
+
 /** Run the import; resolves to the plan that was (or, with `dryRun`, would be) written. */
 export async function importDjango(opts: ImportDjangoOptions, deps: ImportDjangoDeps): Promise<Plan> {
   const { io, fail } = deps;
@@ -93,55 +120,28 @@ export async function importDjango(opts: ImportDjangoOptions, deps: ImportDjango
   const userTable = opts.userTable ?? 'auth_user';
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(userTable)) throw fail(`--user-table: not a table name: "${userTable}"`, 2);
   const settings = deps.settingsFor(opts);
-
-  let data: DjangoData;
-  const source = await openSource(opts.from).catch((e: unknown) => {
-    throw e instanceof SourceError ? fail(e.message) : e;
-  });
-  try {
-    data = await readDjango(source, { userTable, now: Date.now() });
-  } catch (e) {
-    if (e instanceof InvalidRows) throw fail(`import-django: ${e.message}; nothing was imported:\n${limitLines(e.problems)}`);
-    throw e;
-  } finally {
-    await source.close();
-  }
-
+  const data = await readSource(opts.from, userTable, fail);
   const target = await openTarget(settings.database);
   try {
-    return await target.transaction(async (sql) => {
-      const total = data.users.length + data.tokens.length + data.outstanding.length;
-      const checking = progress.step('checking', total);
-      const plan = await makePlan(sql, data, checking.tick);
+    const plan = await target.transaction(async (sql) => {
+      const checking = progress.step('checking', data.users.length + data.tokens.length + data.outstanding.length);
+      const made = await makePlan(sql, data, checking.tick);
       checking.done();
-      io.stdout(sourceNotes(data));
-      if (plan.conflicts.length > 0 && opts.skipConflicts !== true) {
+      if (made.conflicts.length > 0 && opts.skipConflicts !== true) {
         throw fail(
-          `import-django: ${plural(plan.conflicts.length, 'conflict')} with the Gatehouse database; nothing was imported:\n${limitLines(plan.conflicts)}\n` +
+          `import-django: ${plural(made.conflicts.length, 'conflict')} with the Gatehouse database; nothing was imported:\n${limitLines(made.conflicts)}\n` +
             'Resolve them (e.g. delete or rename the Gatehouse users), or run with --skip-conflicts to import everything else.',
         );
       }
-      const size = planSize(plan);
-      if (opts.dryRun === true) {
-        io.stdout(
-          size === 0
-            ? `Dry run: nothing to import; already in Gatehouse: ${describePresent(plan)}.\n`
-            : `Dry run: would import ${describeAdded(plan)}.\nAlready in Gatehouse: ${describePresent(plan)}.\n`,
-        );
-        io.stdout(changedNote(plan) + skippedNote(plan));
-        io.stdout('Nothing was written (--dry-run).\n');
-        return plan;
+      if (opts.dryRun !== true && planSize(made) > 0) {
+        const writing = progress.step('importing', planSize(made));
+        await writePlan(sql, made, target.dialect, writing.tick);
+        writing.done();
       }
-      if (size === 0) {
-        io.stdout(`Nothing to import: everything is already in Gatehouse (${describePresent(plan)}).\n${changedNote(plan)}${skippedNote(plan)}`);
-        return plan;
-      }
-      const writing = progress.step('importing', size);
-      await writePlan(sql, plan, target.dialect, writing.tick);
-      writing.done();
-      io.stdout(`Imported ${describeAdded(plan)}.\nAlready in Gatehouse: ${describePresent(plan)}.\n${changedNote(plan)}${skippedNote(plan)}`);
-      return plan;
+      return made;
     });
+    io.stdout(sourceNotes(data) + summary(plan, opts.dryRun === true));
+    return plan;
   } finally {
     await target.close();
   }

@@ -73,20 +73,27 @@ interface PgPoolLike {
 
 class PostgresTarget implements Target {
   readonly dialect = 'postgres';
-  constructor(private readonly pool: PgPoolLike, private readonly schema: string) {}
+  constructor(private readonly pool: PgPoolLike, private readonly schema: string, private readonly channel: string) {}
   async transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let failed: Error | undefined;
     try {
       await client.query('BEGIN');
+      let wrote = false;
       const sql: Sql = {
         all: async <R>(text: string, params: unknown[] = []) => (await client.query(numbered(text), params)).rows as R[],
-        run: async (text, params = []) => (await client.query(numbered(text), params)).rowCount ?? 0,
+        run: async (text, params = []) => {
+          const changed = (await client.query(numbered(text), params)).rowCount ?? 0;
+          if (changed > 0) wrote = true;
+          return changed;
+        },
       };
       const result = await fn(sql);
-      // Running servers drop their caches at commit, as after any store write.
-      const payload = JSON.stringify({ schema: this.schema, from: `import-django-${randomUUID()}`, what: 'user' });
-      await client.query(`SELECT pg_notify('gatehouse_changes', $1)`, [payload]);
+      if (wrote) {
+        // Running servers drop their caches at commit, as after any store write.
+        const payload = JSON.stringify({ schema: this.schema, from: `import-django-${randomUUID()}`, what: 'user' });
+        await client.query('SELECT pg_notify($1, $2)', [this.channel, payload]);
+      }
       await client.query('COMMIT');
       return result;
     } catch (e) {
@@ -109,7 +116,7 @@ export async function openTarget(database: string): Promise<Target> {
     migrateSqlite(db);
     return new SqliteTarget(db);
   }
-  const { resolveConfig, migrate, resolveSchemaOf } = await postgresHelpers();
+  const { resolveConfig, migrate, resolveSchemaOf, channel } = await postgresHelpers();
   const config = resolveConfig(database, { statementTimeoutMs: 600_000 });
   const pg = (await import('pg')).default;
   const pool = new pg.Pool({ ...config.pool, max: 1 });
@@ -117,7 +124,7 @@ export async function openTarget(database: string): Promise<Target> {
   try {
     const schema = await resolveSchemaOf(pool, config.schema);
     await migrate(pool, schema);
-    return new PostgresTarget(pool as unknown as PgPoolLike, schema);
+    return new PostgresTarget(pool as unknown as PgPoolLike, schema, channel);
   } catch (e) {
     await pool.end().catch(() => {});
     throw e;
@@ -126,5 +133,5 @@ export async function openTarget(database: string): Promise<Target> {
 
 async function postgresHelpers() {
   const m = await import('../../stores/postgres/database.js');
-  return { resolveConfig: m.resolveConfig, migrate: m.migrate, resolveSchemaOf: m.resolveSchema };
+  return { resolveConfig: m.resolveConfig, migrate: m.migrate, resolveSchemaOf: m.resolveSchema, channel: m.CHANGES_CHANNEL };
 }
