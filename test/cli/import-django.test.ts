@@ -284,8 +284,8 @@ describe('gatehouse import-drf-tokens is atomic', () => {
     const good = 'd'.repeat(40);
     const r = await cli(['import-drf-tokens', '--db', target], `key,user\n${good},alice\n${'e'.repeat(40)},nobody\n`);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /nothing was imported:\n {2}line 3: user "nobody" does not exist/);
     assert.equal(counts(target).tokens, 0, "alice's token, before the bad line, was not imported");
+    assert.match(r.stderr, /nothing was imported:\n {2}line 3: user "nobody" does not exist/);
     const ok = await cli(['import-drf-tokens', '--db', target], `${good},alice\n`);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(counts(target).tokens, 1);
