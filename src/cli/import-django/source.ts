@@ -1,7 +1,9 @@
 /**
  * Reading a Django project's database: a SQLite file (better-sqlite3, read-only) or a
  * `postgres://` URL (the `pg` driver, imported only when needed). Both answer plain row
- * objects keyed by Django's column names; `rows.ts` turns them into typed records.
+ * objects keyed by Django's column names; `django.ts` turns them into typed records.
+ * Every table is read in one read-only transaction: one snapshot, even while Django runs
+ * and writes.
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
@@ -44,6 +46,8 @@ class SqliteSource implements DjangoSource {
     this.description = path;
     try {
       this.db = new Database(path, { readonly: true, fileMustExist: true });
+      this.db.pragma('busy_timeout = 5000');
+      this.db.exec('BEGIN');
       this.db.prepare('SELECT name FROM sqlite_master LIMIT 1').get();
     } catch (e) {
       throw new SourceError(`--from: cannot read ${path} as a SQLite database: ${(e as Error).message}`);
@@ -57,6 +61,7 @@ class SqliteSource implements DjangoSource {
     return this.db.prepare(selectSql(table, columns, orderBy)).all() as Row[];
   }
   async close(): Promise<void> {
+    if (this.db.open && this.db.inTransaction) this.db.exec('COMMIT');
     if (this.db.open) this.db.close();
   }
 }
@@ -79,6 +84,7 @@ class PostgresSource implements DjangoSource {
     return (await this.client.query(selectSql(table, columns, orderBy))).rows;
   }
   async close(): Promise<void> {
+    await this.client.query('COMMIT').catch(() => {});
     await this.client.end().catch(() => {});
   }
 }
@@ -109,7 +115,9 @@ async function openPostgres(url: string): Promise<DjangoSource> {
   client.on('error', () => {});
   try {
     await client.connect();
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   } catch (e) {
+    await client.end().catch(() => {});
     throw new SourceError(`--from ${description}: cannot connect: ${(e as Error).message}`);
   }
   return new PostgresSource(description, client as unknown as PgClient);
