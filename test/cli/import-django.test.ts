@@ -190,6 +190,7 @@ describe('gatehouse import-django (Django-shaped SQLite)', () => {
     const r = await cli(['import-django', '--from', django.path, '--db', target, '--dry-run']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Dry run: would import 2 users, 2 tokens \(1 DRF authtoken, 1 knox\)/);
+    assert.match(r.stdout, /Users to import: alice, bob\./);
     assert.match(r.stdout, /Nothing was written/);
     assert.deepEqual(counts(target), { users: 0, tokens: 0, outstanding: 0 });
   });

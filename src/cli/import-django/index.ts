@@ -91,7 +91,9 @@ function summary(plan: Plan, dryRun: boolean): string {
   const notes = changedNote(plan) + skippedNote(plan);
   const present = `Already in Gatehouse: ${describePresent(plan)}.\n`;
   if (dryRun) {
-    const what = planSize(plan) === 0 ? 'Dry run: nothing to import.\n' : `Dry run: would import ${describeAdded(plan)}.\n`;
+    const names = plan.users.add.map((u) => u.username);
+    const users = names.length === 0 ? '' : `Users to import: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ` … and ${names.length - 20} more` : ''}.\n`;
+    const what = planSize(plan) === 0 ? 'Dry run: nothing to import.\n' : `Dry run: would import ${describeAdded(plan)}.\n${users}`;
     return `${what}${present}${notes}Nothing was written (--dry-run).\n`;
   }
   if (planSize(plan) === 0) return `Nothing to import: everything is already in Gatehouse (${describePresent(plan)}).\n${notes}`;
