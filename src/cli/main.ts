@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs';
 import { loadSettings, SettingsError, type Settings } from '../core/settings.js';
 import { drfDateTime } from '../core/json.js';
 import { registerKeyCommands } from './keys.js';
+import { registerImportDjango } from './import-django/index.js';
+import { DrfTokenRowsRefused, importDrfTokenRows } from './import-django/drf-tokens.js';
 import { JwtKeyConfigError } from '../jwt/keyring/index.js';
 import { createGatehouse, StartupError, type Gatehouse } from '../server/app.js';
 import { createLogger, type Logger } from '../server/logger.js';
@@ -19,7 +21,7 @@ import { listen } from '../server/serve.js';
 import { isPostgresUrl, migratePostgres, redactUrl } from '../stores/postgres/index.js';
 import { migrate, openDatabase, schemaVersion } from '../stores/sqlite/index.js';
 import { UsernameTaken } from '../stores/types.js';
-import { isLegacyDrfKey, keyDigest } from '../tokens/keys.js';
+import { isLegacyDrfKey } from '../tokens/keys.js';
 import { InvalidUsername } from '../users/service.js';
 
 /** An error the user can fix; printed without a stack trace. */
@@ -322,25 +324,14 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     for (const row of rows) {
       if (!isLegacyDrfKey(row.key)) throw new CliError(`line ${row.line}: "key" must be 40 lowercase hex characters (a DRF authtoken key)`);
     }
-    await withApp(opts, io, async (app) => {
-      let imported = 0;
-      let skipped = 0;
-      for (const row of rows) {
-        const user = await app.users.getByUsername(row.user);
-        if (!user) throw new CliError(`line ${row.line}: user "${row.user}" does not exist (nothing after this line was imported)`);
-        const existing = await app.stores.tokens.findByPrefix(row.key.slice(0, 8));
-        if (existing.some((t) => t.token.digest === keyDigest(row.key))) {
-          skipped++;
-          continue;
-        }
-        await app.tokens.issue(user, { key: row.key, label: 'imported from DRF' });
-        imported++;
-      }
-      io.stdout(`Imported ${imported} token${imported === 1 ? '' : 's'}${skipped ? `, ${skipped} already present` : ''}.\n`);
+    const { imported, present } = await importDrfTokenRows(rows, settingsFor(opts, io)).catch((e: unknown) => {
+      throw e instanceof DrfTokenRowsRefused ? new CliError(`nothing was imported:\n${e.problems.map((p) => `  ${p}`).join('\n')}`) : e;
     });
+    io.stdout(`Imported ${imported} token${imported === 1 ? '' : 's'}${present ? `, ${present} already present` : ''}.\n`);
   });
 
   registerKeyCommands(program, { io, settingsFor: (opts) => settingsFor(opts, io), common, fail: (message, exitCode) => new CliError(message, exitCode) });
+  registerImportDjango(program, { io, settingsFor: (opts) => settingsFor(opts, io), common, fail: (message, exitCode) => new CliError(message, exitCode) });
 
   return program;
 }

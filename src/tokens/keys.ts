@@ -7,6 +7,10 @@
  * key has 224+ secret bits after the prefix, so there is nothing to brute-force, and
  * unlike a keyed hash it survives a change of `secretKey`. Legacy DRF keys (40 hex,
  * 160 bits) are stored the same way.
+ *
+ * Tokens imported from django-rest-knox keep knox's digest: the SHA-512 of the token
+ * (128 hex characters), so the length of a stored digest says which hash made it
+ * (`storedDigestMatches`); knox's `token_key` starts with the same 8-character prefix.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -25,6 +29,23 @@ export function keyPrefix(key: string): string {
 /** Hex SHA-256 of the key's UTF-8 bytes. */
 export function keyDigest(key: string): string {
   return hash('sha256', key, 'hex');
+}
+
+/** Hex SHA-512 of the key's UTF-8 bytes: django-rest-knox 4.2+'s digest (`hash_token`). */
+export function knoxDigest(key: string): string {
+  return hash('sha512', key, 'hex');
+}
+
+/** Length of a knox digest (SHA-512, hex); Gatehouse's own are 64 (SHA-256). */
+export const KNOX_DIGEST_LENGTH = 128;
+
+/**
+ * Does a stored digest belong to `key`? `sha256` is the key's SHA-256 (computed once
+ * per lookup by the caller); a 128-character digest (an imported knox token) is
+ * compared with the key's SHA-512. Constant time for a given digest length.
+ */
+export function storedDigestMatches(stored: string, key: string, sha256: string): boolean {
+  return digestsEqual(stored, stored.length === KNOX_DIGEST_LENGTH ? knoxDigest(key) : sha256);
 }
 
 /** Constant-time equality of two hex digests (false when lengths differ). */

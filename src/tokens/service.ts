@@ -10,7 +10,7 @@ import { AuthenticationFailed } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { User } from '../core/user.js';
 import type { Stores, TokenRecord, TokenWithUser } from '../stores/types.js';
-import { digestsEqual, generateKey, keyDigest, keyPrefix } from './keys.js';
+import { generateKey, keyDigest, keyPrefix, storedDigestMatches } from './keys.js';
 
 export interface OpaqueTokenOptions {
   /** Lifetime of new tokens in ms, or null (knox `TOKEN_TTL`). */
@@ -125,11 +125,14 @@ export class OpaqueTokenService {
     return write ? write.then(() => ({ user, token })) : { user, token };
   }
 
-  /** Store lookup by prefix; a constant-time compare picks the row among the matches. */
+  /**
+   * Store lookup by prefix; a constant-time compare picks the row among the matches
+   * (an imported knox row is compared by its own SHA-512 digest).
+   */
   private async lookup(key: string, digest: string, generation: number): Promise<TokenWithUser | null> {
     let match: TokenWithUser | null = null;
     for (const candidate of await this.stores.tokens.findByPrefix(keyPrefix(key))) {
-      if (digestsEqual(candidate.token.digest, digest)) match = candidate;
+      if (storedDigestMatches(candidate.token.digest, key, digest)) match = candidate;
     }
     if (match && this.options.cacheSize > 0) {
       if (this.cache.size >= this.options.cacheSize) {

@@ -4,6 +4,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { basicHeader, startServer, tokenHeader, type TestServer } from '../helpers.js';
 
 const servers: TestServer[] = [];
@@ -222,5 +223,29 @@ describe('GET /api/auth/tokens/ and DELETE /api/auth/tokens/<id>/', () => {
     assert.equal(missing.status, 404);
     const notNumeric = await s.send('DELETE', '/api/auth/tokens/abc/', { headers: tokenHeader(a) });
     assert.equal(notNumeric.status, 404);
+  });
+});
+
+describe('tokens imported from django-rest-knox (SHA-512 digest, as `gatehouse import-django` stores them)', () => {
+  test('authenticate by their knox digest; a key sharing the prefix does not; logout revokes them', async () => {
+    const s = await server();
+    const alice = (await s.app.users.getByUsername('alice'))!;
+    const knoxKey = randomBytes(32).toString('hex');
+    await s.app.stores.tokens.create({
+      userId: alice.id,
+      prefix: knoxKey.slice(0, 8),
+      digest: createHash('sha512').update(knoxKey).digest('hex'),
+      createdAt: Date.now(),
+      expiresAt: null,
+      lastUsedAt: null,
+      label: 'imported from knox',
+    });
+    assert.equal((await me(s, knoxKey)).status, 200);
+    const samePrefix = knoxKey.slice(0, 8) + randomBytes(28).toString('hex');
+    assert.equal((await me(s, samePrefix)).status, 401);
+    // The stored digest is not a key.
+    assert.equal((await me(s, createHash('sha512').update(knoxKey).digest('hex'))).status, 401);
+    assert.equal((await s.send('POST', '/api/auth/logout/', { headers: tokenHeader(knoxKey) })).status, 204);
+    assert.equal((await me(s, knoxKey)).status, 401);
   });
 });
