@@ -18,6 +18,7 @@
  * this secret, keys of another algorithm, bad settings); exit 2 on wrong usage.
  */
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { drfDateTime } from '../core/json.js';
 import type { Settings } from '../core/settings.js';
 import { isJwsAlgorithm } from '../jwt/jws/index.js';
@@ -78,7 +79,7 @@ export function registerKeyCommands(program: Command, deps: KeyCommandDeps): voi
     const algorithm = settings.jwt.algorithm;
     if (!isJwsAlgorithm(algorithm)) throw fail(`keys rotate: unsupported jwt.algorithm "${String(algorithm)}"`);
     const secret = resolveSecret(settings.secretKey, settings.database);
-    if (secret.generated) io.stderr(`gatehouse: no secretKey configured: generated one into ${secret.file ?? 'the secret file'} (mode 0600); keep it safe\n`);
+    if (secret.generated) io.stderr(`gatehouse: no secretKey configured: generated one into ${secret.file ? resolve(secret.file) : 'the secret file'} (mode 0600); keep it safe\n`);
     await withStores(settings, async (stores) => {
       const before = (await listKeys({ keys: stores.keys })).find((k) => k.status === 'active');
       const key = await rotateKey({ keys: stores.keys, algorithm, secretKey: secret.secret });

@@ -16,6 +16,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadSettings, SettingsError, type Settings } from '../core/settings.js';
 import { drfDateTime } from '../core/json.js';
 import { registerKeyCommands } from './keys.js';
@@ -98,7 +99,7 @@ async function withApp<T>(opts: CommonOptions, io: CliIo, fn: (app: Gatehouse) =
   await useExistingDatabase(settingsFor(opts, io), io);
   await validate?.();
   const { settings, generatedInto } = settingsWithSecret(opts, io);
-  if (generatedInto) io.stderr(`gatehouse: no secretKey configured: generated one into ${generatedInto} (mode 0600); keep it safe\n`);
+  if (generatedInto) io.stderr(`gatehouse: no secretKey configured: generated one into ${resolve(generatedInto)} (mode 0600); keep it safe\n`);
   const app = await createGatehouse(settings);
   try {
     return await fn(app);
@@ -362,11 +363,13 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       .description('import DRF authtoken keys from CSV rows "key,user" (user = username); they keep working, stored hashed')
       .argument('[file]', 'CSV file; standard input when absent or "-"'),
   ).action(async (file: string | undefined, opts: CommonOptions) => {
-    const text = file === undefined || file === '-' ? await io.readStdin() : readCsv(file);
-    const rows = parseDrfTokenRows(text);
-    for (const row of rows) {
-      if (!isLegacyDrfKey(row.key)) throw new CliError(`line ${row.line}: "key" must be 40 lowercase hex characters (a DRF authtoken key)`);
-    }
+    let rows: ReturnType<typeof parseDrfTokenRows> = [];
+    const readRows = async () => {
+      rows = parseDrfTokenRows(file === undefined || file === '-' ? await io.readStdin() : readCsv(file));
+      for (const row of rows) {
+        if (!isLegacyDrfKey(row.key)) throw new CliError(`line ${row.line}: "key" must be 40 lowercase hex characters (a DRF authtoken key)`);
+      }
+    };
     await withApp(opts, io, async (app) => {
       let imported = 0;
       let skipped = 0;
@@ -382,7 +385,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
         imported++;
       }
       io.stdout(`Imported ${imported} token${imported === 1 ? '' : 's'}${skipped ? `, ${skipped} already present` : ''}.\n`);
-    });
+    }, readRows);
   });
 
   registerKeyCommands(program, { io, settingsFor: (opts) => settingsFor(opts, io), common, fail: (message, exitCode) => new CliError(message, exitCode), useDatabase: (settings) => useExistingDatabase(settings, io) });

@@ -35,7 +35,6 @@ function keyOf(ch: string, empty: boolean): Key {
 
 /** Read one line without echoing it. */
 export function readHidden(prompt: string, { input, output }: PromptStreams): Promise<string> {
-  output.write(prompt);
   return new Promise<string>((resolve, reject) => {
     let value: string[] = [];
     let escape = false; // inside an escape sequence (arrow keys …): skipped up to its final letter
@@ -68,7 +67,8 @@ export function readHidden(prompt: string, { input, output }: PromptStreams): Pr
         else if (key.kind === 'char') value.push(ch);
       }
     };
-    input.setRawMode?.(true);
+    input.setRawMode?.(true); // echo off before the prompt shows: nothing typed after it is echoed
+    output.write(prompt);
     input.setEncoding('utf8');
     input.on('data', onData);
     input.on('end', onEnd);
