@@ -50,7 +50,8 @@ export function readHidden(prompt: string, { input, output }: PromptStreams): Pr
     };
     const onEnd = () => finish(new PromptAborted('end of input'));
     const onData = (chunk: Buffer | string) => {
-      for (const ch of String(chunk)) {
+      const chars = [...String(chunk)];
+      for (const [i, ch] of chars.entries()) {
         if (escape) {
           escape = !/[A-Za-z~]/.test(ch);
           continue;
@@ -60,7 +61,12 @@ export function readHidden(prompt: string, { input, output }: PromptStreams): Pr
           continue;
         }
         const key = keyOf(ch, value.length === 0);
-        if (key.kind === 'done') return finish();
+        if (key.kind === 'done') {
+          // What was typed ahead (the second entry pasted at once) is left for the next prompt.
+          finish();
+          if (i + 1 < chars.length) input.unshift(chars.slice(i + 1).join(''));
+          return;
+        }
         if (key.kind === 'abort') return finish(new PromptAborted(key.why));
         if (key.kind === 'erase') value = value.slice(0, -1);
         else if (key.kind === 'clear') value = [];
