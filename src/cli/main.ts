@@ -169,8 +169,8 @@ function passwordChangeReport(settings: Settings, username: string, opaque: numb
     lines.push(
       'JWTs: refresh and sliding tokens revoked. Access tokens already issued stay valid until they expire ' +
         `(at most jwt.accessTokenLifetime = ${formatDuration(settings.jwt.accessTokenLifetime)})` +
-        `${settings.cookies.enabled ? ', except cookie-mode access cookies, whose session is revoked' : ''}; ` +
-        'set jwt.checkRevokeToken to refuse them at once.',
+        `${settings.cookies.enabled ? ', except cookie-mode access cookies, whose session is revoked' : ''}, ` +
+        'as jwt.checkRevokeToken is off in these settings (on the servers, it refuses them at once).',
     );
   }
   return `${lines.join('\n')}\n`;

@@ -227,7 +227,8 @@ describe('what the commands say', () => {
     assert.equal(
       plain.stdout,
       'Password changed for user alice.\nRevoked 1 opaque token (refused from the next request on).\n' +
-        'JWTs: refresh and sliding tokens revoked. Access tokens already issued stay valid until they expire (at most jwt.accessTokenLifetime = 5m); set jwt.checkRevokeToken to refuse them at once.\n',
+        'JWTs: refresh and sliding tokens revoked. Access tokens already issued stay valid until they expire (at most jwt.accessTokenLifetime = 5m), ' +
+        'as jwt.checkRevokeToken is off in these settings (on the servers, it refuses them at once).\n',
     );
     const strict = await gatehouse(['changepassword', 'alice', '--password-stdin', '--db', db, '--config', 'fast.json'], {
       stdin: 'alice-password-3',
