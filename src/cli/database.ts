@@ -61,6 +61,8 @@ async function postgresSchemaVersion(url: string): Promise<number> {
   pool.on('error', () => {});
   try {
     return await schemaVersion(pool, await resolveSchema(pool, config.schema));
+  } catch (e) {
+    throw new CliError(`cannot read ${describeDatabase(url)}: ${(e as Error).message}`);
   } finally {
     await pool.end().catch(() => {});
   }

@@ -180,6 +180,15 @@ describe('what the commands say', () => {
     }
   });
 
+  test('--help of the new commands', async () => {
+    for (const args of [['users', 'list'], ['users', 'set'], ['locks'], ['unlock']]) {
+      const r = await gatehouse([...args, '--help']);
+      assert.equal(r.code, 0, args.join(' '));
+      assert.match(r.stdout, /Usage: gatehouse [\s\S]*--db <path-or-url>[\s\S]*--redis <url>/, args.join(' '));
+    }
+    assert.match((await gatehouse(['createuser', '--help'])).stdout, /--no-password/);
+  });
+
   test('users list and users set --staff/--no-staff/--active/--inactive', async () => {
     assert.equal((await gatehouse(['createuser', 'bob', '--no-password', '--email', 'bob@example.com', '--db', db])).code, 0);
     const set = await gatehouse(['users', 'set', 'bob', '--staff', '--inactive', '--db', db]);
