@@ -139,11 +139,11 @@ async function requireUser(app: Gatehouse, username: string) {
   return user;
 }
 
-/** Refuse an unknown user before asking for anything (reads the database; needs no secret). */
-async function userMustExist(settings: Settings, username: string): Promise<void> {
+/** Does `username` exist? Read before asking for a password (opens the stores only; needs no secret). */
+async function userExists(settings: Settings, username: string): Promise<boolean> {
   const stores = await openStores(settings);
   try {
-    if (!(await stores.users.getByUsername(username))) throw new CliError(`user "${username}" does not exist`);
+    return (await stores.users.getByUsername(username)) !== null;
   } finally {
     await stores.close();
   }
@@ -257,7 +257,9 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       }
       let password: string | null = null;
       const askPassword = async () => {
-        if (opts.password) password = await newPassword(io, opts, 'createuser', ', or pass --no-password for an unusable password');
+        if (!opts.password) return;
+        if (await userExists(settingsFor(opts, io), username)) throw new CliError(`createuser: ${new UsernameTaken(username).message}`);
+        password = await newPassword(io, opts, 'createuser', ', or pass --no-password for an unusable password');
       };
       await withApp(
         opts,
@@ -296,7 +298,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
           io.stdout(passwordChangeReport(app.settings, username, opaque));
         },
         async () => {
-          await userMustExist(settingsFor(opts, io), username); // before asking for a password
+          if (!(await userExists(settingsFor(opts, io), username))) throw new CliError(`user "${username}" does not exist`);
           if (!opts.passwordStdin && io.stdinIsTTY) io.stderr(`Changing password for user "${username}"\n`);
           password = await newPassword(io, opts, 'changepassword');
         },

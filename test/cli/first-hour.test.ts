@@ -146,6 +146,9 @@ describe('nothing is created by mistake', () => {
     const ok = await gatehouse(['createuser', 'alice', '--no-password'], { cwd, env: {} });
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stderr, /generated one into \S*\/nosecret\/gatehouse\.sqlite3\.secret \(mode 0600\)/);
+    const taken = await gatehouse(['createuser', 'alice'], { cwd, env: {} });
+    assert.equal(taken.code, 1, 'a taken username is refused before any password is asked for');
+    assert.match(taken.stderr, /createuser: A user with that username already exists\./);
   });
 });
 
