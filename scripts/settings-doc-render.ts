@@ -30,8 +30,13 @@ booleans, \`null\`); string options always keep the raw text. An unknown \`GATEH
 \`GATEHOUSE_REQUIRE_*\` and \`GATEHOUSE_ORACLE_*\`.
 
 Durations are a number of seconds or a string of number+unit parts: \`"30s"\`, \`"5m"\`,
-\`"1h30m"\`, \`"1d"\`, \`"2w"\` (\`ms\` also works). Every value is validated at start; each bad
-value is reported on its own line and the process exits with status 1.
+\`"1h30m"\`, \`"1d"\`, \`"2w"\` (\`ms\` also works). Every lifetime, TTL and timeout must be
+longer than 0 (\`tokens.ttl\`, \`jwt.accessTokenLifetime\`, \`http.requestTimeout\`, …: a 0 would
+mean "already expired" or, for a timeout, "never"); only \`tokens.minRefreshInterval\`,
+\`jwt.jwkCooldown\`, \`jwt.leeway\` and \`jwt.reuseGrace\` may be 0. Every value is validated at
+start; each bad value is reported on its own line, with the environment variable it came from
+and, for an unknown option, the nearest known one ("did you mean …?"), and the process exits
+with status 1.
 
 ${settingsTable()}
 

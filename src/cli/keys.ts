@@ -3,8 +3,9 @@
  *
  * Each command opens the database named by the settings (`--db`, `--config`, the
  * environment) directly — it does not start the application, so a ring that the
- * server refuses (e.g. keys of another algorithm) can still be repaired. Running
- * servers see every change on their next request (the store's change signal).
+ * server refuses (e.g. keys of another algorithm) can still be repaired. The database
+ * must exist already (`gatehouse migrate` creates it); it is named on standard error.
+ * Running servers see every change on their next request (the store's change signal).
  *
  * - `rotate`: a new key in `jwt.algorithm` becomes the active signer; the previous
  *   active key stays valid for verification until retired. Needs the server secret,
@@ -17,6 +18,7 @@
  * this secret, keys of another algorithm, bad settings); exit 2 on wrong usage.
  */
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { drfDateTime } from '../core/json.js';
 import type { Settings } from '../core/settings.js';
 import { isJwsAlgorithm } from '../jwt/jws/index.js';
@@ -40,10 +42,18 @@ export interface KeyCommandDeps {
   readonly common: (cmd: Command) => Command;
   /** The error the CLI prints without a stack trace (main.ts's `CliError`). */
   readonly fail: (message: string, exitCode?: number) => Error;
+  /** Refuses a database that does not exist (before anything is written) and names the one in use. */
+  readonly useDatabase?: (settings: Settings) => Promise<void>;
 }
 
 export function registerKeyCommands(program: Command, deps: KeyCommandDeps): void {
-  const { io, settingsFor, common, fail } = deps;
+  const { io, common, fail } = deps;
+  /** The settings, once the database they name is known to exist. */
+  const settingsFor = async (opts: KeyCommandOptions): Promise<Settings> => {
+    const settings = deps.settingsFor(opts);
+    await deps.useDatabase?.(settings);
+    return settings;
+  };
   const keys = program.command('keys').description('manage the JWT signing-key ring (rotation with kid)');
 
   /** Runs `fn` on the stores of the settings, mapping key-ring errors to CLI errors. */
@@ -65,11 +75,11 @@ export function registerKeyCommands(program: Command, deps: KeyCommandDeps): voi
       .command('rotate')
       .description('create a new signing key in jwt.algorithm and make it active; the previous active key stays valid for verification until retired'),
   ).action(async (opts: KeyCommandOptions) => {
-    const settings = settingsFor(opts);
+    const settings = await settingsFor(opts);
     const algorithm = settings.jwt.algorithm;
     if (!isJwsAlgorithm(algorithm)) throw fail(`keys rotate: unsupported jwt.algorithm "${String(algorithm)}"`);
     const secret = resolveSecret(settings.secretKey, settings.database);
-    if (secret.generated) io.stderr(`gatehouse: no secretKey configured: generated one into ${secret.file ?? 'the secret file'} (mode 0600); keep it safe\n`);
+    if (secret.generated) io.stderr(`gatehouse: no secretKey configured: generated one into ${secret.file ? resolve(secret.file) : 'the secret file'} (mode 0600); keep it safe\n`);
     await withStores(settings, async (stores) => {
       const before = (await listKeys({ keys: stores.keys })).find((k) => k.status === 'active');
       const key = await rotateKey({ keys: stores.keys, algorithm, secretKey: secret.secret });
@@ -81,7 +91,7 @@ export function registerKeyCommands(program: Command, deps: KeyCommandDeps): voi
 
   common(keys.command('list').description('list the ring keys: kid, algorithm, status, created, retired (never key material)')).action(
     async (opts: KeyCommandOptions) => {
-      await withStores(settingsFor(opts), async (stores) => {
+      await withStores(await settingsFor(opts), async (stores) => {
         const list = await listKeys({ keys: stores.keys });
         if (list.length === 0) io.stdout('The key ring is empty (tokens are signed with the static key from the settings).\n');
         for (const k of list) io.stdout(`${k.kid}\t${k.alg}\t${k.status}\tcreated ${when(k.createdAt)}\tretired ${when(k.retiredAt)}\n`);
@@ -92,7 +102,7 @@ export function registerKeyCommands(program: Command, deps: KeyCommandDeps): voi
   common(keys.command('retire').description('retire a key: tokens signed with it are refused from the next request on').argument('<kid>'))
     .option('--force', 'also retire the active key (new tokens are then signed with the static key, if any)')
     .action(async (kid: string, opts: KeyCommandOptions & { force?: boolean }) => {
-      await withStores(settingsFor(opts), async (stores) => {
+      await withStores(await settingsFor(opts), async (stores) => {
         await retireKey({ keys: stores.keys, kid, force: opts.force === true });
         io.stdout(`Retired key ${kid}; tokens signed with it are refused from now on.\n`);
       });

@@ -1,35 +1,45 @@
 /**
  * The `gatehouse` command line. Each command is a thin call into the services;
- * every command takes `--db` and `--config`, and `--help`.
+ * every command takes `--db`, `--config` and `--redis`, and `--help`.
+ *
+ * Nothing is written before the inputs are validated: the settings, then the database
+ * (`./database.ts`: `serve` and `migrate` may create a SQLite file in a directory that
+ * exists; every other command needs an existing database), then the password; only then
+ * the generated secret file and the database itself. Every command that opens a database
+ * names it (standard error, so standard output stays the result: SQLite path, or the
+ * PostgreSQL URL without its password). Passwords are asked twice without echo on a
+ * terminal (`./prompt.ts`), or read from standard input with `--password-stdin`; a
+ * command that would have to ask, with no terminal to ask on, is refused.
+ *
  * Exit codes: 0 success, 1 the operation failed (unknown user, bad settings, …),
  * 2 wrong usage.
  */
 import { Command, CommanderError, Option } from 'commander';
-import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadSettings, SettingsError, type Settings } from '../core/settings.js';
 import { drfDateTime } from '../core/json.js';
 import { registerKeyCommands } from './keys.js';
 import { registerImportDjango } from './import-django/index.js';
 import { DrfTokenRowsRefused, importDrfTokenRows } from './import-django/drf-tokens.js';
 import { JwtKeyConfigError } from '../jwt/keyring/index.js';
-import { createGatehouse, StartupError, type Gatehouse } from '../server/app.js';
-import { createLogger, type Logger } from '../server/logger.js';
+import { createGatehouse, openStores, StartupError, type Gatehouse } from '../server/app.js';
 import { resolveSecret, SecretRequired } from '../server/secret.js';
-import { isClusterWorker, runPrimary, workerCount } from '../server/cluster.js';
-import { listen } from '../server/serve.js';
-import { isPostgresUrl, migratePostgres, redactUrl } from '../stores/postgres/index.js';
+import { isPostgresUrl, migratePostgres } from '../stores/postgres/index.js';
 import { migrate, openDatabase, schemaVersion } from '../stores/sqlite/index.js';
 import { UsernameTaken } from '../stores/types.js';
 import { isLegacyDrfKey } from '../tokens/keys.js';
-import { InvalidUsername } from '../users/service.js';
+import { InvalidUsername, validateUsername } from '../users/service.js';
+import { checkCreatable, describeDatabase, requireDatabase } from './database.js';
+import { CliError } from './errors.js';
+import { formatDuration } from './format.js';
+import { registerLockCommands } from './locks.js';
+import { PromptAborted, promptNewPassword } from './prompt.js';
+import { registerServe } from './serve.js';
+import { revokeToken } from './tokens.js';
+import { registerUserCommands } from './users.js';
 
-/** An error the user can fix; printed without a stack trace. */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-  }
-}
+export { CliError } from './errors.js';
 
 interface CommonOptions {
   db?: string;
@@ -42,18 +52,24 @@ export interface CliIo {
   stderr: (text: string) => void;
   readStdin: () => Promise<string>;
   env: NodeJS.ProcessEnv;
+  /** Is standard input a terminal (a password may be asked for)? Absent: no. */
+  stdinIsTTY?: boolean;
+  /** Ask for a new password twice without echo (only called when `stdinIsTTY`). */
+  promptPassword?: () => Promise<string>;
 }
 
 const defaultIo: CliIo = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   readStdin: async () => {
-    if (process.stdin.isTTY) throw new CliError('--password-stdin: nothing on standard input (pipe the password in)');
+    if (process.stdin.isTTY) throw new CliError('--password-stdin: standard input is a terminal; pipe the password in, or leave out --password-stdin to be asked for it', 2);
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   },
   env: process.env,
+  stdinIsTTY: process.stdin.isTTY === true,
+  promptPassword: () => promptNewPassword({ input: process.stdin, output: process.stderr }),
 };
 
 function settingsFor(opts: CommonOptions, io: CliIo, extra: Record<string, unknown> = {}): Settings {
@@ -70,9 +86,22 @@ function settingsWithSecret(opts: CommonOptions, io: CliIo, extra: Record<string
   return { settings: { ...settings, secretKey: secret.secret }, ...(secret.generated && secret.file ? { generatedInto: secret.file } : {}) };
 }
 
-async function withApp<T>(opts: CommonOptions, io: CliIo, fn: (app: Gatehouse) => Promise<T>): Promise<T> {
+/** Refuse a missing database (before anything is written) and name the one in use on standard error. */
+async function useExistingDatabase(settings: Settings, io: CliIo): Promise<void> {
+  await requireDatabase(settings.database);
+  io.stderr(`gatehouse: database ${describeDatabase(settings.database)}\n`);
+}
+
+/**
+ * Run `fn` on the application over an existing database. `validate` runs first, after
+ * the settings and the database check and before anything is written (a password
+ * prompt, a username check).
+ */
+async function withApp<T>(opts: CommonOptions, io: CliIo, fn: (app: Gatehouse) => Promise<T>, validate?: () => Promise<void>): Promise<T> {
+  await useExistingDatabase(settingsFor(opts, io), io);
+  await validate?.();
   const { settings, generatedInto } = settingsWithSecret(opts, io);
-  if (generatedInto) io.stderr(`gatehouse: no secretKey configured: generated one into ${generatedInto} (mode 0600); keep it safe\n`);
+  if (generatedInto) io.stderr(`gatehouse: no secretKey configured: generated one into ${resolve(generatedInto)} (mode 0600); keep it safe\n`);
   const app = await createGatehouse(settings);
   try {
     return await fn(app);
@@ -88,10 +117,38 @@ async function passwordFromStdin(io: CliIo): Promise<string> {
   return text;
 }
 
+/**
+ * The new password of `createuser` / `changepassword`: from standard input with
+ * `--password-stdin`, else asked twice on the terminal; with neither, a usage error
+ * (never a wait on a pipe).
+ */
+async function newPassword(io: CliIo, opts: { passwordStdin?: boolean }, command: string, alternative = ''): Promise<string> {
+  if (opts.passwordStdin) return passwordFromStdin(io);
+  if (!io.stdinIsTTY || !io.promptPassword) {
+    throw new CliError(`${command}: standard input is not a terminal, so the password cannot be asked for; pipe it in with --password-stdin${alternative}`, 2);
+  }
+  try {
+    return await io.promptPassword();
+  } catch (e) {
+    if (e instanceof PromptAborted) throw new CliError(`${command}: no password (${e.message}); nothing was changed`);
+    throw e;
+  }
+}
+
 async function requireUser(app: Gatehouse, username: string) {
   const user = await app.users.getByUsername(username);
   if (!user) throw new CliError(`user "${username}" does not exist`);
   return user;
+}
+
+/** Does `username` exist? Read before asking for a password (opens the stores only; needs no secret). */
+async function userExists(settings: Settings, username: string): Promise<boolean> {
+  const stores = await openStores(settings);
+  try {
+    return (await stores.users.getByUsername(username)) !== null;
+  } finally {
+    await stores.close();
+  }
 }
 
 const common = (cmd: Command) =>
@@ -105,13 +162,20 @@ function positiveInt(value: string, name: string, or?: string): number {
   return Number(value);
 }
 
-/** Create or upgrade the database schema (before forking workers: exactly once). */
-async function migrateOnce(database: string): Promise<void> {
-  if (isPostgresUrl(database)) {
-    await migratePostgres(database);
-    return;
+/** What a password change revoked, exactly (it depends on `jwt.checkRevokeToken` and cookie mode). */
+function passwordChangeReport(settings: Settings, username: string, opaque: number): string {
+  const lines = [`Password changed for user ${username}.`, `Revoked ${opaque} opaque token${opaque === 1 ? '' : 's'} (refused from the next request on).`];
+  if (settings.jwt.checkRevokeToken) {
+    lines.push('JWTs: every access, refresh and sliding token issued before now is refused on its next use (jwt.checkRevokeToken).');
+  } else {
+    lines.push(
+      'JWTs: refresh and sliding tokens revoked. Access tokens already issued stay valid until they expire ' +
+        `(at most jwt.accessTokenLifetime = ${formatDuration(settings.jwt.accessTokenLifetime)})` +
+        `${settings.cookies.enabled ? ', except cookie-mode access cookies, whose session is revoked' : ''}, ` +
+        'as jwt.checkRevokeToken is off in these settings (on the servers, it refuses them at once).',
+    );
   }
-  openDatabase(database).close();
+  return `${lines.join('\n')}\n`;
 }
 
 /** Parse `key,user` CSV rows (an optional header row `key,user` is skipped). */
@@ -128,34 +192,13 @@ export function parseDrfTokenRows(text: string): Array<{ line: number; key: stri
   return rows;
 }
 
-/** Serve until SIGTERM/SIGINT (or, in a cluster worker, until the primary goes away), then stop gracefully. */
-async function serveUntilSignal(settings: Settings, logger: Logger, inWorker: boolean): Promise<void> {
-  const app = await createGatehouse(settings, { logger });
-  const server = await listen(app, settings.host, settings.port, logger).catch(async (e: unknown) => {
-    await app.close();
-    throw e;
-  });
-  logger.info({ url: server.url, database: redactUrl(settings.database) }, inWorker ? 'worker serving' : 'gatehouse listening');
-  const cleanup = setInterval(() => {
-    void Promise.all([app.tokens.flushExpired(), app.jwt.flushExpired()]).catch((err: Error) =>
-      logger.warn({ err: err.message }, 'expired-token cleanup failed'),
-    );
-  }, 3_600_000);
-  cleanup.unref();
-  await new Promise<void>((resolve) => {
-    let shuttingDown = false;
-    const shutdown = (signal: string) => {
-      if (shuttingDown) return; // a worker may get the signal twice: from the terminal and from the primary
-      shuttingDown = true;
-      logger.info({ signal }, 'shutting down');
-      clearInterval(cleanup);
-      void server.stop().then(resolve);
-    };
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
-    // A worker whose primary went away (killed) stops too, instead of serving on as an orphan.
-    if (inWorker) process.on('disconnect', () => shutdown('primary gone'));
-  });
+/** The package version (package.json beside `dist/` and `src/`). */
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 export function buildProgram(io: CliIo = defaultIo): Command {
@@ -165,97 +208,103 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
-  common(program.command('serve').description('run the HTTP server (creates and migrates the database on first start)'))
-    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
-    .option('--port <port>', 'port to listen on (default 8000)')
-    .option('--workers <n>', 'server processes sharing the port (node:cluster); 0 or "auto": one per CPU (default 1)')
-    .action(async (opts: CommonOptions & { host?: string; port?: string; workers?: string }) => {
-      const extra: Record<string, unknown> = {};
-      if (opts.host !== undefined) extra.host = opts.host;
-      if (opts.port !== undefined) extra.port = positiveInt(opts.port, '--port');
-      if (opts.workers !== undefined) extra.workers = opts.workers === 'auto' ? 'auto' : positiveInt(opts.workers, '--workers', '"auto"');
-      const worker = isClusterWorker();
-      const configured = settingsFor(opts, io, extra);
-      const count = workerCount(configured.workers);
-      if (!worker && count > 1 && configured.database === ':memory:') {
-        throw new CliError('several workers need a database they can share (a SQLite file or a postgres:// URL), not :memory:', 2);
-      }
-      // The primary (or the only process) resolves the secret: a generated file is written
-      // once, before any worker exists, and every worker reads that same file.
-      const { settings, generatedInto } = settingsWithSecret(opts, io, extra);
-      const baseLogger = createLogger(settings.logLevel);
-      if (generatedInto) baseLogger.warn({ file: generatedInto }, 'no secretKey configured: generated one into the file (mode 0600); keep it safe');
-      if (!worker && count > 1) {
-        await migrateOnce(settings.database);
-        const code = await runPrimary({ workers: count, logger: baseLogger });
-        if (code !== 0) throw new CliError('serve: a worker failed (see the log above)');
-        return;
-      }
-      const clusterWorker = worker ? cluster.worker : undefined;
-      const logger = clusterWorker ? baseLogger.child({ worker: clusterWorker.id, pid: process.pid }) : baseLogger;
-      try {
-        await serveUntilSignal(settings, logger, clusterWorker !== undefined);
-      } finally {
-        if (clusterWorker) {
-          // The IPC channel would keep a worker alive (also one that failed to start): let
-          // go of it, and make sure of the exit.
-          if (process.connected) process.disconnect();
-          setTimeout(() => process.exit(process.exitCode ?? 1), 2000).unref();
-        }
-      }
-    });
+  program.version(version(), '-V, --version', 'print the version');
 
-  common(program.command('migrate').description('create or upgrade the database schema (SQLite file or PostgreSQL URL)')).action(async (opts: CommonOptions) => {
-    const settings = settingsFor(opts, io);
-    if (isPostgresUrl(settings.database)) {
-      const applied = await migratePostgres(settings.database);
-      io.stdout(applied.length ? applied.map((m) => `Applied ${m}\n`).join('') : 'No migrations to apply.\n');
-      return;
-    }
-    const db = openDatabase(settings.database, { migrate: false });
-    try {
-      const applied = migrate(db);
-      io.stdout(applied.length ? applied.map((m) => `Applied ${m}\n`).join('') : `No migrations to apply (schema version ${schemaVersion(db)}).\n`);
-    } finally {
-      db.close();
-    }
+  registerServe(program, {
+    common,
+    settingsFor: (opts, extra) => settingsFor(opts, io, extra),
+    settingsWithSecret: (opts, extra) => settingsWithSecret(opts, io, extra),
+    positiveInt,
   });
 
-  common(program.command('createuser').description('create a user').argument('<username>'))
-    .option('--password-stdin', 'read the password from standard input (else the password is unusable)')
+  common(program.command('migrate').description('create or upgrade the database schema (SQLite file in a directory that exists, or PostgreSQL URL)')).action(
+    async (opts: CommonOptions) => {
+      const settings = settingsFor(opts, io);
+      checkCreatable(settings.database);
+      io.stdout(`Database: ${describeDatabase(settings.database)}\n`);
+      const report = (applied: string[], version: string) =>
+        io.stdout(
+          applied.length
+            ? `Applied ${applied.length} migration${applied.length === 1 ? '' : 's'}:\n${applied.map((m) => `  ${m.replace(/^(\d+) /, '$1: ')}\n`).join('')}`
+            : `No migrations to apply${version}.\n`,
+        );
+      if (isPostgresUrl(settings.database)) {
+        report(await migratePostgres(settings.database), '');
+        return;
+      }
+      const db = openDatabase(settings.database, { migrate: false });
+      try {
+        const applied = migrate(db);
+        report(applied, ` (schema version ${schemaVersion(db)})`);
+      } finally {
+        db.close();
+      }
+    },
+  );
+
+  common(program.command('createuser').description('create a user (the password is asked twice on a terminal)').argument('<username>'))
+    .option('--password-stdin', 'read the password from standard input (for scripts)')
+    .option('--no-password', 'create the user with an unusable password (Django\'s set_unusable_password)')
     .option('--email <email>', 'e-mail address', '')
     .option('--staff', 'give staff status (is_staff)')
     .option('--superuser', 'give superuser status (is_superuser and is_staff)')
     .option('--inactive', 'create the account inactive')
-    .action(async (username: string, opts: CommonOptions & { passwordStdin?: boolean; email: string; staff?: boolean; superuser?: boolean; inactive?: boolean }) => {
-      const password = opts.passwordStdin ? await passwordFromStdin(io) : null;
-      await withApp(opts, io, async (app) => {
-        try {
-          const user = await app.users.create({
-            username,
-            password,
-            email: opts.email,
-            isStaff: opts.staff === true || opts.superuser === true,
-            isSuperuser: opts.superuser === true,
-            isActive: opts.inactive !== true,
-          });
-          io.stdout(`Created user ${user.username} (id ${user.id})${password === null ? ' with an unusable password' : ''}.\n`);
-        } catch (e) {
-          if (e instanceof UsernameTaken || e instanceof InvalidUsername) throw new CliError(`createuser: ${e.message}`);
-          throw e;
-        }
-      });
+    .action(async (username: string, opts: CommonOptions & { passwordStdin?: boolean; password: boolean; email: string; staff?: boolean; superuser?: boolean; inactive?: boolean }) => {
+      if (opts.passwordStdin && !opts.password) throw new CliError('createuser: --password-stdin and --no-password exclude each other', 2);
+      try {
+        validateUsername(username);
+      } catch (e) {
+        if (e instanceof InvalidUsername) throw new CliError(`createuser: ${e.message}`);
+        throw e;
+      }
+      let password: string | null = null;
+      const askPassword = async () => {
+        if (!opts.password) return;
+        if (await userExists(settingsFor(opts, io), username)) throw new CliError(`createuser: ${new UsernameTaken(username).message}`);
+        password = await newPassword(io, opts, 'createuser', ', or pass --no-password for an unusable password');
+      };
+      await withApp(
+        opts,
+        io,
+        async (app) => {
+          try {
+            const user = await app.users.create({
+              username,
+              password,
+              email: opts.email,
+              isStaff: opts.staff === true || opts.superuser === true,
+              isSuperuser: opts.superuser === true,
+              isActive: opts.inactive !== true,
+            });
+            io.stdout(`Created user ${user.username} (id ${user.id})${password === null ? ' with an unusable password' : ''}.\n`);
+          } catch (e) {
+            if (e instanceof UsernameTaken || e instanceof InvalidUsername) throw new CliError(`createuser: ${e.message}`);
+            throw e;
+          }
+        },
+        askPassword,
+      );
     });
 
-  common(program.command('changepassword').description("set a user's password (revokes all of the user's tokens)").argument('<username>'))
-    .requiredOption('--password-stdin', 'read the new password from standard input')
-    .action(async (username: string, opts: CommonOptions) => {
-      const password = await passwordFromStdin(io);
-      await withApp(opts, io, async (app) => {
-        const user = await requireUser(app, username);
-        await app.users.setPassword(user, password);
-        io.stdout(`Password changed for user ${username}; all of the user's tokens were revoked.\n`);
-      });
+  common(program.command('changepassword').description("set a user's password, asked twice on a terminal (revokes the user's opaque tokens and refresh tokens)").argument('<username>'))
+    .option('--password-stdin', 'read the new password from standard input (for scripts)')
+    .action(async (username: string, opts: CommonOptions & { passwordStdin?: boolean }) => {
+      let password = '';
+      await withApp(
+        opts,
+        io,
+        async (app) => {
+          const user = await requireUser(app, username);
+          const opaque = (await app.tokens.list(user.id)).length;
+          await app.users.setPassword(user, password);
+          io.stdout(passwordChangeReport(app.settings, username, opaque));
+        },
+        async () => {
+          if (!(await userExists(settingsFor(opts, io), username))) throw new CliError(`user "${username}" does not exist`);
+          if (!opts.passwordStdin && io.stdinIsTTY) io.stderr(`Changing password for user "${username}"\n`);
+          password = await newPassword(io, opts, 'changepassword');
+        },
+      );
     });
 
   common(program.command('deleteuser').description('delete a user and all of their tokens').argument('<username>')).action(
@@ -293,15 +342,14 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       });
     },
   );
-  common(tokens.command('revoke').description('revoke a token by its id (from `tokens list`)').argument('<id>')).action(
-    async (id: string, opts: CommonOptions) => {
-      const tokenId = positiveInt(id, 'id');
-      await withApp(opts, io, async (app) => {
-        if (!(await app.tokens.revoke(tokenId))) throw new CliError(`token ${tokenId} does not exist`);
-        io.stdout(`Revoked token ${tokenId}.\n`);
-      });
-    },
-  );
+  common(
+    tokens
+      .command('revoke')
+      .description('revoke a token by its id or by the prefix `tokens list` shows (e.g. 3fa2b1c0…)')
+      .argument('<id-or-prefix>', 'the token id, or its 8-character prefix (with or without the trailing "…")'),
+  ).action(async (which: string, opts: CommonOptions) => {
+    await withApp(opts, io, async (app) => io.stdout(await revokeToken(app, which)));
+  });
 
   common(
     program.command('flushexpired').description('delete expired opaque tokens and expired JWT blacklist rows (simplejwt flushexpiredtokens)'),
@@ -319,19 +367,23 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       .description('import DRF authtoken keys from CSV rows "key,user" (user = username); they keep working, stored hashed')
       .argument('[file]', 'CSV file; standard input when absent or "-"'),
   ).action(async (file: string | undefined, opts: CommonOptions) => {
+    const settings = settingsFor(opts, io);
+    await useExistingDatabase(settings, io);
     const text = file === undefined || file === '-' ? await io.readStdin() : readCsv(file);
     const rows = parseDrfTokenRows(text);
     for (const row of rows) {
       if (!isLegacyDrfKey(row.key)) throw new CliError(`line ${row.line}: "key" must be 40 lowercase hex characters (a DRF authtoken key)`);
     }
-    const { imported, present } = await importDrfTokenRows(rows, settingsFor(opts, io)).catch((e: unknown) => {
+    const { imported, present } = await importDrfTokenRows(rows, settings).catch((e: unknown) => {
       throw e instanceof DrfTokenRowsRefused ? new CliError(`nothing was imported:\n${e.problems.map((p) => `  ${p}`).join('\n')}`) : e;
     });
     io.stdout(`Imported ${imported} token${imported === 1 ? '' : 's'}${present ? `, ${present} already present` : ''}.\n`);
   });
 
-  registerKeyCommands(program, { io, settingsFor: (opts) => settingsFor(opts, io), common, fail: (message, exitCode) => new CliError(message, exitCode) });
+  registerKeyCommands(program, { io, settingsFor: (opts) => settingsFor(opts, io), common, fail: (message, exitCode) => new CliError(message, exitCode), useDatabase: (settings) => useExistingDatabase(settings, io) });
   registerImportDjango(program, { io, settingsFor: (opts) => settingsFor(opts, io), common, fail: (message, exitCode) => new CliError(message, exitCode) });
+  registerUserCommands(program, { io, common, withApp: (opts, fn) => withApp(opts, io, fn), requireUser });
+  registerLockCommands(program, { io, common, settingsFor: (opts) => settingsFor(opts, io), withApp: (opts, fn) => withApp(opts, io, fn) });
 
   return program;
 }

@@ -29,6 +29,10 @@ function durationSchema<N extends boolean>(nullable: N) {
 }
 const duration = durationSchema(false);
 const optionalDuration = durationSchema(true);
+/** A lifetime, TTL or timeout: 0 would mean "already over" (or, for Node's timeouts, "never"), so it is refused. */
+const POSITIVE = 'must be longer than 0 (a lifetime, TTL or timeout of 0 is refused)';
+const positiveDuration = duration.refine((v) => v > 0, POSITIVE);
+const optionalPositiveDuration = optionalDuration.refine((v) => v === null || v > 0, `${POSITIVE}; null means none`);
 
 const passwordsSchema = z
   .object({
@@ -49,10 +53,10 @@ const tokensSchema = z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must be a single word such as "Token" or "Bearer"')
       .default('Token'),
-    ttl: optionalDuration.default(null),
+    ttl: optionalPositiveDuration.default(null),
     autoRefresh: z.boolean().default(false),
     minRefreshInterval: duration.prefault(60),
-    maxLifetime: optionalDuration.default(null),
+    maxLifetime: optionalPositiveDuration.default(null),
     tokenLimitPerUser: z.union([z.null(), z.number().int().min(1)]).default(null),
     cacheSize: z.number().int().min(0).max(10_000_000).default(10_000),
   })
@@ -64,8 +68,8 @@ const claimName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_:.-]{0,63}$/, 'must be 
 
 const jwtSchema = z
   .object({
-    accessTokenLifetime: duration.prefault('5m'),
-    refreshTokenLifetime: duration.prefault('1d'),
+    accessTokenLifetime: positiveDuration.prefault('5m'),
+    refreshTokenLifetime: positiveDuration.prefault('1d'),
     rotateRefreshTokens: z.boolean().default(false),
     blacklistAfterRotation: z.boolean().default(false),
     updateLastLogin: z.boolean().default(false),
@@ -75,9 +79,9 @@ const jwtSchema = z
     audience: z.union([z.null(), z.string().min(1), z.array(z.string().min(1)).min(1)]).default(null),
     issuer: z.union([z.null(), z.string().min(1)]).default(null),
     jwkUrl: z.union([z.null(), z.url({ protocol: /^https?$/ })]).default(null),
-    jwkCacheTtl: duration.prefault('10m'),
+    jwkCacheTtl: positiveDuration.prefault('10m'),
     jwkCooldown: duration.prefault('30s'),
-    jwkTimeout: duration.prefault('2s'),
+    jwkTimeout: positiveDuration.prefault('2s'),
     leeway: duration.prefault(0),
     authHeaderTypes: z.array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP auth-scheme token')).min(1).default(['Bearer']),
     authHeaderName: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a header name or a Django META key such as HTTP_AUTHORIZATION').default('HTTP_AUTHORIZATION'),
@@ -87,14 +91,14 @@ const jwtSchema = z
     tokenTypeClaim: z.union([z.null(), claimName]).default('token_type'),
     jtiClaim: z.union([z.null(), claimName]).default('jti'),
     slidingTokenRefreshExpClaim: claimName.default('refresh_exp'),
-    slidingTokenLifetime: duration.prefault('5m'),
-    slidingTokenRefreshLifetime: duration.prefault('1d'),
+    slidingTokenLifetime: positiveDuration.prefault('5m'),
+    slidingTokenRefreshLifetime: positiveDuration.prefault('1d'),
     checkRevokeToken: z.boolean().default(false),
     revokeTokenClaim: claimName.default('hash_password'),
     checkUserIsActive: z.boolean().default(true),
     reuseDetection: z.boolean().default(true),
     reuseGrace: duration.prefault(0),
-    refreshMaxLifetime: optionalDuration.default(null),
+    refreshMaxLifetime: optionalPositiveDuration.default(null),
     accessTokenDenylist: z.boolean().default(false),
     verifiedCacheSize: z.number().int().min(0).max(10_000_000).default(10_000),
     maxTokenBytes: z.number().int().min(512).max(65_536).default(8192),
@@ -112,7 +116,7 @@ const throttleSchema = z
     loginEnabled: z.boolean().default(true),
     loginUsernameRate: rate.default('10/h'),
     loginAddressRate: rate.default('100/h'),
-    loginMaxBackoff: duration.prefault('1h'),
+    loginMaxBackoff: positiveDuration.prefault('1h'),
     loginCleanAddressTries: z.number().int().min(0).max(1000).default(3),
     deviceCookieName: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name').default('gatehouse-device'),
     deviceCookieLifetime: optionalDuration.refine((v) => v === null || v >= 1000, 'must be at least 1 second, or null').prefault('30d'),
@@ -128,8 +132,8 @@ const redisObject = z
     url: z.union([z.null(), z.string().regex(/^rediss?:\/\/\S+$/i, 'must be a redis:// or rediss:// URL')]).default(null),
     keyPrefix: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/, 'must be up to 64 letters, digits, "_", ".", ":" or "-"').default('gatehouse:'),
     tokenCache: z.boolean().default(false),
-    tokenCacheTtl: duration.prefault('30s'),
-    timeout: duration.prefault('2s'),
+    tokenCacheTtl: positiveDuration.prefault('30s'),
+    timeout: positiveDuration.prefault('2s'),
   })
   .strict();
 
@@ -158,7 +162,7 @@ const httpSchema = z
   .object({
     trustedProxies: z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be an IP address or CIDR range')).default([]),
     maxBodySize: z.number().int().min(1024).max(10 * 1024 * 1024).default(16 * 1024),
-    requestTimeout: duration.prefault(30),
+    requestTimeout: positiveDuration.prefault(30),
   })
   .strict();
 
@@ -309,17 +313,90 @@ export class SettingsError extends Error {
   }
 }
 
-/** Validate a settings object (already merged from all sources). */
-export function parseSettings(input: unknown): Settings {
+/** Where a setting's value came from, for messages: e.g. `environment variable GATEHOUSE_TOKENS__TTL`. */
+export type SettingSource = (path: string) => string | undefined;
+
+/** The options a group accepts (`''`: the top level), from `SETTINGS_DOC`. */
+function knownKeys(group: string): string[] {
+  const prefix = group === '' ? '' : `${group}.`;
+  const keys = SETTINGS_DOC.filter((d) => d.key.startsWith(prefix)).map((d) => d.key.slice(prefix.length).split('.')[0] as string);
+  return [...new Set(keys)];
+}
+
+/** Edit distance (case-insensitive; a swap of two neighbours counts as one), for "did you mean". */
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= x.length; i++) {
+    for (let j = 1; j <= y.length; j++) {
+      const row = d[i] as number[];
+      const up = d[i - 1] as number[];
+      row[j] = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (d[x.length] as number[])[y.length] as number;
+}
+
+/** The known option of `group` nearest to `key` (close enough to be a typo), if any. */
+export function nearestKey(group: string, key: string): string | undefined {
+  if (key.length > 64) return undefined;
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of knownKeys(group)) {
+    const distance = editDistance(key, candidate);
+    if (!best || distance < best.distance) best = { key: candidate, distance };
+  }
+  const allowed = Math.max(key.length >= 4 ? 2 : 1, Math.floor(key.length / 3));
+  return best && best.distance <= allowed ? best.key : undefined;
+}
+
+/** `tokens.tokenLimitPerUser` → `GATEHOUSE_TOKENS__TOKEN_LIMIT_PER_USER`. */
+export function envNameOf(path: string): string {
+  return `GATEHOUSE_${path
+    .split('.')
+    .map((part) => part.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase())
+    .join('__')}`;
+}
+
+/** The source of `path` or of the nearest enclosing option that has one. */
+function sourceOf(path: string[], source: SettingSource | undefined): string | undefined {
+  for (let n = path.length; n > 0 && source; n--) {
+    const found = source(path.slice(0, n).join('.'));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** One unknown option, with the nearest known one and where it came from. */
+function unknownKey(group: string, key: string, source: SettingSource | undefined): string {
+  const full = group === '' ? key : `${group}.${key}`;
+  const from = source?.(full);
+  const near = nearestKey(group, key);
+  const fromEnv = from?.startsWith('environment variable ');
+  const hint = near === undefined ? undefined : fromEnv ? `did you mean ${envNameOf(group === '' ? near : `${group}.${near}`)}?` : `did you mean "${near}"?`;
+  const notes = [from && `from ${from}`, hint].filter(Boolean);
+  return `"${key}"${notes.length ? ` (${notes.join('; ')})` : ''}`;
+}
+
+/**
+ * Validate a settings object (already merged from all sources). `source` names where a
+ * value came from (`loadSettings` passes the environment variables), so that a message
+ * says which variable to fix; unknown options get the nearest known one.
+ */
+export function parseSettings(input: unknown, source?: SettingSource): Settings {
   const result = settingsSchema.safeParse(input ?? {});
   if (result.success) return result.data;
   throw new SettingsError(
     result.error.issues.map((issue) => {
-      const path = issue.path.join('.') || '(root)';
+      const segments = issue.path.map(String);
+      const path = segments.join('.') || '(root)';
       if (issue.code === 'unrecognized_keys') {
-        return `${path === '(root)' ? '' : `${path}: `}unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+        const group = segments.join('.');
+        return `${path === '(root)' ? '' : `${path}: `}unknown option(s) ${issue.keys.map((k) => unknownKey(group, k, source)).join(', ')}`;
       }
-      return `${path}: ${issue.message}`;
+      const from = sourceOf(segments, source);
+      return `${path}: ${issue.message}${from ? ` (from ${from})` : ''}`;
     }),
   );
 }
@@ -366,7 +443,7 @@ const isNotSetting = (rest: string): boolean => rest === '' || NOT_SETTINGS.has(
  * `GATEHOUSE_TOKENS__TTL=3600` → `tokens.ttl` (double underscore nests).
  * String-typed options keep the raw string (`GATEHOUSE_SECRET_KEY=123…` stays a string).
  */
-export function settingsFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+export function settingsFromEnv(env: NodeJS.ProcessEnv, sources?: Map<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix']);
   for (const [name, raw] of Object.entries(env)) {
@@ -377,6 +454,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown>
     // `GATEHOUSE_REDIS=redis://…` is `redis.url` (so `GATEHOUSE_REDIS__TOKEN_CACHE` etc. combine with it).
     if (path.length === 1 && path[0] === 'redis') path = ['redis', 'url'];
     const key = path.join('.');
+    sources?.set(key, `environment variable ${name}`);
     setPath(out, path, key === 'redis.url' && raw === '' ? null : stringKeys.has(key) ? raw : envValue(raw));
   }
   return out;
@@ -442,5 +520,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const env = options.env ?? process.env;
   const explicit = options.configPath ?? env.GATEHOUSE_CONFIG;
   const file = readConfigFile(explicit ?? 'gatehouse.config.json', explicit !== undefined);
-  return parseSettings(mergeSettings(redisAsObject(file), settingsFromEnv(env), redisAsObject(options.overrides)));
+  const fromEnv = new Map<string, string>();
+  const layers = mergeSettings(redisAsObject(file), settingsFromEnv(env, fromEnv), redisAsObject(options.overrides));
+  // A value set by a flag (an override) wins over the environment: only name the variable when it was kept.
+  const overridden = (path: string) => path.split('.').reduce<unknown>((node, k) => (isPlainObject(node) ? node[k] : undefined), options.overrides) !== undefined;
+  return parseSettings(layers, (path) => (overridden(path) ? undefined : fromEnv.get(path)));
 }

@@ -12,7 +12,9 @@
  * A worker that dies is replaced, after a delay that doubles while workers keep dying
  * young (never a fork loop), and the primary gives up (exit 1) when workers keep
  * failing before they ever listen — a configuration or environment problem that
- * restarting cannot fix. SIGTERM/SIGINT are forwarded: each worker stops accepting,
+ * restarting cannot fix. A worker that knows its failure is of that kind (the port is
+ * taken, the settings are refused) says so (`reportStartupFailure`) before exiting: the
+ * primary then stops at once, with that one message, as a single process would. SIGTERM/SIGINT are forwarded: each worker stops accepting,
  * finishes its in-flight requests and exits; the primary exits when all have (status
  * 0 when every worker exited cleanly).
  */
@@ -27,6 +29,33 @@ export function workerCount(workers: number | 'auto'): number {
 
 /** Is this process a cluster worker (forked by `runPrimary`)? */
 export const isClusterWorker = (): boolean => cluster.isWorker;
+
+/** The message a worker sends its primary when it cannot start and restarting cannot help. */
+interface StartupFailure {
+  gatehouse: 'startup-failed';
+  message: string;
+}
+
+const isStartupFailure = (m: unknown): m is StartupFailure =>
+  typeof m === 'object' && m !== null && (m as StartupFailure).gatehouse === 'startup-failed' && typeof (m as StartupFailure).message === 'string';
+
+/**
+ * In a worker: tell the primary that this worker cannot start for a reason no restart
+ * fixes (`message` is the operator's one-line explanation). Resolves once it is sent;
+ * false when this process is not a connected worker.
+ */
+export function reportStartupFailure(message: string): Promise<boolean> {
+  if (!cluster.isWorker || !process.send || !process.connected) return Promise.resolve(false);
+  const failure: StartupFailure = { gatehouse: 'startup-failed', message };
+  return new Promise((resolve) => process.send!(failure, undefined, {}, (error: Error | null) => resolve(error === null)));
+}
+
+/** How the primary ended: the exit status, and the failure a worker reported, if any. */
+export interface PrimaryResult {
+  code: number;
+  /** Set when a worker reported that it cannot start (`reportStartupFailure`). */
+  startupFailure?: string;
+}
 
 export interface PrimaryOptions {
   workers: number;
@@ -51,9 +80,10 @@ interface Tracked {
 
 /**
  * Run the primary: fork `workers` workers (re-running this command), keep them alive,
- * shut them down on SIGTERM/SIGINT. Resolves to the process exit status.
+ * shut them down on SIGTERM/SIGINT. Resolves to the process exit status (and the
+ * startup failure a worker reported, which stops everything at once).
  */
-export function runPrimary(options: PrimaryOptions): Promise<number> {
+export function runPrimary(options: PrimaryOptions): Promise<PrimaryResult> {
   const { logger } = options;
   const graceMs = options.graceMs ?? 15_000;
   const minDelay = options.minRestartDelayMs ?? 100;
@@ -69,8 +99,9 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
   let stopping = false;
   let failed = false;
   let killTimer: NodeJS.Timeout | undefined;
+  let startupFailure: string | undefined;
 
-  return new Promise<number>((resolve) => {
+  return new Promise<PrimaryResult>((resolve) => {
     const fork = () => {
       if (stopping) return;
       const worker = cluster.fork();
@@ -84,8 +115,9 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       process.off('SIGINT', onSigint);
       cluster.off('listening', onListening);
       cluster.off('exit', onExit);
+      cluster.off('message', onMessage);
       logger.info({ pid: process.pid }, 'stopped');
-      resolve(failed ? 1 : 0);
+      resolve({ code: failed ? 1 : 0, ...(startupFailure !== undefined ? { startupFailure } : {}) });
     };
 
     const stop = (reason: string) => {
@@ -127,7 +159,9 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       tracked.delete(worker.id);
       if (stopping) {
         if (code !== 0) failed = true;
-        logger.info({ worker: worker.id, pid: worker.process.pid, code, signal }, 'worker stopped');
+        // After a reported startup failure the workers' exits are expected: not worth a line each.
+        const level = startupFailure === undefined ? 'info' : 'debug';
+        logger[level]({ worker: worker.id, pid: worker.process.pid, code, signal }, 'worker stopped');
         finishIfDone();
         return;
       }
@@ -149,12 +183,22 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       restartTimers.add(timer);
     };
 
+    // A worker that cannot start and knows restarting would not help: stop everything, once.
+    const onMessage = (worker: Worker, message: unknown) => {
+      if (!isStartupFailure(message) || stopping || tracked.get(worker.id)?.listening !== false) return;
+      startupFailure = message.message;
+      failed = true;
+      logger.error({ pid: worker.process.pid, error: message.message }, 'a worker cannot start (restarting would not help): stopping');
+      stop('a worker cannot start');
+    };
+
     const onSigterm = () => stop('SIGTERM');
     const onSigint = () => stop('SIGINT');
     process.on('SIGTERM', onSigterm);
     process.on('SIGINT', onSigint);
     cluster.on('listening', onListening);
     cluster.on('exit', onExit);
+    cluster.on('message', onMessage);
     logger.info({ pid: process.pid, workers: options.workers }, 'starting workers');
     for (let i = 0; i < options.workers; i++) fork();
   });

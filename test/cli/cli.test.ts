@@ -6,7 +6,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,7 +103,7 @@ describe('gatehouse CLI', () => {
     assert.equal(unknown.code, 2);
     const m = await cli(['migrate', '--db', db]);
     assert.equal(m.code, 0);
-    assert.match(m.stdout, /Applied 1 users and opaque tokens/);
+    assert.match(m.stdout, /^Database: SQLite .*gh\.sqlite3\nApplied 3 migrations:\n  1: users and opaque tokens\n  2: jwt /);
     const again = await cli(['migrate', '--db', db]);
     assert.match(again.stdout, /No migrations to apply/);
     const nouser = await cli(['createtoken', 'nobody', '--db', db]);
@@ -118,10 +118,12 @@ describe('gatehouse CLI', () => {
     // The first command that opens the application generates the secret (mode 0600), and says so.
     assert.equal(statSync(`${db}.secret`).mode & 0o777, 0o600);
     const other = join(dir, 'other', 'o.sqlite3');
-    const first = await cli(['createuser', 'zed', '--db', other]);
+    mkdirSync(join(dir, 'other'));
+    assert.equal((await cli(['migrate', '--db', other])).code, 0);
+    const first = await cli(['createuser', 'zed', '--no-password', '--db', other]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /generated one into .*o\.sqlite3\.secret/);
-    assert.doesNotMatch((await cli(['createuser', 'zoe', '--db', other])).stderr, /generated/);
+    assert.doesNotMatch((await cli(['createuser', 'zoe', '--no-password', '--db', other])).stderr, /generated/);
     assert.equal((await cli(['createuser', 'admin', '--password-stdin', '--superuser', '--db', db], 'admin-password-1\n')).code, 0);
     assert.equal((await cli(['createuser', 'bob', '--password-stdin', '--inactive', '--db', db], 'bob-password-1')).code, 0);
     const dup = await cli(['createuser', 'alice', '--password-stdin', '--db', db], 'x');
@@ -131,10 +133,10 @@ describe('gatehouse CLI', () => {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /valid username/);
     // Usernames are stored NFKC-normalised (Django normalize_username): full-width "ｆｉ" is "fi", and so is "ﬁ".
-    const wide = await cli(['createuser', '\uff46\uff49', '--db', db]);
+    const wide = await cli(['createuser', '\uff46\uff49', '--db', db, '--no-password']);
     assert.equal(wide.code, 0, wide.stderr);
     assert.match(wide.stdout, /Created user fi \(/);
-    const ligature = await cli(['createuser', '\ufb01', '--db', db]);
+    const ligature = await cli(['createuser', '\ufb01', '--db', db, '--no-password']);
     assert.equal(ligature.code, 1);
     assert.match(ligature.stderr, /already exists/);
     const empty = await cli(['createuser', 'carol', '--password-stdin', '--db', db], '');
@@ -157,6 +159,7 @@ describe('gatehouse CLI', () => {
 describe('gatehouse serve', () => {
   test('serve on a fresh database generates a 0600 secret file and says so', async () => {
     const freshDb = join(dir, 'fresh', 'new.sqlite3');
+    mkdirSync(join(dir, 'fresh')); // serve creates the file, never the directory
     const server = await serve(['--db', freshDb]);
     try {
       assert.equal(statSync(`${freshDb}.secret`).mode & 0o777, 0o600);

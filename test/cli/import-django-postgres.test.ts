@@ -119,7 +119,7 @@ pgDescribe('gatehouse import-django --from postgres://', () => {
     assert.match(r.stdout, /Imported 2 users/);
     const again = await cli(['import-django', '--from', from, '--db', target]);
     assert.match(again.stdout, /Nothing to import/);
-    const created = await cli(['createuser', 'carol', '--db', target]);
+    const created = await cli(['createuser', 'carol', '--db', target, '--no-password']);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /id 9\)/, 'the next id follows the highest imported one');
 

@@ -233,6 +233,7 @@ describe('gatehouse import-django (Django-shaped SQLite)', () => {
     const dir = fresh();
     const django = buildDjango(dir);
     const target = join(dir, 'db.sqlite3');
+    assert.equal((await cli(['migrate', '--db', target])).code, 0);
     const created = await cli(['createuser', 'alice', '--db', target, '--password-stdin'], 'another-password\n');
     assert.equal(created.code, 0, created.stderr);
     const r = await cli(['import-django', '--from', django.path, '--db', target]);
@@ -281,7 +282,8 @@ describe('gatehouse import-drf-tokens is atomic', () => {
   test('a bad row after good ones imports nothing', async () => {
     const dir = fresh();
     const target = join(dir, 'db.sqlite3');
-    assert.equal((await cli(['createuser', 'alice', '--db', target])).code, 0);
+    assert.equal((await cli(['migrate', '--db', target])).code, 0);
+    assert.equal((await cli(['createuser', 'alice', '--db', target, '--no-password'])).code, 0);
     const good = 'd'.repeat(40);
     const r = await cli(['import-drf-tokens', '--db', target], `key,user\n${good},alice\n${'e'.repeat(40)},nobody\n`);
     assert.equal(r.code, 1);

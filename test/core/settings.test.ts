@@ -145,3 +145,51 @@ test("the test suite's GATEHOUSE_* variables are not settings; any other unknown
   assert.equal(loadSettings({ env }).port, 9001);
   assert.throws(() => loadSettings({ env: { GATEHOUSE_PROT: "9001" } }), /unknown option\(s\) "prot"/);
 });
+
+test('lifetimes, TTLs and timeouts must be longer than 0; leeway, grace, cooldown and refresh interval may be 0', () => {
+  const positive = [
+    ['tokens', 'ttl'],
+    ['tokens', 'maxLifetime'],
+    ['jwt', 'accessTokenLifetime'],
+    ['jwt', 'refreshTokenLifetime'],
+    ['jwt', 'slidingTokenLifetime'],
+    ['jwt', 'slidingTokenRefreshLifetime'],
+    ['jwt', 'refreshMaxLifetime'],
+    ['jwt', 'jwkCacheTtl'],
+    ['jwt', 'jwkTimeout'],
+    ['throttle', 'loginMaxBackoff'],
+    ['redis', 'tokenCacheTtl'],
+    ['redis', 'timeout'],
+    ['http', 'requestTimeout'],
+  ] as const;
+  for (const [group, key] of positive) {
+    for (const zero of [0, '0s', '0.0001']) {
+      assert.throws(() => parseSettings({ [group]: { [key]: zero } }), new RegExp(`${group}\\.${key}: must be longer than 0`), `${group}.${key} = ${zero}`);
+    }
+    assert.throws(() => parseSettings({ [group]: { [key]: -5 } }), new RegExp(`${group}\\.${key}: must be a non-negative number`));
+  }
+  const zeros = parseSettings({ tokens: { minRefreshInterval: 0 }, jwt: { leeway: 0, reuseGrace: 0, jwkCooldown: 0 } });
+  assert.deepEqual([zeros.tokens.minRefreshInterval, zeros.jwt.leeway, zeros.jwt.reuseGrace, zeros.jwt.jwkCooldown], [0, 0, 0, 0]);
+  assert.equal(parseSettings({ tokens: { ttl: null } }).tokens.ttl, null, 'null still means "never expire"');
+});
+
+test('errors name the GATEHOUSE_* variable that caused them and suggest the nearest option', () => {
+  const message = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return assert.fail('should throw');
+  };
+  const env = message(() => loadSettings({ env: { GATEHOUSE_PROT: '9001', GATEHOUSE_TOKENS__TTL: '0', GATEHOUSE_JWT__LEWAY: '5' } }));
+  assert.match(env, /unknown option\(s\) "prot" \(from environment variable GATEHOUSE_PROT; did you mean GATEHOUSE_PORT\?\)/);
+  assert.match(env, /tokens\.ttl: must be longer than 0.*\(from environment variable GATEHOUSE_TOKENS__TTL\)/);
+  assert.match(env, /jwt: unknown option\(s\) "leway" \(from environment variable GATEHOUSE_JWT__LEWAY; did you mean GATEHOUSE_JWT__LEEWAY\?\)/);
+  const file = message(() => parseSettings({ tokens: { tll: '1h' }, jwt: { acessTokenLifetime: '5m' }, zzzzzz: 1 }));
+  assert.match(file, /tokens: unknown option\(s\) "tll" \(did you mean "ttl"\?\)/);
+  assert.match(file, /jwt: unknown option\(s\) "acessTokenLifetime" \(did you mean "accessTokenLifetime"\?\)/);
+  assert.match(file, /unknown option\(s\) "zzzzzz"$/m, 'nothing close: no suggestion');
+  // A flag overrides the environment: the variable is not blamed for the flag's value.
+  assert.doesNotMatch(message(() => loadSettings({ env: { GATEHOUSE_PORT: 'x' }, overrides: { port: 'y' } })), /environment/);
+});

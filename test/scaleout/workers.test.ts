@@ -139,22 +139,36 @@ describe('serve --workers: bad input and workers that cannot start', () => {
     assert.match(memory.stderr, /share/);
   });
 
-  test('workers that keep failing before they listen: the primary backs off, then gives up (exit 1), no fork loop', async () => {
+  test('a busy port: the primary stops at once with the one message a single process gives (no restarts)', async () => {
     const dir = tempDir('workers-busy');
     const busy: Server = createServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
     const port = (busy.address() as { port: number }).port;
     try {
-      const proc = spawn(process.execPath, [GATEHOUSE_BIN, 'serve', '--db', join(dir.path, 'g.sqlite3'), '--port', String(port), '--workers', '2'], {
-        env: childEnv({ GATEHOUSE_SECRET_KEY: 'x'.repeat(40) }),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-      proc.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
-      const code = await new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
-      clearTimeout(timer);
+      const run = (workers: string[]) => runUntilExit(['serve', '--db', join(dir.path, 'g.sqlite3'), '--port', String(port), ...workers]);
+      const single = await run([]);
+      const clustered = await run(['--workers', '2']);
+      const message = `gatehouse: serve: cannot listen on 127.0.0.1:${port}: the address is already in use`;
+      assert.equal(single.code, 1, single.out);
+      assert.ok(single.stderr.includes(message), single.stderr);
+      assert.equal(clustered.code, 1, clustered.out);
+      assert.ok(clustered.stderr.includes(message), clustered.stderr);
+      assert.equal(clustered.stderr.split(message).length - 1, 1, 'said once');
+      const lines = clustered.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
+      assert.equal(lines.filter((l) => l.msg === 'worker exited: replacing it').length, 0, `no restarts:\n${clustered.out}`);
+      assert.equal(lines.filter((l) => (l.level as number) >= 50).length, 1, 'one error line in the log');
+    } finally {
+      busy.close();
+      dir.cleanup();
+    }
+  });
+
+  test('workers that keep failing before they listen: the primary backs off, then gives up (exit 1), no fork loop', async () => {
+    // A prefix beyond /32 passes the settings schema but fails in every worker, which does
+    // not know whether a restart could help: the generic path (backoff, then give up).
+    const dir = tempDir('workers-failing');
+    try {
+      const { code, out } = await runUntilExit(['serve', '--db', join(dir.path, 'g.sqlite3'), '--port', '0', '--workers', '2'], { GATEHOUSE_HTTP__TRUSTED_PROXIES: '["10.0.0.0/33"]' });
       assert.equal(code, 1, out);
       const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
       const restarts = lines.filter((l) => l.msg === 'worker exited: replacing it');
@@ -164,8 +178,23 @@ describe('serve --workers: bad input and workers that cannot start', () => {
       assert.ok(delays[delays.length - 1]! > delays[0]!, `restart delays grow: ${delays.join(', ')}`);
       assert.ok(lines.some((l) => /giving up/.test(String(l.msg))));
     } finally {
-      busy.close();
       dir.cleanup();
     }
   });
 });
+
+/** Run `gatehouse …` (a server expected to fail) to its exit; at most 30 s. */
+async function runUntilExit(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; stderr: string }> {
+  const proc = spawn(process.execPath, [GATEHOUSE_BIN, ...args], { env: childEnv({ GATEHOUSE_SECRET_KEY: 'workers-test-secret-0123456789abcdefghijklmnop', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let stderr = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    stderr += d;
+  });
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+  const code = await new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+  clearTimeout(timer);
+  return { code, out, stderr };
+}

@@ -17,6 +17,7 @@ import { makePlan, planSize, writePlan, type Plan } from './plan.js';
 import { Progress, type ProgressOutput } from './progress.js';
 import { openSource, SourceError } from './source.js';
 import { openTarget } from './target.js';
+import { checkCreatable, describeDatabase } from '../database.js';
 
 export interface ImportDjangoOptions {
   db?: string;
@@ -122,6 +123,9 @@ export async function importDjango(opts: ImportDjangoOptions, deps: ImportDjango
   const userTable = opts.userTable ?? 'auth_user';
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(userTable)) throw fail(`--user-table: not a table name: "${userTable}"`, 2);
   const settings = deps.settingsFor(opts);
+  // Like `migrate`, the import may create the Gatehouse database (in a directory that exists); it names it first.
+  checkCreatable(settings.database);
+  io.stderr(`gatehouse: database ${describeDatabase(settings.database)}\n`);
   const data = await readSource(opts.from, userTable, fail);
   const target = await openTarget(settings.database);
   try {
