@@ -16,7 +16,8 @@ import { Engine } from '../http/engine.js';
 import { createGuard, type Guard, type GuardPolicy } from '../http/guard.js';
 import { jwksRoutes } from '../http/endpoints/jwks.js';
 import { jwtRoutes } from '../http/endpoints/jwt.js';
-import { opaqueTokenRoutes, type AuditEvent } from '../http/endpoints/opaque.js';
+import { opaqueTokenRoutes } from '../http/endpoints/opaque.js';
+import type { AuditEvent } from '../core/audit.js';
 import { CookieMode, SESSION_CLAIM, cookieSettingsProblems } from '../cookies/mode.js';
 import { JWTAuthentication } from '../jwt/authentication.js';
 import { JWTCookieAuthentication } from '../jwt/cookie-authentication.js';
@@ -29,6 +30,7 @@ import type { Stores, ThrottleStore } from '../stores/types.js';
 import { TokenAuthentication } from '../tokens/authentication.js';
 import { OpaqueTokenService } from '../tokens/service.js';
 import { UserService } from '../users/service.js';
+import { BasicAuthentication } from '../users/basic-authentication.js';
 import type { Logger } from './logger.js';
 
 export interface Gatehouse {
@@ -184,6 +186,8 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
           users,
           tokens,
           tokenAuthentication,
+          // DRF's default classes [SessionAuthentication, BasicAuthentication]: Basic runs, but the first class has no challenge (403).
+          basicAuthentication: new BasicAuthentication(users, { challenge: false, clientAddress }),
           audit,
           clientAddress,
           logoutAllAuthenticators: [primaryJwt],
