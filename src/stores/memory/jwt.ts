@@ -2,8 +2,7 @@
  * In-memory JWT stores (same contract as `../sqlite/jwt.ts`; single-threaded
  * JavaScript makes each method atomic).
  */
-import { randomBytes } from 'node:crypto';
-import { resultOf } from '../rotation-result.js';
+import { newFamilyId, resultOf } from '../rotation-result.js';
 import type {
   JwtStore,
   KeyStore,
@@ -98,7 +97,7 @@ export class MemoryJwtStore implements JwtStore {
     const { current, next, now } = input;
     const row = this.insert(current);
     if (!row.familyId) {
-      row.familyId = current.familyId ?? randomBytes(16).toString('hex');
+      row.familyId = current.familyId ?? newFamilyId();
       this.ensureFamily(row.familyId, current.userId, now, input.familyNotAfter);
     }
     const familyId = row.familyId;

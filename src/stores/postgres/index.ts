@@ -118,6 +118,11 @@ class PostgresUserStore implements UserStore {
       const { rows } = await this.db.query<UserRow>(`UPDATE gatehouse_user SET ${set} WHERE id = $1 RETURNING ${USER_COLUMNS}`, values);
       return rows[0] ? toUser(rows[0]) : null;
     }
+    return this.updateNotifying(set, values);
+  }
+
+  /** One statement: `UPDATE … SET <set> WHERE id = $1` and the change notification (only when a row changed). */
+  private async updateNotifying(set: string, values: unknown[]): Promise<User | null> {
     const { rows } = await this.db.write<UserRow>(
       'user',
       `WITH w AS (UPDATE gatehouse_user SET ${set} WHERE id = $1 RETURNING ${USER_COLUMNS})
@@ -150,14 +155,7 @@ class PostgresUserStore implements UserStore {
     const set = [...columns.map(([name], i) => `${name} = $${i + 2}`), 'credential_generation = credential_generation + 1'].join(', ');
     const values = [id, ...columns.map(([, v]) => v)];
     // One statement: the change, the move of the generation and the notification.
-    const { rows } = await this.db.write<UserRow>(
-      'user',
-      `WITH w AS (UPDATE gatehouse_user SET ${set} WHERE id = $1 RETURNING ${USER_COLUMNS})
-       SELECT w.*, pg_notify('${CHANGES_CHANNEL}', $${values.length + 1}) FROM w`,
-      values,
-      (r) => r.rows.length > 0,
-    );
-    return rows[0] ? toUser(rows[0]) : null;
+    return this.updateNotifying(set, values);
   }
 
   async delete(id: number): Promise<boolean> {

@@ -23,8 +23,7 @@
  * instances. Recording, blacklisting one refresh token and plain rotation notify nothing
  * (their checks always read the database), so refresh traffic does not flush caches.
  */
-import { randomBytes } from 'node:crypto';
-import { resultOf } from '../rotation-result.js';
+import { newFamilyId, resultOf } from '../rotation-result.js';
 import type {
   JwtStore,
   KeyStore,
@@ -37,60 +36,9 @@ import type {
 } from '../types.js';
 import { CHANGES_CHANNEL, type Db, type Tx } from './database.js';
 import { isId, lockedGeneration, storable } from './rows.js';
+import { FAMILY_COLUMNS, OUTSTANDING_COLUMNS, toFamily, toOutstanding, type FamilyRow, type OutstandingRow } from '../sql-rows.js';
 import { StaleGeneration, generationCurrent } from '../generation.js';
 
-interface OutstandingRow {
-  jti: string;
-  user_id: number | null;
-  token_type: 'refresh' | 'sliding';
-  family_id: string | null;
-  created_at: number;
-  expires_at: number;
-  blacklisted_at: number | null;
-  replaced_by: string | null;
-  replaced_at: number | null;
-  replacement_iat: number | null;
-  replacement_exp: number | null;
-}
-
-interface FamilyRow {
-  id: string;
-  user_id: number | null;
-  created_at: number;
-  not_after: number | null;
-  revoked_at: number | null;
-  reason: string | null;
-}
-
-const OUTSTANDING_COLUMNS =
-  'jti, user_id, token_type, family_id, created_at, expires_at, blacklisted_at, replaced_by, replaced_at, replacement_iat, replacement_exp';
-const FAMILY_COLUMNS = 'id, user_id, created_at, not_after, revoked_at, reason';
-
-const toOutstanding = (r: OutstandingRow): OutstandingToken => ({
-  jti: r.jti,
-  userId: r.user_id,
-  tokenType: r.token_type,
-  familyId: r.family_id,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  blacklistedAt: r.blacklisted_at,
-  replacedBy: r.replaced_by,
-  replacedAt: r.replaced_at,
-  replacementIat: r.replacement_iat,
-  replacementExp: r.replacement_exp,
-});
-
-const toFamily = (r: FamilyRow): RefreshFamily => ({
-  id: r.id,
-  userId: r.user_id,
-  createdAt: r.created_at,
-  notAfter: r.not_after,
-  revokedAt: r.revoked_at,
-  reason: r.reason,
-});
-
-/** A new family id: 128 random bits, hex. */
-const newFamilyId = (): string => randomBytes(16).toString('hex');
 
 /** `$n` as "the user id if that user exists, else NULL" (tokens may name users this server does not know). */
 const knownUser = (n: number) => `(SELECT id FROM gatehouse_user WHERE id = $${n})`;
