@@ -10,7 +10,7 @@ const NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** RFC 6265 `cookie-octet`s (no quote, comma, semicolon, backslash, space, controls). */
 const VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
 
-/** Most bytes a browser keeps for one cookie's name + value (RFC 6265 §6.1, catalogue 70). */
+/** Most bytes a browser keeps for one cookie's name + value (RFC 6265 §6.1, docs/security.md #70). */
 export const MAX_COOKIE_BYTES = 4096;
 
 export type SameSite = 'Strict' | 'Lax' | 'None';
