@@ -4,7 +4,7 @@
  * 0/1, PostgreSQL's BOOLEAN — and `toUser` reads both.
  */
 import type { User } from '../core/user.js';
-import type { OutstandingToken, RefreshFamily, TokenRecord } from './types.js';
+import type { OutstandingToken, RefreshFamily, StoredSigningKey, TokenRecord } from './types.js';
 
 /** A `gatehouse_user` row; `F` is how the driver returns the boolean columns. */
 export interface UserRow<F extends number | boolean = number | boolean> {
@@ -118,4 +118,26 @@ export const toFamily = (r: FamilyRow): RefreshFamily => ({
   notAfter: r.not_after,
   revokedAt: r.revoked_at,
   reason: r.reason,
+});
+
+/** A `gatehouse_signing_key` row. */
+export interface KeyRow {
+  kid: string;
+  alg: string;
+  status: 'active' | 'verify' | 'retired';
+  created_at: number;
+  retired_at: number | null;
+  public_jwk: string | null;
+  encrypted_key: string;
+}
+export const KEY_COLUMNS = 'kid, alg, status, created_at, retired_at, public_jwk, encrypted_key';
+
+export const toSigningKey = (r: KeyRow): StoredSigningKey => ({
+  kid: r.kid,
+  alg: r.alg,
+  status: r.status,
+  createdAt: r.created_at,
+  retiredAt: r.retired_at,
+  publicJwk: r.public_jwk,
+  encryptedKey: r.encrypted_key,
 });

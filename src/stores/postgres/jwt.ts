@@ -36,7 +36,7 @@ import type {
 } from '../types.js';
 import { CHANGES_CHANNEL, type Db, type Tx } from './database.js';
 import { isId, lockedGeneration, storable } from './rows.js';
-import { FAMILY_COLUMNS, OUTSTANDING_COLUMNS, toFamily, toOutstanding, type FamilyRow, type OutstandingRow } from '../sql-rows.js';
+import { FAMILY_COLUMNS, KEY_COLUMNS, OUTSTANDING_COLUMNS, toFamily, toOutstanding, toSigningKey, type FamilyRow, type KeyRow, type OutstandingRow } from '../sql-rows.js';
 import { StaleGeneration, generationCurrent } from '../generation.js';
 
 
@@ -246,16 +246,6 @@ export class PostgresJwtStore implements JwtStore {
   }
 }
 
-interface KeyRow {
-  kid: string;
-  alg: string;
-  status: 'active' | 'verify' | 'retired';
-  created_at: number;
-  retired_at: number | null;
-  public_jwk: string | null;
-  encrypted_key: string;
-}
-
 /** Key-ring writes are rare: serialise them against each other (reads are not blocked). */
 const LOCK_KEYS = 'LOCK TABLE gatehouse_signing_key IN SHARE ROW EXCLUSIVE MODE';
 
@@ -265,19 +255,11 @@ export class PostgresKeyStore implements KeyStore {
   async listKeys(): Promise<StoredSigningKey[]> {
     // COLLATE "C": byte order, as SQLite sorts, whatever the database's collation.
     const { rows } = await this.db.query<KeyRow>(
-      'SELECT kid, alg, status, created_at, retired_at, public_jwk, encrypted_key FROM gatehouse_signing_key ORDER BY created_at, kid COLLATE "C"',
+      `SELECT ${KEY_COLUMNS} FROM gatehouse_signing_key ORDER BY created_at, kid COLLATE "C"`,
       [],
       'gatehouse_keys_list',
     );
-    return rows.map((r) => ({
-      kid: r.kid,
-      alg: r.alg,
-      status: r.status,
-      createdAt: r.created_at,
-      retiredAt: r.retired_at,
-      publicJwk: r.public_jwk,
-      encryptedKey: r.encrypted_key,
-    }));
+    return rows.map(toSigningKey);
   }
 
   async insertKey(key: StoredSigningKey): Promise<void> {

@@ -18,7 +18,7 @@ import type {
 import type { SqliteDatabase } from './database.js';
 import { requireGeneration } from '../generation.js';
 import { GENERATION_SQL } from './rows.js';
-import { toFamily, toOutstanding, type FamilyRow, type OutstandingRow } from '../sql-rows.js';
+import { KEY_COLUMNS, toFamily, toOutstanding, toSigningKey, type FamilyRow, type KeyRow, type OutstandingRow } from '../sql-rows.js';
 
 
 /** Something that moves the store's change signal (see `ChangeSignal`). */
@@ -190,30 +190,12 @@ export class SqliteJwtStore implements JwtStore {
   }
 }
 
-interface KeyRow {
-  kid: string;
-  alg: string;
-  status: 'active' | 'verify' | 'retired';
-  created_at: number;
-  retired_at: number | null;
-  public_jwk: string | null;
-  encrypted_key: string;
-}
-
 export class SqliteKeyStore implements KeyStore {
   constructor(private readonly db: SqliteDatabase, private readonly changes: Bump) {}
 
   async listKeys(): Promise<StoredSigningKey[]> {
-    const rows = this.db.prepare('SELECT * FROM gatehouse_signing_key ORDER BY created_at, kid').all() as KeyRow[];
-    return rows.map((r) => ({
-      kid: r.kid,
-      alg: r.alg,
-      status: r.status,
-      createdAt: r.created_at,
-      retiredAt: r.retired_at,
-      publicJwk: r.public_jwk,
-      encryptedKey: r.encrypted_key,
-    }));
+    const rows = this.db.prepare(`SELECT ${KEY_COLUMNS} FROM gatehouse_signing_key ORDER BY created_at, kid`).all() as KeyRow[];
+    return rows.map(toSigningKey);
   }
 
   async insertKey(key: StoredSigningKey): Promise<void> {
