@@ -192,7 +192,8 @@ export class MemoryKeyStore implements KeyStore {
   constructor(private readonly changes: Bump) {}
 
   async listKeys(): Promise<StoredSigningKey[]> {
-    return this.keys.map((k) => ({ ...k })).sort((a, b) => a.createdAt - b.createdAt || a.kid.localeCompare(b.kid));
+    // kid in byte order, as the SQL stores' ORDER BY (not localeCompare: the locale's order differs).
+    return this.keys.map((k) => ({ ...k })).sort((a, b) => a.createdAt - b.createdAt || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
   }
 
   async insertKey(key: StoredSigningKey): Promise<void> {
