@@ -6,7 +6,7 @@
 import pg from 'pg';
 import type { ClientConfig, PoolClient, PoolConfig, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { hasUnencodedUserinfo, isPostgresUrl, redactUrl, unencodedUserinfoMessage } from '../url.js';
+import { isPostgresUrl, parsePostgresUrl, redactUrl } from '../url.js';
 import type { ChangeKind } from '../types.js';
 
 /** The channel every invalidating write notifies (see `changes.ts`). */
@@ -50,8 +50,6 @@ export interface ResolvedConfig {
   heartbeatMs: number;
 }
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
 export { isPostgresUrl, redactUrl };
 
 const INT8_OID = 20;
@@ -80,23 +78,7 @@ const TYPES = {
 
 /** Build the pool and listener configuration from a URL and the options. */
 export function resolveConfig(url: string, options: PostgresOptions = {}): ResolvedConfig {
-  if (!isPostgresUrl(url)) throw new Error(`not a PostgreSQL URL: ${redactUrl(url)}`);
-  if (hasUnencodedUserinfo(url)) throw new Error(`invalid PostgreSQL URL ${unencodedUserinfoMessage(url)}`);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`invalid PostgreSQL URL: ${redactUrl(url)}`);
-  }
-  // `schema` is ours; `options` is merged with the search path (pg lets the URL's win otherwise).
-  const urlSchema = parsed.searchParams.get('schema');
-  const urlOptions = parsed.searchParams.get('options');
-  parsed.searchParams.delete('schema');
-  parsed.searchParams.delete('options');
-  const schema = options.schema ?? urlSchema ?? null;
-  if (schema !== null && !SCHEMA_NAME.test(schema)) {
-    throw new Error(`invalid schema name "${schema}": use lower-case letters, digits and "_" (at most 63 characters)`);
-  }
+  const { connectionString, schema, startup } = parsePostgresUrl(url, options.schema);
   const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
   const statementTimeoutMs = options.statementTimeoutMs ?? 5000;
   const poolSize = options.poolSize ?? 10;
@@ -108,9 +90,8 @@ export function resolveConfig(url: string, options: PostgresOptions = {}): Resol
   ] as const) {
     if (!Number.isSafeInteger(v) || v < min) throw new Error(`PostgreSQL option ${name} must be an integer ≥ ${min} (got ${v})`);
   }
-  const startup = [urlOptions, schema !== null ? `-c search_path=${schema}` : null].filter((o): o is string => !!o).join(' ');
   const common: ClientConfig = {
-    connectionString: parsed.toString(),
+    connectionString,
     connectionTimeoutMillis: connectTimeoutMs,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
