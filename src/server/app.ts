@@ -7,7 +7,7 @@ import type { Authenticator } from '../core/authenticator.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Settings } from '../core/settings.js';
 import type { ClientAddressResolver } from '../core/pipeline.js';
-import { isPostgresUrl, redactUrl } from '../stores/url.js';
+import { isPostgresUrl, isUrl, redactUrl } from '../stores/url.js';
 import type { RedisBackend } from '../stores/redis/index.js';
 import { MemoryThrottleStore } from '../stores/memory/throttle.js';
 import { createThrottling, type Throttling } from '../throttle/index.js';
@@ -95,7 +95,7 @@ export async function openStores(
     const { PostgresStores } = await import('../stores/postgres/index.js');
     return PostgresStores.open(settings.database, options.onError ? { onError: options.onError } : {});
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(settings.database)) {
+  if (isUrl(settings.database)) {
     throw new StartupError(`database "${redactUrl(settings.database)}": only SQLite file paths and postgres:// URLs are supported`);
   }
   const { SqliteStores } = await import('../stores/sqlite/index.js');

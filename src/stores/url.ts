@@ -8,6 +8,12 @@ const SECRET_PARAM = /pass|secret|token|key|auth|cred/i;
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
+/**
+ * Is this database setting a URL (`scheme://…`) rather than a SQLite file path? A path
+ * that merely contains `://` (`/srv/odd://x.sqlite3`) is a path.
+ */
+export const isUrl = (database: string): boolean => SCHEME.test(database);
+
 /** Is this database setting a PostgreSQL URL? (Here, not beside `pg`: deciding loads no driver.) */
 export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\//i.test(database);
 
