@@ -33,6 +33,7 @@ import type {
 } from '../types.js';
 import { TokenLimitReached, UsernameTaken } from '../types.js';
 import { StaleGeneration, generationCurrent } from '../generation.js';
+import { tokensToEvict } from '../token-limit.js';
 import { PgChanges } from './changes.js';
 import { CHANGES_CHANNEL, Db, isDatabaseError, migrate, resolveConfig, resolveSchema, type PostgresOptions } from './database.js';
 import { PostgresJwtStore, PostgresKeyStore } from './jwt.js';
@@ -213,13 +214,13 @@ class PostgresTokenStore implements TokenStore {
           token.userId,
           token.createdAt,
         ]);
-        const n = counted[0]?.n ?? 0;
-        if (n >= limit.max) {
-          if (limit.action === 'refuse') return null;
+        const evict = tokensToEvict(counted[0]?.n ?? 0, limit);
+        if (evict === 'refuse') return null;
+        if (evict > 0) {
           await t.query(
             `DELETE FROM gatehouse_token WHERE id IN
                (SELECT id FROM gatehouse_token WHERE ${active} ORDER BY created_at, id LIMIT $3)`,
-            [token.userId, token.createdAt, n - limit.max + 1],
+            [token.userId, token.createdAt, evict],
           );
           await t.notify('token');
         }
