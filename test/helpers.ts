@@ -70,7 +70,7 @@ export function send(baseUrl: string, method: string, path: string, options: Req
   });
 }
 
-/** A log sink the test can read (catalogue U2: no secret in logs). */
+/** A log sink the test can read (docs/security.md #U2: no secret in logs). */
 export class LogCapture extends Writable {
   readonly lines: string[] = [];
   override _write(chunk: Buffer, _enc: string, cb: () => void): void {

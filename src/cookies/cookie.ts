@@ -4,13 +4,12 @@
  * order Domain, expires, HttpOnly, Max-Age, Path, SameSite, Secure), which is what
  * dj-rest-auth's cookie mode sends (drf-wire.md §10).
  */
+import { HTTP_TOKEN } from '../core/request.js';
 
-/** RFC 6265 `cookie-name` (an HTTP token). */
-const NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** RFC 6265 `cookie-octet`s (no quote, comma, semicolon, backslash, space, controls). */
 const VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
 
-/** Most bytes a browser keeps for one cookie's name + value (RFC 6265 §6.1, catalogue 70). */
+/** Most bytes a browser keeps for one cookie's name + value (RFC 6265 §6.1, docs/security.md #70). */
 export const MAX_COOKIE_BYTES = 4096;
 
 export type SameSite = 'Strict' | 'Lax' | 'None';
@@ -53,7 +52,7 @@ function attributes(attrs: CookieAttributes, expires: string, maxAge: number, wi
  * Throws `CookieError` for a name or value outside RFC 6265 or longer than 4096 bytes.
  */
 export function serializeCookie(name: string, value: string, maxAge: number, now: number, attrs: CookieAttributes): string {
-  if (!NAME.test(name)) throw new CookieError(`invalid cookie name ${JSON.stringify(name)}`);
+  if (!HTTP_TOKEN.test(name)) throw new CookieError(`invalid cookie name ${JSON.stringify(name)}`);
   if (!VALUE.test(value)) throw new CookieError(`invalid characters in the value of cookie ${name}`);
   if (Buffer.byteLength(name) + Buffer.byteLength(value) + 1 > MAX_COOKIE_BYTES) {
     throw new CookieError(`cookie ${name} would be longer than ${MAX_COOKIE_BYTES} bytes (too many custom claims?)`);
@@ -71,7 +70,7 @@ export function serializeCookie(name: string, value: string, maxAge: number, now
  * overwrite of a secure cookie from an insecure origin, so it never hurts).
  */
 export function expiredCookie(name: string, attrs: CookieAttributes): string {
-  if (!NAME.test(name)) throw new CookieError(`invalid cookie name ${JSON.stringify(name)}`);
+  if (!HTTP_TOKEN.test(name)) throw new CookieError(`invalid cookie name ${JSON.stringify(name)}`);
   return `${name}=""${attributes(attrs, 'Thu, 01 Jan 1970 00:00:00 GMT', 0, false)}`;
 }
 

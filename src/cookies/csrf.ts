@@ -4,11 +4,11 @@
  * A token is `<random>.<exp>.<mac>`: 144 random bits, an expiry (epoch seconds) and an
  * HMAC-SHA256 over (purpose, session id, random, expiry) with a key derived by HKDF
  * from the server `secretKey` for this purpose only (never the JWT signing key,
- * catalogue 105). The client echoes the cookie's value in a header; the server checks
+ * docs/security.md #105). The client echoes the cookie's value in a header; the server checks
  * that header and cookie are equal AND that the MAC binds the token to the session the
  * request authenticates with. A token from another session, an expired one, or any
  * value an attacker picks for both cookie and header (naive double submit) is refused
- * (catalogue 73).
+ * (docs/security.md #73).
  *
  * Two purposes, so a token of one kind is never accepted as the other:
  * - `session`: bound to the `sid` claim of the JWTs (the refresh family id);

@@ -20,6 +20,9 @@ export interface RequestView {
 }
 
 /** Methods that do not change state (DRF `SAFE_METHODS`). */
+/** An HTTP token (RFC 9110 `tchar`s): an auth scheme, a cookie name (RFC 6265 `cookie-name`). */
+export const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** ASCII whitespace as Python's `bytes.split()` knows it: space, \t, \n, \v, \f, \r. */

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { HTTP_TOKEN } from './request.js';
 
 /** A duration option: seconds (number) or `"5m"`-style string → milliseconds. */
 function durationSchema<N extends boolean>(nullable: N) {
@@ -83,7 +84,7 @@ const jwtSchema = z
     jwkCooldown: duration.prefault('30s'),
     jwkTimeout: positiveDuration.prefault('2s'),
     leeway: duration.prefault(0),
-    authHeaderTypes: z.array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP auth-scheme token')).min(1).default(['Bearer']),
+    authHeaderTypes: z.array(z.string().regex(HTTP_TOKEN, 'must be an HTTP auth-scheme token')).min(1).default(['Bearer']),
     authHeaderName: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a header name or a Django META key such as HTTP_AUTHORIZATION').default('HTTP_AUTHORIZATION'),
     userIdField: z.enum(['id', 'username']).default('id'),
     userIdClaim: claimName.default('user_id'),
@@ -118,7 +119,7 @@ const throttleSchema = z
     loginAddressRate: rate.default('100/h'),
     loginMaxBackoff: positiveDuration.prefault('1h'),
     loginCleanAddressTries: z.number().int().min(0).max(1000).default(3),
-    deviceCookieName: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name').default('gatehouse-device'),
+    deviceCookieName: z.string().regex(HTTP_TOKEN, 'must be a cookie name').default('gatehouse-device'),
     deviceCookieLifetime: optionalDuration.refine((v) => v === null || v >= 1000, 'must be at least 1 second, or null').prefault('30d'),
     maxEntries: z.number().int().min(100).max(100_000_000).default(100_000),
     /** Absent: `redis` when `redis.url` is set, else `memory` (resolved by `settingsSchema`). */
@@ -145,14 +146,14 @@ const sameSite = z.enum(['Strict', 'Lax', 'None']);
 const cookiesSchema = z
   .object({
     enabled: z.boolean().default(false),
-    accessName: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name').default('gatehouse-access'),
-    refreshName: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name').default('gatehouse-refresh'),
+    accessName: z.string().regex(HTTP_TOKEN, 'must be a cookie name').default('gatehouse-access'),
+    refreshName: z.string().regex(HTTP_TOKEN, 'must be a cookie name').default('gatehouse-refresh'),
     domain: z.union([z.null(), z.string().min(1)]).default(null),
     refreshPath: z.string().startsWith('/').default('/api/token/'),
     sameSite: sameSite.default('Lax'),
     secure: z.boolean().default(true),
     csrf: z.boolean().default(true),
-    csrfCookieName: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a cookie name').default('csrftoken'),
+    csrfCookieName: z.string().regex(HTTP_TOKEN, 'must be a cookie name').default('csrftoken'),
     csrfHeaderName: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name').default('X-CSRFToken'),
     trustedOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be an origin such as "https://app.example.com"')).default([]),
   })

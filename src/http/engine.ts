@@ -8,6 +8,7 @@ import type { Authenticator } from '../core/authenticator.js';
 import { MethodNotAllowed, NotAcceptable, NotFound, ValidationError } from '../core/errors.js';
 import { runPolicy, socketAddress, type ClientAddressResolver, type CoreResponse, type ResponseHeaders } from '../core/pipeline.js';
 import type { RequestView } from '../core/request.js';
+import { isPromise } from '../core/maybe.js';
 import { NotADictionary, parseBody, parserMediaTypes, type BodyData, type MediaParser } from './body.js';
 import { failureResponse, type EngineLogger } from './failure.js';
 import type { Handler, HandlerContext, Route } from './route.js';
@@ -134,7 +135,7 @@ export class Engine {
       if (!acceptsJson(req.headers.accept)) throw new NotAcceptable();
       // Awaited only when asynchronous: a cached token costs no promise on the hot path.
       let principal = runPolicy(req, route, this.clientAddress);
-      if (principal instanceof Promise) principal = await principal;
+      if (isPromise(principal)) principal = await principal;
       const method = req.method === 'HEAD' && !route.methods.HEAD ? 'GET' : req.method;
       let handler: Handler | undefined = route.methods[method];
       if (!handler && method === 'OPTIONS') handler = () => ({ body: this.metadata(route, compiled) });

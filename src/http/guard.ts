@@ -8,6 +8,7 @@
 import { runPolicy, socketAddress, type ClientAddressResolver, type CoreResponse, type Policy } from '../core/pipeline.js';
 import type { RequestView } from '../core/request.js';
 import type { Principal } from '../core/user.js';
+import { isPromise } from '../core/maybe.js';
 import { failureResponse, type EngineLogger } from './failure.js';
 
 export type GuardOutcome = { ok: true; principal: Principal | null } | { ok: false; response: CoreResponse };
@@ -34,7 +35,7 @@ export function createGuard(policy: GuardPolicy, options: GuardOptions = {}): Gu
   return (req) => {
     try {
       const principal = runPolicy(req, policy, clientAddress);
-      if (principal instanceof Promise) return principal.then((p): GuardOutcome => ({ ok: true, principal: p }), (e: unknown) => fail(e, req));
+      if (isPromise(principal)) return principal.then((p): GuardOutcome => ({ ok: true, principal: p }), (e: unknown) => fail(e, req));
       return { ok: true, principal };
     } catch (e) {
       return fail(e, req);

@@ -5,7 +5,7 @@
 /**
  * Too many hashing operations are running or waiting (`maxConcurrent` + `maxQueue`
  * reached). Nothing was computed; the caller should answer 503 (with `Retry-After`)
- * rather than queue more work (security catalogue case 91).
+ * rather than queue more work (docs/security.md #91).
  */
 export class PasswordHasherBusy extends Error {
   override readonly name = 'PasswordHasherBusy';

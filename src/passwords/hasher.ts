@@ -175,8 +175,8 @@ export class PasswordHasher {
   }
 
   /**
-   * A failed login that named no usable account (unknown user, locked account; catalogue
-   * case 81): one verification of `password` against a dummy hash of the current policy,
+   * A failed login that named no usable account (unknown user, locked account;
+   * docs/security.md #81): one verification of `password` against a dummy hash of the current policy,
    * then `failed()` — so it lasts exactly as long as a wrong password for any user. The
    * dummy hash is computed once, on first use (that first call spends one hash
    * computation instead). Input `verify` would refuse without hashing (not a string,

@@ -21,7 +21,7 @@ export interface PasswordPolicy {
   argon2: Argon2Params;
   /** PBKDF2-HMAC-SHA256 iterations for new hashes; default 1_000_000 (Django 5.2 LTS). */
   pbkdf2Iterations: number;
-  /** Max hashing operations running at once (bounded memory, catalogue case 91); default 4. */
+  /** Max hashing operations running at once (bounded memory, docs/security.md #91); default 4. */
   maxConcurrent: number;
   /** Max operations waiting for a slot; beyond that hash/verify reject with PasswordHasherBusy; default 64. */
   maxQueue: number;

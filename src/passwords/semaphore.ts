@@ -1,6 +1,6 @@
 /**
  * A tiny counting semaphore with a bounded wait queue, used to cap how many password
- * hashes run at once (argon2 takes ~19 MiB each; catalogue case 91).
+ * hashes run at once (argon2 takes ~19 MiB each; docs/security.md #91).
  */
 import { PasswordHasherBusy } from './errors.js';
 

@@ -7,7 +7,7 @@ import type { Authenticator } from '../core/authenticator.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Settings } from '../core/settings.js';
 import type { ClientAddressResolver } from '../core/pipeline.js';
-import { isPostgresUrl, redactUrl } from '../stores/url.js';
+import { isPostgresUrl, isUrl, redactUrl } from '../stores/url.js';
 import type { RedisBackend } from '../stores/redis/index.js';
 import { MemoryThrottleStore } from '../stores/memory/throttle.js';
 import { createThrottling, type Throttling } from '../throttle/index.js';
@@ -16,7 +16,8 @@ import { Engine } from '../http/engine.js';
 import { createGuard, type Guard, type GuardPolicy } from '../http/guard.js';
 import { jwksRoutes } from '../http/endpoints/jwks.js';
 import { jwtRoutes } from '../http/endpoints/jwt.js';
-import { opaqueTokenRoutes, type AuditEvent } from '../http/endpoints/opaque.js';
+import { opaqueTokenRoutes } from '../http/endpoints/opaque.js';
+import type { AuditEvent } from '../core/audit.js';
 import { CookieMode, SESSION_CLAIM, cookieSettingsProblems } from '../cookies/mode.js';
 import { JWTAuthentication } from '../jwt/authentication.js';
 import { JWTCookieAuthentication } from '../jwt/cookie-authentication.js';
@@ -29,6 +30,7 @@ import type { Stores, ThrottleStore } from '../stores/types.js';
 import { TokenAuthentication } from '../tokens/authentication.js';
 import { OpaqueTokenService } from '../tokens/service.js';
 import { UserService } from '../users/service.js';
+import { BasicAuthentication } from '../users/basic-authentication.js';
 import type { Logger } from './logger.js';
 
 export interface Gatehouse {
@@ -93,7 +95,7 @@ export async function openStores(
     const { PostgresStores } = await import('../stores/postgres/index.js');
     return PostgresStores.open(settings.database, options.onError ? { onError: options.onError } : {});
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(settings.database)) {
+  if (isUrl(settings.database)) {
     throw new StartupError(`database "${redactUrl(settings.database)}": only SQLite file paths and postgres:// URLs are supported`);
   }
   const { SqliteStores } = await import('../stores/sqlite/index.js');
@@ -184,6 +186,8 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
           users,
           tokens,
           tokenAuthentication,
+          // DRF's default classes [SessionAuthentication, BasicAuthentication]: Basic runs, but the first class has no challenge (403).
+          basicAuthentication: new BasicAuthentication(users, { challenge: false, clientAddress }),
           audit,
           clientAddress,
           logoutAllAuthenticators: [primaryJwt],

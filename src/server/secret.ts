@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isUrl } from '../stores/url.js';
 
 /** No secret configured where one cannot be generated. */
 export class SecretRequired extends Error {}
@@ -22,13 +23,13 @@ export interface SecretResult {
 
 /** Path of the generated secret for a database path (or `./gatehouse.secret` for `:memory:`). */
 export function secretFileFor(database: string): string {
-  return database === ':memory:' || database.includes('://') ? 'gatehouse.secret' : `${database}.secret`;
+  return database === ':memory:' || isUrl(database) ? 'gatehouse.secret' : `${database}.secret`;
 }
 
 /** The configured secret, or the one in the secret file, generating it if absent. */
 export function resolveSecret(configured: string | undefined, database: string): SecretResult {
   if (configured) return { secret: configured, generated: false };
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(database)) {
+  if (isUrl(database)) {
     // Instances sharing a database server must share one secret: it has to be configured.
     throw new SecretRequired('secretKey must be configured (GATEHOUSE_SECRET_KEY) when the database is a server URL: every instance needs the same one');
   }

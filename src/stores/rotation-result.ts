@@ -1,4 +1,5 @@
 /** What a store reports after applying a rotation decision (the same for every store). */
+import { randomBytes } from 'node:crypto';
 import type { RotateResult, RotationAction } from './types.js';
 
 export function resultOf(action: RotationAction, familyId: string): RotateResult {
@@ -13,3 +14,6 @@ export function resultOf(action: RotationAction, familyId: string): RotateResult
       return { kind: action.reason };
   }
 }
+
+/** A new refresh family id: 128 random bits, hex. */
+export const newFamilyId = (): string => randomBytes(16).toString('hex');

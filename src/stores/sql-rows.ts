@@ -4,7 +4,7 @@
  * 0/1, PostgreSQL's BOOLEAN — and `toUser` reads both.
  */
 import type { User } from '../core/user.js';
-import type { TokenRecord } from './types.js';
+import type { OutstandingToken, RefreshFamily, StoredSigningKey, TokenRecord } from './types.js';
 
 /** A `gatehouse_user` row; `F` is how the driver returns the boolean columns. */
 export interface UserRow<F extends number | boolean = number | boolean> {
@@ -68,3 +68,76 @@ export function toToken(r: TokenRow): TokenRecord {
     label: r.label,
   };
 }
+
+/** A `gatehouse_jwt_outstanding` row. */
+export interface OutstandingRow {
+  jti: string;
+  user_id: number | null;
+  token_type: 'refresh' | 'sliding';
+  family_id: string | null;
+  created_at: number;
+  expires_at: number;
+  blacklisted_at: number | null;
+  replaced_by: string | null;
+  replaced_at: number | null;
+  replacement_iat: number | null;
+  replacement_exp: number | null;
+}
+
+export interface FamilyRow {
+  id: string;
+  user_id: number | null;
+  created_at: number;
+  not_after: number | null;
+  revoked_at: number | null;
+  reason: string | null;
+}
+
+export const OUTSTANDING_COLUMNS =
+  'jti, user_id, token_type, family_id, created_at, expires_at, blacklisted_at, replaced_by, replaced_at, replacement_iat, replacement_exp';
+export const FAMILY_COLUMNS = 'id, user_id, created_at, not_after, revoked_at, reason';
+
+export const toOutstanding = (r: OutstandingRow): OutstandingToken => ({
+  jti: r.jti,
+  userId: r.user_id,
+  tokenType: r.token_type,
+  familyId: r.family_id,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  blacklistedAt: r.blacklisted_at,
+  replacedBy: r.replaced_by,
+  replacedAt: r.replaced_at,
+  replacementIat: r.replacement_iat,
+  replacementExp: r.replacement_exp,
+});
+
+export const toFamily = (r: FamilyRow): RefreshFamily => ({
+  id: r.id,
+  userId: r.user_id,
+  createdAt: r.created_at,
+  notAfter: r.not_after,
+  revokedAt: r.revoked_at,
+  reason: r.reason,
+});
+
+/** A `gatehouse_signing_key` row. */
+export interface KeyRow {
+  kid: string;
+  alg: string;
+  status: 'active' | 'verify' | 'retired';
+  created_at: number;
+  retired_at: number | null;
+  public_jwk: string | null;
+  encrypted_key: string;
+}
+export const KEY_COLUMNS = 'kid, alg, status, created_at, retired_at, public_jwk, encrypted_key';
+
+export const toSigningKey = (r: KeyRow): StoredSigningKey => ({
+  kid: r.kid,
+  alg: r.alg,
+  status: r.status,
+  createdAt: r.created_at,
+  retiredAt: r.retired_at,
+  publicJwk: r.public_jwk,
+  encryptedKey: r.encrypted_key,
+});

@@ -8,6 +8,12 @@ const SECRET_PARAM = /pass|secret|token|key|auth|cred/i;
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
+/**
+ * Is this database setting a URL (`scheme://…`) rather than a SQLite file path? A path
+ * that merely contains `://` (`/srv/odd://x.sqlite3`) is a path.
+ */
+export const isUrl = (database: string): boolean => SCHEME.test(database);
+
 /** Is this database setting a PostgreSQL URL? (Here, not beside `pg`: deciding loads no driver.) */
 export const isPostgresUrl = (database: string): boolean => /^postgres(ql)?:\/\//i.test(database);
 
@@ -55,6 +61,47 @@ export function hasUnencodedUserinfo(url: string): boolean {
 /** The message for such a URL (redacted). */
 export const unencodedUserinfoMessage = (url: string): string =>
   `${redactUrl(url)}: "@", "/", "?" or "#" in the user name or password must be percent-encoded (%40, %2F, %3F, %23)`;
+
+/** A schema name Gatehouse accepts (unquoted in `search_path`, so lower case only). */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** A PostgreSQL URL taken apart for `pg`. */
+export interface PostgresUrl {
+  /** The URL without Gatehouse's `schema` and without `options` (both are in `startup`). */
+  connectionString: string;
+  /** `schemaOverride`, else the URL's `?schema=`, else null. */
+  schema: string | null;
+  /** The URL's `?options=` joined with `-c search_path=<schema>`, or null when neither. */
+  startup: string | null;
+}
+
+/**
+ * How every PostgreSQL URL is read (the stores' `database`, `import-django --from`): a
+ * URL with a raw `@`, `/`, `?` or `#` in its user information is refused
+ * (`hasUnencodedUserinfo`); `?schema=` is Gatehouse's and must be a lower-case name; the
+ * URL's `?options=` is merged with the search path (pg would let the URL's `options`
+ * replace the search path otherwise). Errors name the URL redacted.
+ */
+export function parsePostgresUrl(url: string, schemaOverride?: string): PostgresUrl {
+  if (!isPostgresUrl(url)) throw new Error(`not a PostgreSQL URL: ${redactUrl(url)}`);
+  if (hasUnencodedUserinfo(url)) throw new Error(`invalid PostgreSQL URL ${unencodedUserinfoMessage(url)}`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`invalid PostgreSQL URL: ${redactUrl(url)}`);
+  }
+  const urlSchema = parsed.searchParams.get('schema');
+  const urlOptions = parsed.searchParams.get('options');
+  parsed.searchParams.delete('schema');
+  parsed.searchParams.delete('options');
+  const schema = schemaOverride ?? urlSchema ?? null;
+  if (schema !== null && !SCHEMA_NAME.test(schema)) {
+    throw new Error(`invalid schema name "${schema}": use lower-case letters, digits and "_" (at most 63 characters)`);
+  }
+  const startup = [urlOptions, schema !== null ? `-c search_path=${schema}` : null].filter((o): o is string => !!o).join(' ');
+  return { connectionString: parsed.toString(), schema, startup: startup || null };
+}
 
 function redactQuery(query: string): string {
   return query

@@ -5,6 +5,7 @@ import type { Authenticator } from '../core/authenticator.js';
 import { AuthenticationFailed } from '../core/errors.js';
 import { asciiLower, sameScheme, decodeHeaderUtf8, firstWordLength, splitWhitespace, type RequestView } from '../core/request.js';
 import type { Principal } from '../core/user.js';
+import { then } from '../core/maybe.js';
 import type { OpaqueTokenService, TokenPrincipal } from './service.js';
 import type { TokenRecord } from '../stores/types.js';
 
@@ -43,7 +44,7 @@ export class TokenAuthentication implements Authenticator {
     const key = decodeHeaderUtf8(parts[1] as string);
     if (key === null) throw new AuthenticationFailed(INVALID_CHARACTERS);
     const result = this.service.authenticateKey(key);
-    return result instanceof Promise ? result.then(toPrincipal) : toPrincipal(result);
+    return then(result, toPrincipal);
   }
 
   challenge(): string {

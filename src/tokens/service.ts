@@ -6,10 +6,10 @@
  * another process moves the generation, so a revoked token is refused on the very
  * next request. Expiry is checked on every use, cached or not.
  */
-import { AuthenticationFailed } from '../core/errors.js';
+import { AuthenticationFailed, TokenLimitExceeded } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { User } from '../core/user.js';
-import type { Stores, TokenRecord, TokenWithUser } from '../stores/types.js';
+import { TokenLimitReached, type Stores, type TokenRecord, type TokenWithUser } from '../stores/types.js';
 import { generateKey, keyDigest, keyPrefix, storedDigestMatches } from './keys.js';
 
 export interface OpaqueTokenOptions {
@@ -70,27 +70,30 @@ export class OpaqueTokenService {
 
   /**
    * Create a token for a user. With `tokenLimitPerUser`, `onLimit: 'refuse'` throws
-   * `TokenLimitReached` (knox answers 403) and `'evictOldest'` deletes the oldest
-   * (DRF clients of `/api-token-auth/` expect a token back).
+   * `TokenLimitExceeded` (knox's 403; the store's `TokenLimitReached` mapped here) and
+   * `'evictOldest'` deletes the oldest (DRF clients of `/api-token-auth/` expect a token
+   * back). `StaleGeneration` (the user's credentials changed since `user` was read)
+   * propagates: what a login answers then is the login endpoint's.
    */
   async issue(user: User, opts: { label?: string | null; onLimit?: 'refuse' | 'evictOldest'; key?: string } = {}): Promise<IssuedToken> {
     const key = opts.key ?? generateKey();
     const now = this.clock.now();
     const limit = this.options.tokenLimitPerUser;
-    const record = await this.stores.tokens.create(
-      {
-        userId: user.id,
-        prefix: keyPrefix(key),
-        digest: keyDigest(key),
-        createdAt: now,
-        expiresAt: this.initialExpiry(now),
-        lastUsedAt: null,
-        label: opts.label ? opts.label.slice(0, LABEL_MAX) : null,
-      },
-      limit === null ? undefined : { max: limit, action: opts.onLimit ?? 'refuse' },
-      user.credentialGeneration,
-    );
-    return { key, record };
+    const fields = {
+      userId: user.id,
+      prefix: keyPrefix(key),
+      digest: keyDigest(key),
+      createdAt: now,
+      expiresAt: this.initialExpiry(now),
+      lastUsedAt: null,
+      label: opts.label ? opts.label.slice(0, LABEL_MAX) : null,
+    };
+    const onLimit = limit === null ? undefined : { max: limit, action: opts.onLimit ?? 'refuse' } as const;
+    try {
+      return { key, record: await this.stores.tokens.create(fields, onLimit, user.credentialGeneration) };
+    } catch (e) {
+      throw e instanceof TokenLimitReached ? new TokenLimitExceeded() : e;
+    }
   }
 
   /**

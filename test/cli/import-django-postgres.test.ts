@@ -130,4 +130,16 @@ pgDescribe('gatehouse import-django --from postgres://', () => {
       await server.close();
     }
   });
+
+  test('--from is read as Gatehouse reads its own PostgreSQL URLs: ?options= joins ?schema=, a raw "/" in the password is refused', async () => {
+    const url = new URL(from);
+    url.searchParams.set('options', '-c statement_timeout=60000');
+    const r = await cli(['import-django', '--from', url.toString(), '--db', join(dir, 'options.sqlite3'), '--dry-run']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /2 users/);
+    const raw = await cli(['import-django', '--from', 'postgres://user:pa/ss@127.0.0.1:5432/test', '--db', join(dir, 'raw.sqlite3')]);
+    assert.equal(raw.code, 1);
+    assert.match(raw.stderr, /must be percent-encoded/);
+    assert.doesNotMatch(raw.stderr, /ss@/);
+  });
 });

@@ -66,7 +66,7 @@ describe('Set-Cookie serialisation (Django / dj-rest-auth format)', () => {
     assert.equal(httpDate(Date.UTC(2027, 10, 27, 19, 15, 51, 999)), 'Sat, 27 Nov 2027 19:15:51 GMT');
   });
 
-  test('refuses names and values outside RFC 6265, and cookies over 4096 bytes (catalogue 70)', () => {
+  test('refuses names and values outside RFC 6265, and cookies over 4096 bytes (docs/security.md #70)', () => {
     for (const bad of ['a b', 'a;b', 'a,b', 'a"b', 'a\\b', 'é']) assert.throws(() => serializeCookie('c', bad, 1, 0, attrs), CookieError, bad);
     for (const bad of ['', 'a b', 'a=b', 'a;b']) assert.throws(() => serializeCookie(bad, 'v', 1, 0, attrs), CookieError, bad);
     assert.doesNotThrow(() => serializeCookie('c', 'x'.repeat(4094), 1, 0, attrs));

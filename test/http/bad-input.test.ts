@@ -1,7 +1,7 @@
 /**
  * Bad input on every endpoint: wrong types, huge bodies and headers, invalid UTF-8,
  * missing fields, malformed HTTP. Every answer is a typed JSON error: never a 5xx,
- * never HTML or a stack trace, never a state change (catalogue U1, U3, K).
+ * never HTML or a stack trace, never a state change (docs/security.md #U1, #U3, group K).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 /**
  * Cookie mode on a real server (docs/cookie-mode.md): dj-rest-auth's JWT-in-cookie
- * behaviour (drf-wire.md §3.5, §4.7, §10) made safer by default, against the security
- * catalogue's group I (70–79) and 67–68.
+ * behaviour (drf-wire.md §3.5, §4.7, §10) made safer by default, against docs/security.md
+ * group I (#70–#79) and #67–#68.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -153,7 +153,7 @@ describe('cookie mode off (the default): nothing changes', () => {
 
 // ------------------------------------------------------------------------------------
 
-describe('login sets the cookies (catalogue 70, 71; drf-wire §10)', () => {
+describe('login sets the cookies (docs/security.md #70, #71; drf-wire §10)', () => {
   let s: TestServer;
   before(async () => {
     s = await server();
@@ -213,7 +213,7 @@ describe('login sets the cookies (catalogue 70, 71; drf-wire §10)', () => {
     assert.equal(row?.familyId, r.sid);
   });
 
-  test('wrong password → 401, no Set-Cookie (R401L); JSON only: form and text/plain → 415 (catalogue 75)', async () => {
+  test('wrong password → 401, no Set-Cookie (R401L); JSON only: form and text/plain → 415 (docs/security.md #75)', async () => {
     const b = new Browser(s);
     await b.send('GET', '/api/token/csrf/');
     const bad = await b.send('POST', '/api/token/', { body: { username: 'alice', password: 'nope' } });
@@ -330,7 +330,7 @@ describe('the Secure rule and start-up checks', () => {
 
 // ------------------------------------------------------------------------------------
 
-describe('JWTCookieAuthentication (drf-wire §3.5; catalogue 67, 68)', () => {
+describe('JWTCookieAuthentication (drf-wire §3.5; docs/security.md #67, #68)', () => {
   let s: TestServer;
   let alice: Browser;
   let carol: Browser;
@@ -417,7 +417,7 @@ describe('JWTCookieAuthentication (drf-wire §3.5; catalogue 67, 68)', () => {
 
 // ------------------------------------------------------------------------------------
 
-describe('CSRF on cookie-authenticated unsafe methods (catalogue 72–74)', () => {
+describe('CSRF on cookie-authenticated unsafe methods (docs/security.md #72–#74)', () => {
   let s: TestServer;
   let alice: Browser;
   let carol: Browser;
@@ -546,7 +546,7 @@ describe('CSRF on cookie-authenticated unsafe methods (catalogue 72–74)', () =
 
 // ------------------------------------------------------------------------------------
 
-describe('login CSRF and fixation (catalogue 77, 79)', () => {
+describe('login CSRF and fixation (docs/security.md #77, #79)', () => {
   let s: TestServer;
   before(async () => {
     s = await server();
@@ -630,7 +630,7 @@ describe('login CSRF and fixation (catalogue 77, 79)', () => {
 
 // ------------------------------------------------------------------------------------
 
-describe('refresh (drf-wire §10; catalogue 77)', () => {
+describe('refresh (drf-wire §10; docs/security.md #77)', () => {
   let s: TestServer;
   before(async () => {
     s = await server();
@@ -708,7 +708,7 @@ describe('refresh (drf-wire §10; catalogue 77)', () => {
     assert.equal(noCsrf.status, 403);
   });
 
-  test('form and text/plain bodies → 415 (catalogue 75)', async () => {
+  test('form and text/plain bodies → 415 (docs/security.md #75)', async () => {
     const b = await loggedIn(s);
     const form = await b.send('POST', '/api/token/refresh/', { body: `refresh=${b.refresh}`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
     assert.equal(form.status, 415);
@@ -742,7 +742,7 @@ describe('refresh (drf-wire §10; catalogue 77)', () => {
 
 // ------------------------------------------------------------------------------------
 
-describe('logout (drf-wire §4.7, §10; catalogue 78)', () => {
+describe('logout (drf-wire §4.7, §10; docs/security.md #78)', () => {
   let s: TestServer;
   before(async () => {
     s = await server();
@@ -847,7 +847,7 @@ describe('logout (drf-wire §4.7, §10; catalogue 78)', () => {
   });
 });
 
-describe('CORS (catalogue 76) and the other token endpoints', () => {
+describe('CORS (docs/security.md #76) and the other token endpoints', () => {
   test('no response ever echoes an Origin in Access-Control-Allow-Origin', async () => {
     const s = await server();
     const b = new Browser(s);

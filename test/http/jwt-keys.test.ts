@@ -2,7 +2,7 @@
  * JWT over HTTP with asymmetric keys and the key ring: ES256 from a configured PEM,
  * rotation to ring keys (kid), JWKS published and usable by another library (jose),
  * retirement, header/kid attacks, ECDSA malleability vs the jti blacklist, and failing
- * closed when the store is gone (catalogue A8–A12, F47, F51, M104).
+ * closed when the store is gone (docs/security.md #8–#12, #47, #51, #104).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

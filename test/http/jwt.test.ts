@@ -1,6 +1,6 @@
 /**
- * simplejwt wire behaviour (drf-wire.md §3.4, §4.3, §4.4, §5, §7; security catalogue
- * D, E, F) against a real server: obtain, /api/me/ with Bearer tokens, refresh,
+ * simplejwt wire behaviour (drf-wire.md §3.4, §4.3, §4.4, §5, §7; docs/security.md
+ * groups D, E, F) against a real server: obtain, /api/me/ with Bearer tokens, refresh,
  * verify, blacklist, sliding tokens, rotation with reuse detection, revocation.
  */
 import { after, before, describe, test } from 'node:test';
@@ -95,7 +95,7 @@ describe('POST /api/token/ (obtain pair)', () => {
     assert.equal(a.payload.iat, r.payload.iat);
     assert.equal(a.payload.exp, nowS(s) + 300);
     assert.equal(r.payload.exp, nowS(s) + 86400);
-    // Nothing secret in the payload (catalogue D39).
+    // Nothing secret in the payload (docs/security.md #39).
     assert.doesNotMatch(JSON.stringify(r.payload), /argon2|pbkdf2|password/);
   });
 
@@ -197,7 +197,7 @@ describe('JWTAuthentication on GET /api/me/ ([JWT, Token]: challenge Bearer real
     }
   });
 
-  test('token problems (§4.3, catalogue A–E)', async () => {
+  test('token problems (§4.3, docs/security.md A–E)', async () => {
     const n = nowS(s);
     const cases: Array<[string, string, unknown]> = [
       ['refresh used as access', refresh, invalid('Token has wrong type')],
@@ -235,7 +235,7 @@ describe('JWTAuthentication on GET /api/me/ ([JWT, Token]: challenge Bearer real
     }
   });
 
-  test('the same bad token gets the same answer twice (no cache warm-up effect, catalogue U6)', async () => {
+  test('the same bad token gets the same answer twice (no cache warm-up effect, docs/security.md #U6)', async () => {
     const bad = `${access.slice(0, -4)}AAAA`;
     const a = await me(bearer(bad));
     const b = await me(bearer(bad));
@@ -273,7 +273,7 @@ describe('POST /api/token/refresh/', () => {
     assert.equal((await s.send('GET', '/api/me/', { headers: bearer((res.json as { access: string }).access) })).status, 200);
   });
 
-  test('a claim named __proto__ is copied into the access token as a claim, never as a prototype (catalogue M)', async () => {
+  test('a claim named __proto__ is copied into the access token as a claim, never as a prototype (docs/security.md #21)', async () => {
     const s = await server();
     const n = nowS(s);
     const refresh = forge(s, JSON.parse(`{"token_type":"refresh","exp":${n + 500},"iat":${n},"jti":"p1","user_id":"1","__proto__":{"is_staff":true},"role":"x"}`) as Record<string, unknown>);
@@ -388,7 +388,7 @@ describe('sliding tokens', () => {
   });
 });
 
-describe('rotation, refresh families and reuse detection (catalogue F)', () => {
+describe('rotation, refresh families and reuse detection (docs/security.md group F)', () => {
   const rotate = (s: TestServer, refresh: string) => s.send('POST', '/api/token/refresh/', { body: { refresh } });
 
   test('rotation returns {"access","refresh"}; reusing a rotated token revokes the whole family', async () => {
@@ -614,7 +614,7 @@ describe('per-user revocation', () => {
     assert.equal((await s.send('GET', '/api/me/', { headers: bearer(b.access) })).status, 200);
   });
 
-  test('catalogue F53: a token in the verified cache is refused once denied, deactivated or logged out everywhere', async () => {
+  test('docs/security.md #53: a token in the verified cache is refused once denied, deactivated or logged out everywhere', async () => {
     const s = await server({ accessTokenDenylist: true, checkRevokeToken: true });
     const a = await obtain(s);
     const b = await obtain(s);
@@ -718,7 +718,7 @@ describe('JWTStatelessUserAuthentication', () => {
   });
 });
 
-describe('catalogue D32, D34, D35, E42, E43', () => {
+describe('docs/security.md #32, #34, #35, #42, #43', () => {
   const claims = (s: TestServer, extra: Record<string, unknown>) => forge(s, accessClaims(s, extra));
   const me = (s: TestServer, token: string) => s.send('GET', '/api/me/', { headers: bearer(token) });
 
@@ -790,7 +790,7 @@ describe('catalogue D32, D34, D35, E42, E43', () => {
   });
 });
 
-describe('catalogue F52: cleanup keeps blacklist and denylist rows until exp + leeway', () => {
+describe('docs/security.md #52: cleanup keeps blacklist and denylist rows until exp + leeway', () => {
   test('flushExpired within the leeway keeps the rows (the tokens would still pass); after it removes them', async () => {
     const s = await server({ leeway: 30, accessTokenDenylist: true, refreshTokenLifetime: 600, accessTokenLifetime: 600 });
     const { refresh, access } = await obtain(s);

@@ -1,5 +1,5 @@
 /**
- * knox-style endpoints (drf-wire.md §4.6, catalogue G): login by Basic or body,
+ * knox-style endpoints (drf-wire.md §4.6, docs/security.md group G): login by Basic or body,
  * logout, logoutall, TTL, auto-refresh, token limit, token list and revocation.
  */
 import { after, describe, test } from 'node:test';

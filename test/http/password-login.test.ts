@@ -87,7 +87,7 @@ describe('pbkdf2_sha256 policy (database shared with Django)', () => {
   });
 });
 
-describe('timing does not reveal which usernames exist (catalogue J81)', () => {
+describe('timing does not reveal which usernames exist (docs/security.md #81)', () => {
   test('median time of an unknown user is within a wide band of a wrong password', async (ctx) => {
     await s.createUser('timed', 'timed-password-1');
     // A server of its own: failures are padded to the costliest hash seen, and the Django

@@ -66,7 +66,7 @@ test('RS256 token is refused by the same RSA key pinned to PS256 (and vice versa
   assert.throws(() => verify(relabelled, ps256), isReason('bad_signature'));
 });
 
-test('key confusion (catalogue 5): HS256 tokens MACed with every byte form of the RSA public key are refused', () => {
+test('key confusion (docs/security.md #5): HS256 tokens MACed with every byte form of the RSA public key are refused', () => {
   const pub = RSA_PAIR.publicKey;
   const rs256 = importKey({ alg: 'RS256', keyObject: pub });
   const spkiPem = pub.export({ type: 'spki', format: 'pem' }) as string;

@@ -1,5 +1,5 @@
 /**
- * Key import, key sets and JWKS publishing: catalogue group M (cases 101–104) and
+ * Key import, key sets and JWKS publishing: docs/security.md group M (#101–#104) and
  * the `importKey` / `verifierFor` / `publicJwk` contracts.
  */
 import { test } from 'node:test';

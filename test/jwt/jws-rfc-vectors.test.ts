@@ -128,7 +128,7 @@ for (const file of [
       const signer = importKey({ alg, jwk: v.input.key });
       assert.equal(signCompact(v.signing.protected, v.input.payload, signer), compact);
     }
-    // The JSON serializations of the same signature are refused (catalogue case 18).
+    // The JSON serializations of the same signature are refused (docs/security.md #18).
     for (const json of [v.output.json, v.output.json_flat]) {
       if (json !== undefined) assert.throws(() => verifyCompact(JSON.stringify(json), verifier), isReason('malformed'));
     }

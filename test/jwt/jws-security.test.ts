@@ -1,5 +1,5 @@
 /**
- * Security catalogue (shared/reference/security-catalogue.md) groups A, B, C and the
+ * docs/security.md groups A, B, C and the
  * JWS-layer parts of K and U: one test per applicable case, numbered as there.
  * Group M (keys) is in jws-keys.test.ts.
  *

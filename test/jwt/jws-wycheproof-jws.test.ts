@@ -6,8 +6,8 @@
  * Each vector's key is imported pinned to its JWK `alg` (or, when the JWK has none,
  * to the algorithm its token is meant to use). A key that `importKey` refuses, a key
  * set `verifierFor` refuses, and a token `verifyCompact` refuses all count as
- * "rejected". Every vector must give its label, except the documented quirks below
- * (shared/vectors/README.md §1.2), where the test pins Gatehouse's own answer.
+ * "rejected". Every vector must give its label, except the label quirks below,
+ * where the test pins Gatehouse's own answer.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,9 +28,9 @@ interface JwsFile { testGroups: JwsGroup[] }
 
 const skip = missing(WYCHEPROOF_DIR);
 
-/** Label bug: byte-identical to the valid tcId 357 (README §1.2). Excluded. */
+/** Label bug: byte-identical to the valid tcId 357. Excluded. */
 const SKIP = new Set([367, 370]);
-/** Labelled valid although a segment contains '?': a strict verifier rejects them (catalogue case 20). */
+/** Labelled valid although a segment contains '?': a strict verifier rejects them (docs/security.md #20). */
 const STRICT_GRAMMAR_REJECTS = new Set([372, 373]);
 /** RFC 7520 figures whose group JWK names another alg (PS256 / "ES521") than the token (PS384 / ES512): pin the token's alg. */
 const PIN_FROM_TOKEN = new Set([346, 347, 350, 351]);
@@ -151,7 +151,7 @@ for (const fileName of ['json_web_key_test.json', 'json_web_crypto_test.json']) 
     for (const g of file.testGroups) {
       for (const c of g.tests) {
         if (c.jwe !== undefined) {
-          // JWE is not accepted at all (catalogue case 17): valid JWEs must be refused
+          // JWE is not accepted at all (docs/security.md #17): valid JWEs must be refused
           // too, without decryption; five-segment ones as `unsupported`.
           jwe++;
           const token = typeof c.jwe === 'string' ? c.jwe : JSON.stringify(c.jwe);

@@ -3,7 +3,7 @@
  * test controls: happy path, unknown kid → one refetch then cool-down, timeout,
  * oversized / non-JSON / error responses, keys unusable for the pinned algorithm,
  * stale-while-failing until the TTL then fail closed, and header-supplied key URLs
- * never fetched (catalogue 9).
+ * never fetched (docs/security.md #9).
  */
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 /**
  * The JWT key ring (src/jwt/keyring): static keys from the settings, configuration
- * errors (catalogue 101–103), rotation and retirement with `kid` (12, 104), the hot
+ * errors (docs/security.md #101–#103), rotation and retirement with `kid` (#12, #104), the hot
  * path (synchronous until the change signal moves), cross-connection visibility on
  * SQLite, encryption at rest (105) and the JWKS document / endpoint.
  */
@@ -126,7 +126,7 @@ describe('static key from the settings', () => {
   });
 });
 
-// ---- configuration errors (catalogue 101–103) -----------------------------------------
+// ---- configuration errors (docs/security.md #101–#103) -----------------------------------------
 
 describe('configuration errors', () => {
   test('M101 HMAC secrets shorter than the hash, empty, or weak are refused for the configured algorithm', async () => {

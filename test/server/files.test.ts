@@ -5,7 +5,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStores, openDatabase } from '../../src/stores/sqlite/index.js';
@@ -71,6 +71,18 @@ describe('the generated secret file', () => {
     assert.throws(() => resolveSecret(undefined, db), (e: Error) => e instanceof UnsafeSecretFile && /0644, too open/.test(e.message) && /chmod 600/.test(e.message));
     assert.equal(mode(`${db}.secret`).toString(8), '644', 'not silently repaired');
     assert.ok(!String(resolveSecretMessage(db)).includes('s'.repeat(40)), 'the message never shows the secret');
+  });
+
+  test('beside a SQLite file whose path holds "://" (it is not a URL): the file is the database\'s own', () => {
+    mkdirSync(join(dir, 'odd:'));
+    const db = `${dir}/odd://colon.sqlite3`;
+    const result = resolveSecret(undefined, db);
+    try {
+      assert.equal(result.file, `${db}.secret`);
+      assert.equal(mode(`${db}.secret`).toString(8), '600');
+    } finally {
+      if (result.file !== `${db}.secret`) rmSync(result.file!, { force: true });
+    }
   });
 
   test('a symbolic link: refused, not followed', () => {

@@ -242,5 +242,14 @@ for (const [name, make] of backends) {
       assert.equal((await s.keys.listKeys())[1]!.retiredAt, T0 + 1);
       await s.close();
     });
+
+    test('key ring: keys listed by creation time, then kid in byte order (the same order in every store)', async () => {
+      const s = make();
+      const key = (kid: string, createdAt: number) => ({ kid, alg: 'HS256', status: 'verify' as const, createdAt, retiredAt: null, publicJwk: null, encryptedKey: `enc-${kid}` });
+      for (const kid of ['b', 'B', 'a', '_', 'A']) await s.keys.insertKey(key(kid, T0));
+      await s.keys.insertKey(key('z', T0 - 1));
+      assert.deepEqual((await s.keys.listKeys()).map((k) => k.kid), ['z', 'A', 'B', '_', 'a', 'b']);
+      await s.close();
+    });
   });
 }

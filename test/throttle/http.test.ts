@@ -2,7 +2,7 @@
  * Throttling and permissions over HTTP on a real server: the oracle's `/api/throttled/`
  * (AnonRateThrottle 3/min + UserRateThrottle 5/min) and `/api/throttled-auth/`
  * (IsAuthenticated first) reproduced request by request from
- * shared/reference/transcripts/transcript-default.txt; then the wait counting down,
+ * the DRF oracle's recorded default transcript; then the wait counting down,
  * concurrency, a scoped throttle and scope/role permissions with real JWTs.
  */
 import { after, before, describe, test } from 'node:test';

@@ -7,9 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { redactUrl } from '../../stores/url.js';
-
-const isPostgresUrl = (from: string): boolean => /^postgres(ql)?:\/\//i.test(from);
+import { isPostgresUrl, parsePostgresUrl, redactUrl, type PostgresUrl } from '../../stores/url.js';
 
 export type Row = Record<string, unknown>;
 
@@ -97,20 +95,17 @@ async function openPostgres(url: string): Promise<DjangoSource> {
   } catch {
     throw new SourceError('--from postgres://…: the "pg" package is not installed (npm install pg)');
   }
-  // `?schema=name` (as Gatehouse's own URLs take it): Django's tables live in that schema.
-  let parsed: URL;
+  // Read as Gatehouse reads its own URLs: `?schema=name` is where Django's tables live.
+  let target: PostgresUrl;
   try {
-    parsed = new URL(url);
-  } catch {
-    throw new SourceError(`--from: invalid PostgreSQL URL: ${description}`);
+    target = parsePostgresUrl(url);
+  } catch (e) {
+    throw new SourceError(`--from: ${(e as Error).message}`);
   }
-  const schema = parsed.searchParams.get('schema');
-  parsed.searchParams.delete('schema');
-  if (schema !== null && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new SourceError(`--from: invalid schema name "${schema}"`);
   const client = new pg.Client({
-    connectionString: parsed.toString(),
+    connectionString: target.connectionString,
     connectionTimeoutMillis: 10_000,
-    ...(schema !== null ? { options: `-c search_path=${schema}` } : {}),
+    ...(target.startup !== null ? { options: target.startup } : {}),
   });
   client.on('error', () => {});
   try {

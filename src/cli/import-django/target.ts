@@ -13,6 +13,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { migrate as migrateSqlite, openDatabase, type SqliteDatabase } from '../../stores/sqlite/index.js';
+import { isPostgresUrl } from '../../stores/url.js';
 
 /** Statements with `?` placeholders; booleans are passed as booleans. */
 export interface Sql {
@@ -111,7 +112,7 @@ class PostgresTarget implements Target {
 
 /** Open (creating and migrating as `serve` would) the Gatehouse database. */
 export async function openTarget(database: string): Promise<Target> {
-  if (!/^postgres(ql)?:\/\//i.test(database)) {
+  if (!isPostgresUrl(database)) {
     const db = openDatabase(database, { migrate: false });
     migrateSqlite(db);
     return new SqliteTarget(db);

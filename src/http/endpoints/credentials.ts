@@ -5,6 +5,7 @@
  */
 import { serializeCookie } from '../../cookies/cookie.js';
 import { isLocalhostRequest } from '../../cookies/origin.js';
+import type { Audit } from '../../core/audit.js';
 import { ValidationError } from '../../core/errors.js';
 import type { User } from '../../core/user.js';
 import { StaleGeneration } from '../../stores/generation.js';
@@ -55,14 +56,26 @@ export async function userFromCredentials(users: UserService, ctx: HandlerContex
 }
 
 /**
- * Issue what a login hands out. When the user's credential generation moved while the
- * login ran (password change, logout-all, deletion: `StaleGeneration`, nothing was
- * stored), the login fails with `refusal()` — the answer wrong credentials get.
+ * Issue what a login hands out, and audit it. When the user's credential generation moved
+ * while the login ran (password change, logout-all, deletion: `StaleGeneration`, nothing
+ * was stored), the login is audited as failed and fails with `refusal()` — the answer wrong
+ * credentials get on that endpoint. `tokenId` names the stored token in the audit event.
  */
-export async function issueForLogin<T>(issue: () => Promise<T>, refusal: () => Error): Promise<T> {
+export async function issueForLogin<T>(
+  login: { user: User; endpoint: string; audit: Audit },
+  issue: () => Promise<T>,
+  refusal: () => Error,
+  tokenId?: (issued: T) => number,
+): Promise<T> {
+  const { user, endpoint, audit } = login;
+  let issued: T;
   try {
-    return await issue();
+    issued = await issue();
   } catch (e) {
-    throw e instanceof StaleGeneration ? refusal() : e;
+    if (!(e instanceof StaleGeneration)) throw e;
+    audit({ event: 'login_failed', endpoint });
+    throw refusal();
   }
+  audit({ event: 'login', endpoint, userId: user.id, ...(tokenId ? { tokenId: tokenId(issued) } : {}) });
+  return issued;
 }

@@ -8,6 +8,7 @@
  * read the refresh token from its cookie, and are CSRF-protected; `logout/` clears the
  * cookies and revokes the session, and `csrf/` hands out the CSRF cookie a login needs.
  */
+import { noAudit, type Audit } from '../../core/audit.js';
 import { AuthenticationFailed, ValidationError, type JsonObject } from '../../core/errors.js';
 import { drfDateTime } from '../../core/json.js';
 import type { RequestView } from '../../core/request.js';
@@ -19,17 +20,26 @@ import { NO_ACTIVE_ACCOUNT, invalidToken, type JwtService } from '../../jwt/serv
 import type { UserService } from '../../users/service.js';
 import { validateCharFields } from '../fields.js';
 import { issueForLogin, passwordLogin } from './credentials.js';
-import type { HandlerContext, MetadataField, Route } from '../route.js';
-import type { AuditEvent } from './opaque.js';
+import type { HandlerContext, HandlerResult, MetadataField, Route } from '../route.js';
 
 export interface JwtEndpointDeps {
   /** The client address for the login throttle (default: the socket peer). */
-  clientAddress?: (req: import('../../core/request.js').RequestView) => string;
+  clientAddress?: (req: RequestView) => string;
   users: UserService;
   jwt: JwtService;
-  audit?: (event: AuditEvent) => void;
+  audit?: Audit;
   /** Cookie mode (`cookies.enabled`); the `JwtService` must then add the session claim. */
   cookies?: CookieMode;
+}
+
+/** What every handler here works with: the deps with their defaults filled in. */
+interface Env {
+  users: UserService;
+  jwt: JwtService;
+  audit: Audit;
+  clientAddress: (req: RequestView) => string;
+  /** `WWW-Authenticate` of every 401 (simplejwt's `Bearer realm="api"`). */
+  challenge: string;
 }
 
 const field = (name: string, label: string): MetadataField => ({ name, label });
@@ -40,57 +50,59 @@ export const REFRESH_NOT_IN_COOKIE = 'Refresh token was not included in cookie d
 export const LOGGED_OUT = 'Successfully logged out.';
 
 const expOf = (claims: Claims): number => claims.exp as number;
+const expiration = (exp: number) => drfDateTime(exp * 1000);
 
 const obtainFields = [field('username', 'Username'), field('password', 'Password')];
 const refreshFields = [field('refresh', 'Refresh')];
+const tokenFields = [field('token', 'Token')];
 const obtainDescription = 'Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.';
 const refreshDescription = 'Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.';
 
-type Login = (ctx: HandlerContext, endpoint: string) => Promise<User>;
+/** simplejwt `TokenObtainSerializer.validate`: both fields trimmed (its PasswordField keeps CharField's default). */
+async function login(env: Env, ctx: HandlerContext, endpoint: string): Promise<User> {
+  const { username, password } = validateCharFields(await ctx.body(), [{ name: 'username' }, { name: 'password' }]) as {
+    username: string;
+    password: string;
+  };
+  const user = await passwordLogin(env.users, ctx, username, password, env.clientAddress(ctx.req));
+  if (!user || !env.jwt.canAuthenticate(user)) {
+    env.audit({ event: 'login_failed', endpoint });
+    throw new AuthenticationFailed(NO_ACTIVE_ACCOUNT);
+  }
+  if (env.jwt.settings.updateLastLogin) await env.users.touchLastLogin(user);
+  return user;
+}
 
 /** Obtain tokens for a logged-in user; a login whose user's credentials changed while it ran fails as wrong credentials do. */
-const obtainFor = <T>(audit: (event: AuditEvent) => void, endpoint: string, issue: () => Promise<T>): Promise<T> =>
-  issueForLogin(issue, () => {
-    audit({ event: 'login_failed', endpoint });
-    return new AuthenticationFailed(NO_ACTIVE_ACCOUNT);
-  });
+const obtain = <T>(env: Env, user: User, endpoint: string, issue: () => Promise<T>): Promise<T> =>
+  issueForLogin({ user, endpoint, audit: env.audit }, issue, () => new AuthenticationFailed(NO_ACTIVE_ACCOUNT));
+
+/** The one required, trimmed string field of a token endpoint's body. */
+const one = async (ctx: HandlerContext, name: string) => (validateCharFields(await ctx.body(), [{ name }]) as Record<string, string>)[name] as string;
 
 /** The simplejwt views under `/api/token/`. */
 export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[] {
   const { users, jwt } = deps;
-  const audit = deps.audit ?? (() => {});
-  const challenge = `${jwt.settings.authHeaderTypes[0]} realm="api"`;
-  const common = { challenge, noStore: true } as const;
-
-  /** simplejwt `TokenObtainSerializer.validate`: both fields trimmed (its PasswordField keeps CharField's default). */
-  const login = async (ctx: HandlerContext, endpoint: string) => {
-    const { username, password } = validateCharFields(await ctx.body(), [{ name: 'username' }, { name: 'password' }]) as {
-      username: string;
-      password: string;
-    };
-    const user = await passwordLogin(users, ctx, username, password, deps.clientAddress?.(ctx.req) ?? ctx.req.remoteAddress);
-    if (!user || !jwt.canAuthenticate(user)) {
-      audit({ event: 'login_failed', endpoint });
-      throw new AuthenticationFailed(NO_ACTIVE_ACCOUNT);
-    }
-    if (jwt.settings.updateLastLogin) await users.touchLastLogin(user);
-    return user;
+  const env: Env = {
+    users,
+    jwt,
+    audit: deps.audit ?? noAudit,
+    clientAddress: deps.clientAddress ?? ((req) => req.remoteAddress),
+    challenge: `${jwt.settings.authHeaderTypes[0]} realm="api"`,
   };
-
-  const one = async (ctx: HandlerContext, name: string) => (validateCharFields(await ctx.body(), [{ name }]) as Record<string, string>)[name] as string;
+  const common = { challenge: env.challenge, noStore: true } as const;
 
   const routes: Route[] = [
     {
       ...common,
       path: `${prefix}/`,
       name: 'Token Obtain Pair',
-      description: 'Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.',
-      fields: [field('username', 'Username'), field('password', 'Password')],
+      description: obtainDescription,
+      fields: obtainFields,
       methods: {
         POST: async (ctx) => {
-          const user = await login(ctx, 'token-obtain');
-          const pair = await obtainFor(audit, 'token-obtain', () => jwt.obtainPair(user));
-          audit({ event: 'login', endpoint: 'token-obtain', userId: user.id });
+          const user = await login(env, ctx, 'token-obtain');
+          const pair = await obtain(env, user, 'token-obtain', () => jwt.obtainPair(user));
           return { body: { refresh: pair.refresh, access: pair.access } };
         },
       },
@@ -99,8 +111,8 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
       ...common,
       path: `${prefix}/refresh/`,
       name: 'Token Refresh',
-      description: 'Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.',
-      fields: [field('refresh', 'Refresh')],
+      description: refreshDescription,
+      fields: refreshFields,
       methods: {
         POST: async (ctx) => {
           const result = await jwt.refresh(await one(ctx, 'refresh'));
@@ -113,7 +125,7 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
       path: `${prefix}/verify/`,
       name: 'Token Verify',
       description: 'Takes a token and indicates if it is valid.  This view provides no\ninformation about a token\'s fitness for a particular use.',
-      fields: [field('token', 'Token')],
+      fields: tokenFields,
       methods: {
         POST: async (ctx) => {
           if (!(await jwt.verify(await one(ctx, 'token')))) throw ValidationError.nonField(TOKEN_BLACKLISTED);
@@ -126,11 +138,11 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
       path: `${prefix}/blacklist/`,
       name: 'Token Blacklist',
       description: 'Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.',
-      fields: [field('refresh', 'Refresh')],
+      fields: refreshFields,
       methods: {
         POST: async (ctx) => {
           await jwt.blacklist(await one(ctx, 'refresh'));
-          audit({ event: 'logout', endpoint: 'token-blacklist' });
+          env.audit({ event: 'logout', endpoint: 'token-blacklist' });
           return { body: {} };
         },
       },
@@ -140,13 +152,11 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
       path: `${prefix}/sliding/`,
       name: 'Token Obtain Sliding',
       description: 'Takes a set of user credentials and returns a sliding JSON web token to\nprove the authentication of those credentials.',
-      fields: [field('username', 'Username'), field('password', 'Password')],
+      fields: obtainFields,
       methods: {
         POST: async (ctx) => {
-          const user = await login(ctx, 'token-sliding');
-          const token = await obtainFor(audit, 'token-sliding', () => jwt.obtainSliding(user));
-          audit({ event: 'login', endpoint: 'token-sliding', userId: user.id });
-          return { body: { token } };
+          const user = await login(env, ctx, 'token-sliding');
+          return { body: { token: await obtain(env, user, 'token-sliding', () => jwt.obtainSliding(user)) } };
         },
       },
     },
@@ -155,7 +165,7 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
       path: `${prefix}/sliding/refresh/`,
       name: 'Token Refresh Sliding',
       description: 'Takes a sliding JSON web token and returns a new, refreshed version if the\ntoken\'s refresh period has not expired.',
-      fields: [field('token', 'Token')],
+      fields: tokenFields,
       methods: {
         POST: async (ctx) => ({ body: { token: await jwt.refreshSliding(await one(ctx, 'token')) } }),
       },
@@ -163,7 +173,7 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
   ];
   if (!deps.cookies) return routes;
   // Cookie mode: obtain and refresh answer with cookies; logout and csrf are added.
-  const cookie = cookieRoutes(deps, deps.cookies, prefix, login);
+  const cookie = cookieRoutes(env, deps.cookies, prefix);
   const replaced = new Set(cookie.map((r) => r.path));
   return [...cookie, ...routes.filter((r) => !replaced.has(r.path))];
 }
@@ -173,171 +183,144 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
  * `get_refresh_view()` and `LogoutView` under simplejwt's paths).
  *
  * - Tokens travel only in HttpOnly cookies; the JSON bodies keep the keys with empty
- *   values (`"refresh": ""` as dj-rest-auth, and `"access": ""`, catalogue 71) plus the
- *   expirations the page cannot read from the cookies.
+ *   values (`"refresh": ""` as dj-rest-auth, and `"access": ""`, docs/security.md #71) plus
+ *   the expirations the page cannot read from the cookies.
  * - Bodies are JSON only (a form or `text/plain` post is 415: no simple-request
- *   bypass, catalogue 75).
- * - Login, refresh and logout are CSRF-protected (catalogue 77): login against a
+ *   bypass, docs/security.md #75).
+ * - Login, refresh and logout are CSRF-protected (docs/security.md #77): login against a
  *   pre-session (`GET <prefix>/csrf/`), refresh and logout against the session of the
  *   refresh token used.
  * - Login never adopts the cookies it finds: it mints a new session and revokes the
- *   ones the browser held (fixation, catalogue 79).
+ *   ones the browser held (fixation, docs/security.md #79).
  */
-function cookieRoutes(deps: JwtEndpointDeps, mode: CookieMode, prefix: string, login: Login): Route[] {
-  const { jwt } = deps;
-  const audit = deps.audit ?? (() => {});
-  const challenge = `${jwt.settings.authHeaderTypes[0]} realm="api"`;
-  const common = { challenge, noStore: true, parsers: ['json'] } as const;
-
-  /** Claims of a verified token, or null when it does not verify (store failures still throw). */
-  const verified = async (token: string, kind: 'access' | 'refresh' | null): Promise<Claims | null> => {
-    try {
-      return kind === null ? await jwt.decode(token) : await jwt.validate(token, kind);
-    } catch (e) {
-      if (e instanceof TokenError) return null;
-      throw e;
-    }
-  };
-
-  /** The sessions the browser holds: the `sid` of its verified access and refresh cookies. */
-  const heldSessions = async (req: RequestView): Promise<string[]> => {
-    const sids = new Set<string>();
-    for (const token of [mode.accessCookie(req), mode.refreshCookie(req)]) {
-      const claims = token === null ? null : await verified(token, null);
-      const sid = claims ? jwt.sessionOf(claims) : null;
-      if (sid !== null) sids.add(sid);
-    }
-    return [...sids];
-  };
-
-  /** The refresh token of a refresh/logout: the body's `refresh` field if present (400 when blank), else the cookie. */
-  const refreshToken = async (ctx: HandlerContext): Promise<string | null> => {
-    const data = await ctx.body();
-    if (Object.hasOwn(data, 'refresh')) return (validateCharFields(data, [{ name: 'refresh' }]) as { refresh: string }).refresh;
-    return mode.refreshCookie(ctx.req);
-  };
-
-  const expiration = (exp: number) => drfDateTime(exp * 1000);
-
-  return [
-    {
-      ...common,
-      path: `${prefix}/`,
-      name: 'Token Obtain Pair',
-      description: obtainDescription,
-      fields: obtainFields,
-      methods: {
-        POST: async (ctx) => {
-          mode.assertMaySetCookies(ctx.req);
-          await ctx.body(); // 415 / 400 before anything else
-          const held = await heldSessions(ctx.req);
-          mode.checkLogin(ctx.req, held);
-          const user = await login(ctx, 'token-obtain');
-          // Fixation: whatever session this browser carried ends here.
-          for (const sid of held) await jwt.revokeSession(sid, 'login');
-          const { refresh, access } = await obtainFor(audit, 'token-obtain', () => jwt.issuePair(user));
-          const cookies = [mode.setAccess(access.token, access.exp), mode.setRefresh(refresh.token, refresh.exp)];
-          if (refresh.family !== null) cookies.push(...mode.setSessionCsrf(refresh.family, refresh.exp));
-          if (mode.csrfEnabled) cookies.push(mode.clearPresession());
-          audit({ event: 'login', endpoint: 'token-obtain', userId: user.id });
-          return {
-            headers: setCookieHeaders(cookies),
-            body: { refresh: '', access: '', access_expiration: expiration(access.exp), refresh_expiration: expiration(refresh.exp) },
-          };
-        },
-      },
-    },
-    {
-      ...common,
-      path: `${prefix}/refresh/`,
-      name: 'Token Refresh',
-      description: refreshDescription,
-      fields: refreshFields,
-      methods: {
-        POST: async (ctx) => {
-          mode.assertMaySetCookies(ctx.req);
-          const token = await refreshToken(ctx);
-          if (token === null) throw invalidToken(NO_VALID_REFRESH);
-          let claims: Claims;
-          try {
-            // Nothing changes before the CSRF check, except that a rotated-away token revokes its
-            // family (reuse): its holder could present it without any browser.
-            claims = await jwt.validate(token, 'refresh');
-          } catch (e) {
-            throw e instanceof TokenError ? invalidToken(e.message) : e;
-          }
-          const sid = jwt.sessionOf(claims);
-          mode.checkSession(ctx.req, sid);
-          const { access, refresh } = await jwt.refresh(token);
-          const cookies = [mode.setAccess(access.token, access.exp)];
-          const refreshExp = refresh === undefined ? expOf(claims) : refresh.exp;
-          if (refresh !== undefined) cookies.push(mode.setRefresh(refresh.token, refresh.exp));
-          if (sid !== null) cookies.push(...mode.setSessionCsrf(sid, refreshExp));
-          const body: JsonObject = { access: '', access_expiration: expiration(access.exp) };
-          if (refresh !== undefined) body.refresh_expiration = expiration(refreshExp);
-          return { headers: setCookieHeaders(cookies), body };
-        },
-      },
-    },
+function cookieRoutes(env: Env, mode: CookieMode, prefix: string): Route[] {
+  const common = { challenge: env.challenge, noStore: true, parsers: ['json'] } as const;
+  const routes: Route[] = [
+    { ...common, path: `${prefix}/`, name: 'Token Obtain Pair', description: obtainDescription, fields: obtainFields, methods: { POST: (ctx) => cookieLogin(env, mode, ctx) } },
+    { ...common, path: `${prefix}/refresh/`, name: 'Token Refresh', description: refreshDescription, fields: refreshFields, methods: { POST: (ctx) => cookieRefresh(env, mode, ctx) } },
     {
       ...common,
       path: `${prefix}/logout/`,
       name: 'Logout',
       description: 'Clears the token cookies and blacklists the refresh token (its whole session).',
       fields: [{ ...field('refresh', 'Refresh'), required: false }],
-      methods: {
-        POST: async (ctx) => {
-          await ctx.body();
-          mode.precheck(ctx.req);
-          const token = await refreshToken(ctx);
-          const clear = setCookieHeaders(mode.clearAll());
-          // dj-rest-auth clears the cookies whatever happens next (plus the challenge every 401 needs).
-          const refused = (detail: string) => ({ status: 401, headers: { ...clear, 'WWW-Authenticate': challenge }, body: { detail } });
-          if (token === null) return refused(REFRESH_NOT_IN_COOKIE);
-          let claims: Claims;
-          try {
-            claims = await jwt.validate(token, 'refresh');
-          } catch (e) {
-            if (e instanceof TokenError) return refused(e.message);
-            throw e;
-          }
-          mode.checkSession(ctx.req, jwt.sessionOf(claims));
-          try {
-            await jwt.blacklist(token);
-          } catch (e) {
-            if (e instanceof AuthenticationFailed) return refused(e.detail);
-            throw e;
-          }
-          audit({ event: 'logout', endpoint: 'token-logout' });
-          return { headers: clear, body: { detail: LOGGED_OUT } };
-        },
+      methods: { POST: (ctx) => cookieLogout(env, mode, ctx) },
+    },
+  ];
+  if (!mode.csrfEnabled) return routes;
+  routes.push({
+    path: `${prefix}/csrf/`,
+    name: 'CSRF Cookie',
+    description: 'Sets the CSRF cookie: bound to the session the browser holds, else to a new pre-session (for login).',
+    noStore: true,
+    methods: {
+      GET: async (ctx) => {
+        mode.assertMaySetCookies(ctx.req);
+        const cookies = (await liveSessionCsrf(env.jwt, mode, ctx.req)) ?? mode.setPresession();
+        return { headers: setCookieHeaders(cookies), body: { detail: 'CSRF cookie set.' } };
       },
     },
-    ...(mode.csrfEnabled
-      ? [
-          {
-            path: `${prefix}/csrf/`,
-            name: 'CSRF Cookie',
-            description: 'Sets the CSRF cookie: bound to the session the browser holds, else to a new pre-session (for login).',
-            noStore: true,
-            methods: {
-              GET: async (ctx: HandlerContext) => {
-                mode.assertMaySetCookies(ctx.req);
-                let cookies: string[] | null = null;
-                // The live session the browser holds (refresh cookie first: it lives longer), else a pre-session.
-                for (const [token, kind] of [[mode.refreshCookie(ctx.req), 'refresh'], [mode.accessCookie(ctx.req), 'access']] as const) {
-                  const claims = token === null ? null : await verified(token, kind);
-                  const sid = claims ? jwt.sessionOf(claims) : null;
-                  if (claims && sid !== null && !(await jwt.isSessionRevoked(sid))) {
-                    cookies = mode.setSessionCsrf(sid, expOf(claims));
-                    break;
-                  }
-                }
-                return { headers: setCookieHeaders(cookies ?? mode.setPresession()), body: { detail: 'CSRF cookie set.' } };
-              },
-            },
-          } satisfies Route,
-        ]
-      : []),
-  ];
+  });
+  return routes;
+}
+
+/** A token's claims, or why it does not verify (`kind` null: any kind). Store failures still throw. */
+async function checkToken(jwt: JwtService, token: string, kind: 'access' | 'refresh' | null): Promise<{ claims: Claims } | { claims: null; detail: string }> {
+  try {
+    return { claims: kind === null ? await jwt.decode(token) : await jwt.validate(token, kind) };
+  } catch (e) {
+    if (e instanceof TokenError) return { claims: null, detail: e.message };
+    throw e;
+  }
+}
+
+/** The sessions the browser holds: the `sid` of its verified access and refresh cookies. */
+async function heldSessions(jwt: JwtService, mode: CookieMode, req: RequestView): Promise<string[]> {
+  const sids = new Set<string>();
+  for (const token of [mode.accessCookie(req), mode.refreshCookie(req)]) {
+    const claims = token === null ? null : (await checkToken(jwt, token, null)).claims;
+    const sid = claims ? jwt.sessionOf(claims) : null;
+    if (sid !== null) sids.add(sid);
+  }
+  return [...sids];
+}
+
+/** The refresh token of a refresh/logout: the body's `refresh` field if present (400 when blank), else the cookie. */
+async function refreshTokenOf(mode: CookieMode, ctx: HandlerContext): Promise<string | null> {
+  const data = await ctx.body();
+  if (Object.hasOwn(data, 'refresh')) return (validateCharFields(data, [{ name: 'refresh' }]) as { refresh: string }).refresh;
+  return mode.refreshCookie(ctx.req);
+}
+
+/** The CSRF cookie of the live session the browser holds (refresh cookie first: it lives longer), or null. */
+async function liveSessionCsrf(jwt: JwtService, mode: CookieMode, req: RequestView): Promise<string[] | null> {
+  for (const [token, kind] of [[mode.refreshCookie(req), 'refresh'], [mode.accessCookie(req), 'access']] as const) {
+    const claims = token === null ? null : (await checkToken(jwt, token, kind)).claims;
+    const sid = claims ? jwt.sessionOf(claims) : null;
+    if (claims && sid !== null && !(await jwt.isSessionRevoked(sid))) return mode.setSessionCsrf(sid, expOf(claims));
+  }
+  return null;
+}
+
+/** Cookie-mode login: CSRF against the pre-session, the password, then a new session in cookies. */
+async function cookieLogin(env: Env, mode: CookieMode, ctx: HandlerContext): Promise<HandlerResult> {
+  mode.assertMaySetCookies(ctx.req);
+  await ctx.body(); // 415 / 400 before anything else
+  const held = await heldSessions(env.jwt, mode, ctx.req);
+  mode.checkLogin(ctx.req, held);
+  const user = await login(env, ctx, 'token-obtain');
+  // Fixation: whatever session this browser carried ends here.
+  for (const sid of held) await env.jwt.revokeSession(sid, 'login');
+  const { refresh, access } = await obtain(env, user, 'token-obtain', () => env.jwt.issuePair(user));
+  const cookies = [mode.setAccess(access.token, access.exp), mode.setRefresh(refresh.token, refresh.exp)];
+  if (refresh.family !== null) cookies.push(...mode.setSessionCsrf(refresh.family, refresh.exp));
+  if (mode.csrfEnabled) cookies.push(mode.clearPresession());
+  return {
+    headers: setCookieHeaders(cookies),
+    body: { refresh: '', access: '', access_expiration: expiration(access.exp), refresh_expiration: expiration(refresh.exp) },
+  };
+}
+
+/** Cookie-mode refresh: the token (body or cookie) verified, CSRF against its session, then new cookies. */
+async function cookieRefresh(env: Env, mode: CookieMode, ctx: HandlerContext): Promise<HandlerResult> {
+  mode.assertMaySetCookies(ctx.req);
+  const token = await refreshTokenOf(mode, ctx);
+  if (token === null) throw invalidToken(NO_VALID_REFRESH);
+  // Nothing changes before the CSRF check, except that a rotated-away token revokes its
+  // family (reuse): its holder could present it without any browser.
+  const checked = await checkToken(env.jwt, token, 'refresh');
+  if (checked.claims === null) throw invalidToken(checked.detail);
+  const { claims } = checked;
+  const sid = env.jwt.sessionOf(claims);
+  mode.checkSession(ctx.req, sid);
+  const { access, refresh } = await env.jwt.refresh(token);
+  const cookies = [mode.setAccess(access.token, access.exp)];
+  const refreshExp = refresh === undefined ? expOf(claims) : refresh.exp;
+  if (refresh !== undefined) cookies.push(mode.setRefresh(refresh.token, refresh.exp));
+  if (sid !== null) cookies.push(...mode.setSessionCsrf(sid, refreshExp));
+  const body: JsonObject = { access: '', access_expiration: expiration(access.exp) };
+  if (refresh !== undefined) body.refresh_expiration = expiration(refreshExp);
+  return { headers: setCookieHeaders(cookies), body };
+}
+
+/** Cookie-mode logout: the cookies are cleared whatever happens; the refresh token's session is blacklisted. */
+async function cookieLogout(env: Env, mode: CookieMode, ctx: HandlerContext): Promise<HandlerResult> {
+  await ctx.body();
+  mode.precheck(ctx.req);
+  const token = await refreshTokenOf(mode, ctx);
+  const clear = setCookieHeaders(mode.clearAll());
+  // dj-rest-auth clears the cookies whatever happens next (plus the challenge every 401 needs).
+  const refused = (detail: string) => ({ status: 401, headers: { ...clear, 'WWW-Authenticate': env.challenge }, body: { detail } });
+  if (token === null) return refused(REFRESH_NOT_IN_COOKIE);
+  const checked = await checkToken(env.jwt, token, 'refresh');
+  if (checked.claims === null) return refused(checked.detail);
+  mode.checkSession(ctx.req, env.jwt.sessionOf(checked.claims));
+  try {
+    await env.jwt.blacklist(token);
+  } catch (e) {
+    if (e instanceof AuthenticationFailed) return refused(e.detail);
+    throw e;
+  }
+  env.audit({ event: 'logout', endpoint: 'token-logout' });
+  return { headers: clear, body: { detail: LOGGED_OUT } };
 }

@@ -2,17 +2,17 @@
  * Opaque-token endpoints: DRF's `ObtainAuthToken`, knox's login / logout / logoutall,
  * and Gatehouse's token list and per-token revocation.
  */
+import { noAudit, type Audit } from '../../core/audit.js';
 import type { Authenticator } from '../../core/authenticator.js';
 import type { RequestView } from '../../core/request.js';
 import type { User } from '../../core/user.js';
-import { NotAuthenticated, NotFound, TokenLimitExceeded, ValidationError, type JsonValue } from '../../core/errors.js';
+import { NotAuthenticated, NotFound, ValidationError, type JsonValue } from '../../core/errors.js';
 import { drfDateTime } from '../../core/json.js';
 import type { Principal } from '../../core/user.js';
 import { IsAuthenticated } from '../../permissions/index.js';
-import { TokenLimitReached, type TokenRecord } from '../../stores/types.js';
+import type { TokenRecord } from '../../stores/types.js';
 import type { TokenAuthentication } from '../../tokens/authentication.js';
 import type { OpaqueTokenService } from '../../tokens/service.js';
-import { BasicAuthentication } from '../../users/basic-authentication.js';
 import type { UserService } from '../../users/service.js';
 import type { HandlerContext, Route } from '../route.js';
 import { AUTH_TOKEN_FIELDS, CREDENTIAL_FIELDS, UNABLE_TO_LOG_IN, issueForLogin, userFromCredentials } from './credentials.js';
@@ -21,21 +21,21 @@ export interface OpaqueEndpointDeps {
   users: UserService;
   tokens: OpaqueTokenService;
   tokenAuthentication: TokenAuthentication;
+  /**
+   * The login endpoints' authenticators: DRF's default classes are
+   * `[SessionAuthentication, BasicAuthentication]`, so Basic runs but the first class has
+   * no challenge and failures are 403 — a `BasicAuthentication` with `challenge: false`
+   * (and the throttle's client address).
+   */
+  basicAuthentication: Authenticator;
   /** Called after each login attempt, for audit logs (never given the password). */
-  audit?: (event: AuditEvent) => void;
+  audit?: Audit;
   /** Extra authenticators accepted by logout-all after the token one (e.g. JWT). */
   logoutAllAuthenticators?: readonly Authenticator[];
   /** The client address for the login throttle (default: the socket peer). */
   clientAddress?: (req: RequestView) => string;
   /** Also run on logout-all, after `UserService.logoutAll` (which runs its credential listeners). */
   onLogoutAll?: (user: User) => Promise<void>;
-}
-
-export interface AuditEvent {
-  event: 'login' | 'login_failed' | 'logout' | 'logout_all' | 'token_revoked';
-  endpoint: string;
-  userId?: number;
-  tokenId?: number;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : drfDateTime(ms));
@@ -61,11 +61,9 @@ function tokenView(t: TokenRecord, current: TokenRecord | null): JsonValue {
 /** The opaque-token routes under their DRF / knox paths. */
 export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[] {
   const { users, tokens, tokenAuthentication } = deps;
-  const audit = deps.audit ?? (() => {});
-  // DRF's default classes are [SessionAuthentication, BasicAuthentication]: Basic runs,
-  // but the first class has no challenge, so failures are 403.
+  const audit = deps.audit ?? noAudit;
   const address = deps.clientAddress ?? ((req: RequestView) => req.remoteAddress);
-  const defaultAuthenticators = [new BasicAuthentication(users, { challenge: false, clientAddress: address })];
+  const defaultAuthenticators = [deps.basicAuthentication];
   const tokenAuthenticators = [tokenAuthentication];
   const authToken = (p: Principal | null) => (p?.auth ?? null) as TokenRecord | null;
 
@@ -79,11 +77,26 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
     }
   };
 
-  /** A login whose user's credentials changed while it ran fails as wrong credentials do. */
-  const refused = (endpoint: string) => () => {
-    audit({ event: 'login_failed', endpoint });
-    return ValidationError.nonField(UNABLE_TO_LOG_IN);
+  /** knox login: the user Basic authenticated, else the body's credentials (neither field: 401/403 as DRF). */
+  const knoxUser = async (ctx: HandlerContext): Promise<User> => {
+    if (ctx.principal) return ctx.principal.user;
+    const body = await ctx.body();
+    if (!Object.hasOwn(body, 'username') && !Object.hasOwn(body, 'password')) throw new NotAuthenticated();
+    return loginFromBody(ctx, 'knox-login');
   };
+
+  /** Issue a login's token; a login whose user's credentials changed while it ran fails as wrong credentials do. */
+  const issueToken = (ctx: HandlerContext, user: User, endpoint: string, onLimit: 'refuse' | 'evictOldest', after?: () => Promise<void>) =>
+    issueForLogin(
+      { user, endpoint, audit },
+      async () => {
+        const issued = await tokens.issue(user, { label: clientLabel(ctx), onLimit });
+        await after?.();
+        return issued;
+      },
+      () => ValidationError.nonField(UNABLE_TO_LOG_IN),
+      (issued) => issued.record.id,
+    );
 
   return [
     {
@@ -98,11 +111,7 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
       methods: {
         POST: async (ctx) => {
           const user = await loginFromBody(ctx, 'api-token-auth');
-          const { key, record } = await issueForLogin(
-            () => tokens.issue(user, { label: clientLabel(ctx), onLimit: 'evictOldest' }),
-            refused('api-token-auth'),
-          );
-          audit({ event: 'login', endpoint: 'api-token-auth', userId: user.id, tokenId: record.id });
+          const { key } = await issueToken(ctx, user, 'api-token-auth', 'evictOldest');
           return { body: { token: key } };
         },
       },
@@ -116,22 +125,9 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
       noStore: true,
       methods: {
         POST: async (ctx) => {
-          let user = ctx.principal?.user ?? null;
-          if (!user) {
-            const body = await ctx.body();
-            if (!Object.hasOwn(body, 'username') && !Object.hasOwn(body, 'password')) throw new NotAuthenticated();
-            user = await loginFromBody(ctx, 'knox-login');
-          }
-          let issued;
-          try {
-            issued = await issueForLogin(() => tokens.issue(user, { label: clientLabel(ctx), onLimit: 'refuse' }), refused('knox-login'));
-          } catch (e) {
-            if (e instanceof TokenLimitReached) throw new TokenLimitExceeded();
-            throw e;
-          }
-          await users.touchLastLogin(user);
-          audit({ event: 'login', endpoint: 'knox-login', userId: user.id, tokenId: issued.record.id });
-          return { body: { expiry: iso(issued.record.expiresAt), token: issued.key } };
+          const user = await knoxUser(ctx);
+          const { key, record } = await issueToken(ctx, user, 'knox-login', 'refuse', () => users.touchLastLogin(user));
+          return { body: { expiry: iso(record.expiresAt), token: key } };
         },
       },
     },

@@ -7,7 +7,7 @@
  * - {@link JwsError}: thrown while verifying a token (request time). The JWT layer
  *   maps every `JwsError` to simplejwt's `token_not_valid` 401.
  *
- * Invariant (catalogue U2): no message, property or `cause` of either class ever
+ * Invariant (docs/security.md #U2): no message, property or `cause` of either class ever
  * contains the token, a segment of it, or key material. Messages are fixed strings
  * chosen by this module; parser errors (whose V8 messages quote their input) are
  * never attached as `cause`.

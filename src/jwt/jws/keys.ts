@@ -2,7 +2,7 @@
  * Key import: every key Gatehouse signs or verifies with is a {@link JwsKey} made
  * here. A JwsKey pins exactly one algorithm; the token header never chooses it.
  *
- * Load-time rules (catalogue cases 5, 7, 101–103). Each violation throws a
+ * Load-time rules (docs/security.md #5, #7, #101–#103). Each violation throws a
  * {@link JwsKeyError} whose `reason` names the rule and whose message says what to fix:
  * - HMAC (`HS*`): the secret must be non-empty (`empty_secret`), not a known weak
  *   value (`weak_secret`; for string secrets also not one repeated character), at

@@ -1,7 +1,7 @@
 /**
  * Key sets: several keys accepted by one verifier (rotation, JWKS).
  *
- * Set rules, checked once when the set is built (catalogue case 103):
+ * Set rules, checked once when the set is built (docs/security.md #103):
  * - at least one key, each made by `importKey`;
  * - all symmetric (HMAC) or all asymmetric — never mixed (`mixed_key_set`);
  * - no two keys with the same `kid` (`duplicate_kid`).
@@ -11,7 +11,7 @@
  *    the header's `alg` → `alg_mismatch` (no fall-through to other keys).
  * 2. otherwise → every key pinned to the header's `alg` (none → `alg_mismatch`).
  *    simplejwt/PyJWT tokens carry no `kid`, so rotation without kids works.
- * With `strictKid: true` (catalogue case 12), step 2 is narrowed: an unknown `kid`, or
+ * With `strictKid: true` (docs/security.md #12), step 2 is narrowed: an unknown `kid`, or
  * no `kid` while several keys share the algorithm, is `unknown_kid`.
  */
 import type { JwsAlgorithm } from './algorithms.js';

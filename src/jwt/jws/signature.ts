@@ -7,14 +7,14 @@
  *   compares (Wycheproof's BER/garbage/missing-NULL forgeries all fail; see tests).
  * - RSASSA-PSS (`PS*`): MGF1 with the same hash and the salt length FIXED to the hash
  *   length (RFC 7518 §3.5), for signing and verifying. node's default when verifying
- *   is "auto-detect", which would accept salt-0 signatures (catalogue case 28).
+ *   is "auto-detect", which would accept salt-0 signatures (docs/security.md #28).
  * - ECDSA (`ES*`): JOSE's raw r‖s encoding (`dsaEncoding: 'ieee-p1363'`); the signature
  *   must be exactly 2·⌈bits/8⌉ bytes (64/96/132) — DER or padded forms fail before
  *   OpenSSL sees them. r = 0, s = 0, r or s ≥ n fail in OpenSSL (Wycheproof
  *   special-value vectors). High-S signatures are ACCEPTED, as node:crypto/OpenSSL and
  *   Wycheproof (which labels both (r, s) and (r, n−s) valid) do: ECDSA is malleable, so
  *   a token's string is not its identity — revocation must be keyed by `jti`, never
- *   by the token bytes (catalogue case 47).
+ *   by the token bytes (docs/security.md #47).
  * - EdDSA: Ed25519 per RFC 8032 as OpenSSL implements it (rejects S ≥ L; 64 bytes exactly).
  *
  * Lengths are checked before calling OpenSSL, for every family: RSA signatures must

@@ -3,7 +3,7 @@
  * endpoint publishes — from the settings (simplejwt's `SIGNING_KEY`, `VERIFYING_KEY`,
  * `JWK_URL`) and from the key ring in the store (rotation with `kid`s).
  *
- * Selection rules (catalogue 12, 104):
+ * Selection rules (docs/security.md #12, #104):
  * - a token **without** `kid` is checked against the static key from the settings
  *   only (simplejwt tokens have no kid); none configured ⇒ `unknown_kid`;
  * - a token **with** `kid` is checked against the ring key with that kid only, if
@@ -20,7 +20,7 @@
  * on the next request after it moves (ring.ts).
  *
  * Failure modes: `createJwtKeys` throws JwtKeyConfigError for every unusable
- * configuration (catalogue 101–103, 105: weak / short / empty HMAC secrets, wrong key
+ * configuration (docs/security.md #101–#103, #105: weak / short / empty HMAC secrets, wrong key
  * type, RSA < 2048, wrong curve, mismatched key pair, a ring that does not decrypt with
  * this `secretKey`, ring keys of another algorithm, no key at all). `verify` throws
  * JwsError for every refused token (→ 401 token_not_valid) and the store's own error
@@ -28,6 +28,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import type { Settings } from '../../core/settings.js';
+import { then } from '../../core/maybe.js';
 import type { Stores } from '../../stores/types.js';
 import {
   compileKeySet,
@@ -150,15 +151,12 @@ class Keys implements JwtKeys {
   }
 
   signer(): JwsKey | Promise<JwsKey> {
-    const snap = this.ring.current();
-    return snap instanceof Promise ? snap.then((s) => this.signerOf(s)) : this.signerOf(snap);
+    return then(this.ring.current(), (s) => this.signerOf(s));
   }
 
   verify(token: string): VerifiedJws | Promise<VerifiedJws> {
     if (this.remote !== null) return this.remote.verify(token);
-    const snap = this.ring.current();
-    if (snap instanceof Promise) return snap.then((s) => verify(token, this.keySetFor(s), this.verifyOptions));
-    return verify(token, this.keySetFor(snap), this.verifyOptions);
+    return then(this.ring.current(), (s) => verify(token, this.keySetFor(s), this.verifyOptions));
   }
 
   async jwks(): Promise<{ keys: PublicJwk[] }> {

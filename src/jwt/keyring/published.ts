@@ -2,8 +2,8 @@
  * What the JWKS endpoint publishes: the public half of asymmetric keys only.
  *
  * Every entry is built by the jws layer's `publicJwk` (an allow-list of public
- * members), so `d`, `p`, `q`, `dp`, `dq`, `qi` and `k` can never appear (catalogue
- * 104). HMAC keys are never published. The static key from the settings has no `kid`
+ * members), so `d`, `p`, `q`, `dp`, `dq`, `qi` and `k` can never appear (docs/security.md
+ * #104). HMAC keys are never published. The static key from the settings has no `kid`
  * in the tokens it signs (like simplejwt); it is published under its RFC 7638
  * thumbprint so that the document stays stable across restarts.
  */

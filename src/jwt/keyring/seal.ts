@@ -2,7 +2,7 @@
  * Encryption at rest of ring keys (HMAC secrets, PKCS#8 private keys).
  *
  * AES-256-GCM under a key derived from the server `secretKey` with HKDF-SHA256
- * (info "gatehouse jwt key encryption v1"): one secret per purpose (catalogue 105) —
+ * (info "gatehouse jwt key encryption v1"): one secret per purpose (docs/security.md #105) —
  * the raw `secretKey` (which may also be the default HS signing key) never encrypts
  * anything, and the derived key is used for nothing else. Each entry has a random
  * 12-byte IV, and its `kid` and `alg` are bound as additional authenticated data, so

@@ -10,7 +10,7 @@
  *   Neither given: no static key (the key ring or `jwkUrl` must provide keys). The
  *   `secretKey` is never an asymmetric key.
  *
- * Failure modes: JwtKeyConfigError (catalogue 101–102) naming the setting and the rule
+ * Failure modes: JwtKeyConfigError (docs/security.md #101–#102) naming the setting and the rule
  * it breaks — empty / short / weak HMAC secret for the algorithm, a PEM where a secret
  * is expected or the reverse, RSA < 2048 bits, wrong EC curve, a public key in
  * `signingKey` or a private key in `verifyingKey`, a `verifyingKey` that is not the

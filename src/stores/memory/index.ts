@@ -18,6 +18,7 @@ import type {
 } from '../types.js';
 import { TokenLimitReached, UsernameTaken } from '../types.js';
 import { generationCurrent, requireGeneration } from '../generation.js';
+import { tokensToEvict } from '../token-limit.js';
 import { MemoryJwtStore, MemoryKeyStore } from './jwt.js';
 
 class Counter implements ChangeSignal {
@@ -109,9 +110,10 @@ class MemoryTokenStore implements TokenStore {
     if (!this.users.rows.has(token.userId)) throw new Error('FOREIGN KEY constraint failed: no such user');
     if (limit) {
       const active = this.active(token.userId, token.createdAt);
-      if (active.length >= limit.max) {
-        if (limit.action === 'refuse') throw new TokenLimitReached();
-        for (const t of active.slice(0, active.length - limit.max + 1)) this.rows.delete(t.id);
+      const evict = tokensToEvict(active.length, limit);
+      if (evict === 'refuse') throw new TokenLimitReached();
+      if (evict > 0) {
+        for (const t of active.slice(0, evict)) this.rows.delete(t.id);
         this.changes.bump();
       }
     }

@@ -2,8 +2,7 @@
  * In-memory JWT stores (same contract as `../sqlite/jwt.ts`; single-threaded
  * JavaScript makes each method atomic).
  */
-import { randomBytes } from 'node:crypto';
-import { resultOf } from '../rotation-result.js';
+import { newFamilyId, resultOf } from '../rotation-result.js';
 import type {
   JwtStore,
   KeyStore,
@@ -98,7 +97,7 @@ export class MemoryJwtStore implements JwtStore {
     const { current, next, now } = input;
     const row = this.insert(current);
     if (!row.familyId) {
-      row.familyId = current.familyId ?? randomBytes(16).toString('hex');
+      row.familyId = current.familyId ?? newFamilyId();
       this.ensureFamily(row.familyId, current.userId, now, input.familyNotAfter);
     }
     const familyId = row.familyId;
@@ -193,7 +192,8 @@ export class MemoryKeyStore implements KeyStore {
   constructor(private readonly changes: Bump) {}
 
   async listKeys(): Promise<StoredSigningKey[]> {
-    return this.keys.map((k) => ({ ...k })).sort((a, b) => a.createdAt - b.createdAt || a.kid.localeCompare(b.kid));
+    // kid in byte order, as the SQL stores' ORDER BY (not localeCompare: the locale's order differs).
+    return this.keys.map((k) => ({ ...k })).sort((a, b) => a.createdAt - b.createdAt || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
   }
 
   async insertKey(key: StoredSigningKey): Promise<void> {

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import type { ClientConfig, PoolClient, PoolConfig, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { hasUnencodedUserinfo, isPostgresUrl, redactUrl, unencodedUserinfoMessage } from '../url.js';
+import { isPostgresUrl, parsePostgresUrl, redactUrl } from '../url.js';
 import type { ChangeKind } from '../types.js';
 
 /** The channel every invalidating write notifies (see `changes.ts`). */
@@ -50,8 +50,6 @@ export interface ResolvedConfig {
   heartbeatMs: number;
 }
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
 export { isPostgresUrl, redactUrl };
 
 const INT8_OID = 20;
@@ -80,23 +78,7 @@ const TYPES = {
 
 /** Build the pool and listener configuration from a URL and the options. */
 export function resolveConfig(url: string, options: PostgresOptions = {}): ResolvedConfig {
-  if (!isPostgresUrl(url)) throw new Error(`not a PostgreSQL URL: ${redactUrl(url)}`);
-  if (hasUnencodedUserinfo(url)) throw new Error(`invalid PostgreSQL URL ${unencodedUserinfoMessage(url)}`);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`invalid PostgreSQL URL: ${redactUrl(url)}`);
-  }
-  // `schema` is ours; `options` is merged with the search path (pg lets the URL's win otherwise).
-  const urlSchema = parsed.searchParams.get('schema');
-  const urlOptions = parsed.searchParams.get('options');
-  parsed.searchParams.delete('schema');
-  parsed.searchParams.delete('options');
-  const schema = options.schema ?? urlSchema ?? null;
-  if (schema !== null && !SCHEMA_NAME.test(schema)) {
-    throw new Error(`invalid schema name "${schema}": use lower-case letters, digits and "_" (at most 63 characters)`);
-  }
+  const { connectionString, schema, startup } = parsePostgresUrl(url, options.schema);
   const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
   const statementTimeoutMs = options.statementTimeoutMs ?? 5000;
   const poolSize = options.poolSize ?? 10;
@@ -108,9 +90,8 @@ export function resolveConfig(url: string, options: PostgresOptions = {}): Resol
   ] as const) {
     if (!Number.isSafeInteger(v) || v < min) throw new Error(`PostgreSQL option ${name} must be an integer ≥ ${min} (got ${v})`);
   }
-  const startup = [urlOptions, schema !== null ? `-c search_path=${schema}` : null].filter((o): o is string => !!o).join(' ');
   const common: ClientConfig = {
-    connectionString: parsed.toString(),
+    connectionString,
     connectionTimeoutMillis: connectTimeoutMs,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
@@ -237,32 +218,45 @@ export class Db {
     }
   }
 
-  private async once<T>(fn: (t: Tx) => Promise<T>, onNotify: () => void): Promise<T> {
-    const client: PoolClient = await this.pool.connect();
-    // A checked-out client whose connection dies between two statements emits 'error';
-    // the next query reports it, so only keep the process from crashing here.
-    const ignore = () => {};
-    client.on('error', ignore);
-    let discard: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const t: Tx = {
-        query: <R extends QueryResultRow>(text: string, values: unknown[] = []) => client.query<R>(text, values),
+  private once<T>(fn: (t: Tx) => Promise<T>, onNotify: () => void): Promise<T> {
+    return inTransaction(this.pool, (query) =>
+      fn({
+        query: <R extends QueryResultRow>(text: string, values: unknown[] = []) => query<R>(text, values),
         notify: async (what) => {
           onNotify();
-          await client.query(`SELECT pg_notify('${CHANGES_CHANNEL}', $1)`, [this.payloads[what]]);
+          await query(`SELECT pg_notify('${CHANGES_CHANNEL}', $1)`, [this.payloads[what]]);
         },
-      };
-      const result = await fn(t);
-      await client.query('COMMIT');
-      return result;
-    } catch (e) {
-      discard = await rollback(client, e);
-      throw e;
-    } finally {
-      client.off('error', ignore);
-      client.release(discard ?? false);
-    }
+      }),
+    );
+  }
+}
+
+type ClientQuery = <R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]) => Promise<QueryResult<R>>;
+
+/**
+ * `BEGIN`, `run`, `COMMIT` on one checked-out client; on any failure `ROLLBACK` and the
+ * client released — destroyed when its state is unknown (`rollback`). `query` defaults to
+ * the client's own.
+ */
+async function inTransaction<T>(pool: pg.Pool, run: (query: ClientQuery) => Promise<T>, wrap?: (client: PoolClient) => ClientQuery): Promise<T> {
+  const client: PoolClient = await pool.connect();
+  const query: ClientQuery = wrap ? wrap(client) : (text, values = []) => client.query(text, values);
+  // A checked-out client whose connection dies between two statements emits 'error';
+  // the next query reports it, so only keep the process from crashing here.
+  const ignore = () => {};
+  client.on('error', ignore);
+  let discard: Error | undefined;
+  try {
+    await query('BEGIN');
+    const result = await run(query);
+    await query('COMMIT');
+    return result;
+  } catch (e) {
+    discard = await rollback(client, e);
+    throw e;
+  } finally {
+    client.off('error', ignore);
+    client.release(discard ?? false);
   }
 }
 
@@ -305,16 +299,11 @@ export async function resolveSchema(pool: pg.Pool, named: string | null): Promis
  * Creates the schema if missing. Returns the migrations applied by this call.
  */
 export async function migrate(pool: pg.Pool, schema: string): Promise<string[]> {
-  const client = await pool.connect();
   // Waiting for another instance's migration is expected: allow more than a request
   // (server side and client side).
-  const q = <R extends QueryResultRow = QueryResultRow>(text: string, values: unknown[] = []) =>
-    client.query<R>({ text, values, query_timeout: MIGRATION_TIMEOUT_MS } as QueryConfig);
-  const ignore = () => {};
-  client.on('error', ignore);
-  let discard: Error | undefined;
-  try {
-    await q('BEGIN');
+  const withTimeout = (client: PoolClient): ClientQuery => (text, values = []) =>
+    client.query({ text, values, query_timeout: MIGRATION_TIMEOUT_MS } as QueryConfig);
+  return inTransaction(pool, async (q) => {
     await q(`SET LOCAL statement_timeout = ${MIGRATION_TIMEOUT_MS - 5000}`);
     await q('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
     const exists = await q('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
@@ -335,15 +324,8 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<string[]> 
       await q('INSERT INTO gatehouse_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
       applied.push(`${m.version} ${m.name}`);
     }
-    await q('COMMIT');
     return applied;
-  } catch (e) {
-    discard = await rollback(client, e);
-    throw e;
-  } finally {
-    client.off('error', ignore);
-    client.release(discard ?? false);
-  }
+  }, withTimeout);
 }
 
 /** The applied schema version (0 when the schema has no Gatehouse tables yet). */

@@ -33,6 +33,7 @@ import type {
 } from '../types.js';
 import { TokenLimitReached, UsernameTaken } from '../types.js';
 import { StaleGeneration, generationCurrent } from '../generation.js';
+import { tokensToEvict } from '../token-limit.js';
 import { PgChanges } from './changes.js';
 import { CHANGES_CHANNEL, Db, isDatabaseError, migrate, resolveConfig, resolveSchema, type PostgresOptions } from './database.js';
 import { PostgresJwtStore, PostgresKeyStore } from './jwt.js';
@@ -118,6 +119,11 @@ class PostgresUserStore implements UserStore {
       const { rows } = await this.db.query<UserRow>(`UPDATE gatehouse_user SET ${set} WHERE id = $1 RETURNING ${USER_COLUMNS}`, values);
       return rows[0] ? toUser(rows[0]) : null;
     }
+    return this.updateNotifying(set, values);
+  }
+
+  /** One statement: `UPDATE … SET <set> WHERE id = $1` and the change notification (only when a row changed). */
+  private async updateNotifying(set: string, values: unknown[]): Promise<User | null> {
     const { rows } = await this.db.write<UserRow>(
       'user',
       `WITH w AS (UPDATE gatehouse_user SET ${set} WHERE id = $1 RETURNING ${USER_COLUMNS})
@@ -150,14 +156,7 @@ class PostgresUserStore implements UserStore {
     const set = [...columns.map(([name], i) => `${name} = $${i + 2}`), 'credential_generation = credential_generation + 1'].join(', ');
     const values = [id, ...columns.map(([, v]) => v)];
     // One statement: the change, the move of the generation and the notification.
-    const { rows } = await this.db.write<UserRow>(
-      'user',
-      `WITH w AS (UPDATE gatehouse_user SET ${set} WHERE id = $1 RETURNING ${USER_COLUMNS})
-       SELECT w.*, pg_notify('${CHANGES_CHANNEL}', $${values.length + 1}) FROM w`,
-      values,
-      (r) => r.rows.length > 0,
-    );
-    return rows[0] ? toUser(rows[0]) : null;
+    return this.updateNotifying(set, values);
   }
 
   async delete(id: number): Promise<boolean> {
@@ -215,13 +214,13 @@ class PostgresTokenStore implements TokenStore {
           token.userId,
           token.createdAt,
         ]);
-        const n = counted[0]?.n ?? 0;
-        if (n >= limit.max) {
-          if (limit.action === 'refuse') return null;
+        const evict = tokensToEvict(counted[0]?.n ?? 0, limit);
+        if (evict === 'refuse') return null;
+        if (evict > 0) {
           await t.query(
             `DELETE FROM gatehouse_token WHERE id IN
                (SELECT id FROM gatehouse_token WHERE ${active} ORDER BY created_at, id LIMIT $3)`,
-            [token.userId, token.createdAt, n - limit.max + 1],
+            [token.userId, token.createdAt, evict],
           );
           await t.notify('token');
         }

@@ -23,8 +23,7 @@
  * instances. Recording, blacklisting one refresh token and plain rotation notify nothing
  * (their checks always read the database), so refresh traffic does not flush caches.
  */
-import { randomBytes } from 'node:crypto';
-import { resultOf } from '../rotation-result.js';
+import { newFamilyId, resultOf } from '../rotation-result.js';
 import type {
   JwtStore,
   KeyStore,
@@ -37,60 +36,9 @@ import type {
 } from '../types.js';
 import { CHANGES_CHANNEL, type Db, type Tx } from './database.js';
 import { isId, lockedGeneration, storable } from './rows.js';
+import { FAMILY_COLUMNS, KEY_COLUMNS, OUTSTANDING_COLUMNS, toFamily, toOutstanding, toSigningKey, type FamilyRow, type KeyRow, type OutstandingRow } from '../sql-rows.js';
 import { StaleGeneration, generationCurrent } from '../generation.js';
 
-interface OutstandingRow {
-  jti: string;
-  user_id: number | null;
-  token_type: 'refresh' | 'sliding';
-  family_id: string | null;
-  created_at: number;
-  expires_at: number;
-  blacklisted_at: number | null;
-  replaced_by: string | null;
-  replaced_at: number | null;
-  replacement_iat: number | null;
-  replacement_exp: number | null;
-}
-
-interface FamilyRow {
-  id: string;
-  user_id: number | null;
-  created_at: number;
-  not_after: number | null;
-  revoked_at: number | null;
-  reason: string | null;
-}
-
-const OUTSTANDING_COLUMNS =
-  'jti, user_id, token_type, family_id, created_at, expires_at, blacklisted_at, replaced_by, replaced_at, replacement_iat, replacement_exp';
-const FAMILY_COLUMNS = 'id, user_id, created_at, not_after, revoked_at, reason';
-
-const toOutstanding = (r: OutstandingRow): OutstandingToken => ({
-  jti: r.jti,
-  userId: r.user_id,
-  tokenType: r.token_type,
-  familyId: r.family_id,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  blacklistedAt: r.blacklisted_at,
-  replacedBy: r.replaced_by,
-  replacedAt: r.replaced_at,
-  replacementIat: r.replacement_iat,
-  replacementExp: r.replacement_exp,
-});
-
-const toFamily = (r: FamilyRow): RefreshFamily => ({
-  id: r.id,
-  userId: r.user_id,
-  createdAt: r.created_at,
-  notAfter: r.not_after,
-  revokedAt: r.revoked_at,
-  reason: r.reason,
-});
-
-/** A new family id: 128 random bits, hex. */
-const newFamilyId = (): string => randomBytes(16).toString('hex');
 
 /** `$n` as "the user id if that user exists, else NULL" (tokens may name users this server does not know). */
 const knownUser = (n: number) => `(SELECT id FROM gatehouse_user WHERE id = $${n})`;
@@ -298,16 +246,6 @@ export class PostgresJwtStore implements JwtStore {
   }
 }
 
-interface KeyRow {
-  kid: string;
-  alg: string;
-  status: 'active' | 'verify' | 'retired';
-  created_at: number;
-  retired_at: number | null;
-  public_jwk: string | null;
-  encrypted_key: string;
-}
-
 /** Key-ring writes are rare: serialise them against each other (reads are not blocked). */
 const LOCK_KEYS = 'LOCK TABLE gatehouse_signing_key IN SHARE ROW EXCLUSIVE MODE';
 
@@ -317,19 +255,11 @@ export class PostgresKeyStore implements KeyStore {
   async listKeys(): Promise<StoredSigningKey[]> {
     // COLLATE "C": byte order, as SQLite sorts, whatever the database's collation.
     const { rows } = await this.db.query<KeyRow>(
-      'SELECT kid, alg, status, created_at, retired_at, public_jwk, encrypted_key FROM gatehouse_signing_key ORDER BY created_at, kid COLLATE "C"',
+      `SELECT ${KEY_COLUMNS} FROM gatehouse_signing_key ORDER BY created_at, kid COLLATE "C"`,
       [],
       'gatehouse_keys_list',
     );
-    return rows.map((r) => ({
-      kid: r.kid,
-      alg: r.alg,
-      status: r.status,
-      createdAt: r.created_at,
-      retiredAt: r.retired_at,
-      publicJwk: r.public_jwk,
-      encryptedKey: r.encrypted_key,
-    }));
+    return rows.map(toSigningKey);
   }
 
   async insertKey(key: StoredSigningKey): Promise<void> {

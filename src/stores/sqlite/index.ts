@@ -24,6 +24,7 @@ import type {
 } from '../types.js';
 import { TokenLimitReached, UsernameTaken } from '../types.js';
 import { generationCurrent, requireGeneration } from '../generation.js';
+import { tokensToEvict } from '../token-limit.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteJwtStore, SqliteKeyStore } from './jwt.js';
 import { GENERATION_SQL, TOKEN_COLUMNS, USER_COLUMNS, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
@@ -223,11 +224,10 @@ class SqliteTokenStore implements TokenStore {
     const run = this.db.transaction((): TokenRecord => {
       requireGeneration(generation, (this.generation.get(token.userId) as number | undefined) ?? null);
       if (limit) {
-        const active = this.countActive.get(token.userId, token.createdAt) as number;
-        if (active >= limit.max) {
-          if (limit.action === 'refuse') throw new TokenLimitReached();
-          const evict = this.oldestActive.all(token.userId, token.createdAt, active - limit.max + 1) as number[];
-          for (const id of evict) this.remove.run(id);
+        const evict = tokensToEvict(this.countActive.get(token.userId, token.createdAt) as number, limit);
+        if (evict === 'refuse') throw new TokenLimitReached();
+        if (evict > 0) {
+          for (const id of this.oldestActive.all(token.userId, token.createdAt, evict) as number[]) this.remove.run(id);
           this.changes.bump();
         }
       }

@@ -4,8 +4,7 @@
  * revocation epochs, and the signing-key ring. A rotation runs the caller's decision
  * (`RotateInput.decide`) inside one `BEGIN IMMEDIATE` transaction.
  */
-import { randomBytes } from 'node:crypto';
-import { resultOf } from '../rotation-result.js';
+import { newFamilyId, resultOf } from '../rotation-result.js';
 import type {
   JwtStore,
   KeyStore,
@@ -19,55 +18,8 @@ import type {
 import type { SqliteDatabase } from './database.js';
 import { requireGeneration } from '../generation.js';
 import { GENERATION_SQL } from './rows.js';
+import { KEY_COLUMNS, toFamily, toOutstanding, toSigningKey, type FamilyRow, type KeyRow, type OutstandingRow } from '../sql-rows.js';
 
-interface OutstandingRow {
-  jti: string;
-  user_id: number | null;
-  token_type: 'refresh' | 'sliding';
-  family_id: string | null;
-  created_at: number;
-  expires_at: number;
-  blacklisted_at: number | null;
-  replaced_by: string | null;
-  replaced_at: number | null;
-  replacement_iat: number | null;
-  replacement_exp: number | null;
-}
-
-interface FamilyRow {
-  id: string;
-  user_id: number | null;
-  created_at: number;
-  not_after: number | null;
-  revoked_at: number | null;
-  reason: string | null;
-}
-
-const toOutstanding = (r: OutstandingRow): OutstandingToken => ({
-  jti: r.jti,
-  userId: r.user_id,
-  tokenType: r.token_type,
-  familyId: r.family_id,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  blacklistedAt: r.blacklisted_at,
-  replacedBy: r.replaced_by,
-  replacedAt: r.replaced_at,
-  replacementIat: r.replacement_iat,
-  replacementExp: r.replacement_exp,
-});
-
-const toFamily = (r: FamilyRow): RefreshFamily => ({
-  id: r.id,
-  userId: r.user_id,
-  createdAt: r.created_at,
-  notAfter: r.not_after,
-  revokedAt: r.revoked_at,
-  reason: r.reason,
-});
-
-/** A new family id: 128 random bits, hex. */
-export const newFamilyId = (): string => randomBytes(16).toString('hex');
 
 /** Something that moves the store's change signal (see `ChangeSignal`). */
 export interface Bump {
@@ -238,30 +190,12 @@ export class SqliteJwtStore implements JwtStore {
   }
 }
 
-interface KeyRow {
-  kid: string;
-  alg: string;
-  status: 'active' | 'verify' | 'retired';
-  created_at: number;
-  retired_at: number | null;
-  public_jwk: string | null;
-  encrypted_key: string;
-}
-
 export class SqliteKeyStore implements KeyStore {
   constructor(private readonly db: SqliteDatabase, private readonly changes: Bump) {}
 
   async listKeys(): Promise<StoredSigningKey[]> {
-    const rows = this.db.prepare('SELECT * FROM gatehouse_signing_key ORDER BY created_at, kid').all() as KeyRow[];
-    return rows.map((r) => ({
-      kid: r.kid,
-      alg: r.alg,
-      status: r.status,
-      createdAt: r.created_at,
-      retiredAt: r.retired_at,
-      publicJwk: r.public_jwk,
-      encryptedKey: r.encrypted_key,
-    }));
+    const rows = this.db.prepare(`SELECT ${KEY_COLUMNS} FROM gatehouse_signing_key ORDER BY created_at, kid`).all() as KeyRow[];
+    return rows.map(toSigningKey);
   }
 
   async insertKey(key: StoredSigningKey): Promise<void> {
