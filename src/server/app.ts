@@ -14,6 +14,7 @@ import { createThrottling, type Throttling } from '../throttle/index.js';
 import { FailoverThrottleStore } from '../throttle/failover.js';
 import { Engine } from '../http/engine.js';
 import { createGuard, type Guard, type GuardPolicy } from '../http/guard.js';
+import { CorsPolicy } from '../http/cors.js';
 import { jwksRoutes } from '../http/endpoints/jwks.js';
 import { jwtRoutes } from '../http/endpoints/jwt.js';
 import { opaqueTokenRoutes, type AuditEvent } from '../http/endpoints/opaque.js';
@@ -195,7 +196,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
         // Token endpoints take scoped throttles (`throttle.rates.login` / `.token`; none by default, as DRF).
         THROTTLE_SCOPES[route.path] ? { ...route, throttles: [throttling.scoped], throttleScope: THROTTLE_SCOPES[route.path] } : route,
       ),
-      { maxBodySize: settings.http.maxBodySize, clientAddress, ...(logger ? { logger } : {}) },
+      { maxBodySize: settings.http.maxBodySize, clientAddress, ...(logger ? { logger } : {}), ...corsOption(settings) },
     );
     const guard = (policy: GuardPolicy = {}): Guard =>
       createGuard({ authenticators: meAuthenticators, ...policy }, { clientAddress, ...(logger ? { logger } : {}) });
@@ -225,6 +226,17 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     if (!options.stores) await baseStores.close();
     throw e;
   }
+}
+
+/**
+ * The engine's CORS policy from `cors.*` (none while no origin is listed). In cookie mode
+ * with CSRF on, the CSRF header is allowed too: the page must send it on every unsafe request.
+ */
+function corsOption(settings: Settings): { cors?: CorsPolicy } {
+  const { cors, cookies } = settings;
+  if (cors.allowedOrigins.length === 0) return {};
+  const csrfHeader = cookies.enabled && cookies.csrf ? [cookies.csrfHeaderName] : [];
+  return { cors: new CorsPolicy({ ...cors, allowedHeaders: [...cors.allowedHeaders, ...csrfHeader] }) };
 }
 
 /**
