@@ -31,6 +31,7 @@ import { TokenAuthentication } from '../tokens/authentication.js';
 import { OpaqueTokenService } from '../tokens/service.js';
 import { UserService } from '../users/service.js';
 import type { Logger } from './logger.js';
+import { resolveSecret, SecretRequired, UnsafeSecretFile } from './secret.js';
 
 export interface Gatehouse {
   settings: Settings;
@@ -128,11 +129,31 @@ export function createServices(settings: Settings, stores: Stores, clock: Clock 
   return { users, tokens };
 }
 
+/**
+ * `secretKey`, or — as `gatehouse serve` does — the secret kept in `<database>.secret`
+ * (mode 0600), generated there on first start and logged once; so an application built
+ * from `loadSettings()` alone starts, and keeps its secret across restarts. A server URL
+ * as the database needs a configured secret (every instance must share it).
+ */
+function secretFor(settings: Settings, logger: Logger | undefined): string {
+  try {
+    const { secret, file, generated } = resolveSecret(settings.secretKey, settings.database);
+    if (generated) {
+      const message = `no secretKey configured: generated one into ${file} (mode 0600); keep it safe, or set GATEHOUSE_SECRET_KEY`;
+      if (logger) logger.warn({ file }, message);
+      else process.emitWarning(message);
+    }
+    return secret;
+  } catch (e) {
+    if (e instanceof SecretRequired || e instanceof UnsafeSecretFile) throw new StartupError(e.message);
+    throw e;
+  }
+}
+
 /** Build the whole application. Throws `StartupError` (bad keys, missing secret) or `JwtKeyConfigError`. */
 export async function createGatehouse(settings: Settings, options: CreateOptions = {}): Promise<Gatehouse> {
   const clock = options.clock ?? systemClock;
-  if (!settings.secretKey) throw new StartupError('secretKey is not set (GATEHOUSE_SECRET_KEY, or let `gatehouse serve` generate one)');
-  const secretKey = settings.secretKey;
+  const secretKey = secretFor(settings, options.logger);
   let cookieMode: CookieMode | undefined;
   if (settings.cookies.enabled) {
     const problems = cookieSettingsProblems(settings);
