@@ -90,8 +90,10 @@ test('the published types compile in a strict consumer with skipLibCheck: false,
   const port = await freePort();
   const guide = snippet('docs/frameworks/express.md', '## Mount the token endpoints');
   assert.match(guide, /listen\(8000\)/);
-  writeFileSync(join(project, 'express-guide.ts'), guide.replace('listen(8000)', `listen(${port})`));
-  writeFileSync(join(project, 'hono-guide.ts'), snippet('docs/frameworks/hono.md', '## Mount the token endpoints'));
+  const protectRoutes = snippet('docs/frameworks/express.md', '## Protect a route');
+  writeFileSync(join(project, 'express-guide.ts'), `${guide.replace('listen(8000)', `listen(${port})`)}\n${protectRoutes}`);
+  writeFileSync(join(project, 'hono-guide.ts'), [snippet('docs/frameworks/hono.md', '## Mount the token endpoints'), snippet('docs/frameworks/hono.md', '## Protect a route')].join('\n'));
+  writeFileSync(join(project, 'readme.ts'), snippet('README.md', '### In your framework'));
   // Every public entry point but Fastify (not installed here: an optional peer), the stores included.
   writeFileSync(
     join(project, 'entries.ts'),
@@ -130,6 +132,10 @@ test('the published types compile in a strict consumer with skipLibCheck: false,
   const me = await fetch(`${base}/auth/api/me/`, { headers: { Authorization: `Bearer ${access}` } });
   assert.equal(me.status, 200);
   assert.deepEqual(await me.json(), { pk: 1, username: 'alice', email: '', first_name: '', last_name: '' });
+  const notes = await fetch(`${base}/notes`, { headers: { Authorization: `Bearer ${access}` } });
+  assert.deepEqual([notes.status, await notes.json()], [200, { username: 'alice' }]);
+  const admin = await fetch(`${base}/admin`, { headers: { Authorization: `Bearer ${access}` } });
+  assert.deepEqual([admin.status, await admin.json()], [403, { detail: 'You do not have permission to perform this action.' }]);
   const anonymous = await fetch(`${base}/auth/api/me/`);
   assert.equal(anonymous.status, 401);
   assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer realm="api"');
