@@ -93,6 +93,7 @@ test('the published types compile in a strict consumer with skipLibCheck: false,
   const protectRoutes = snippet('docs/frameworks/express.md', '## Protect a route');
   writeFileSync(join(project, 'express-guide.ts'), `${guide.replace('listen(8000)', `listen(${port})`)}\n${protectRoutes}`);
   writeFileSync(join(project, 'hono-guide.ts'), [snippet('docs/frameworks/hono.md', '## Mount the token endpoints'), snippet('docs/frameworks/hono.md', '## Protect a route')].join('\n'));
+  writeFileSync(join(project, 'node-guide.ts'), [snippet('docs/frameworks/node.md', '## Mount the token endpoints'), snippet('docs/frameworks/node.md', '## Protect a route')].join('\n'));
   writeFileSync(join(project, 'readme.ts'), snippet('README.md', '### In your framework'));
   // Every public entry point but Fastify (not installed here: an optional peer), the stores included.
   writeFileSync(
