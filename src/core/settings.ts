@@ -167,6 +167,30 @@ const httpSchema = z
   })
   .strict();
 
+/** An exact origin as browsers serialize it: scheme, host, port when not the default; no wildcard, path or slash. */
+const exactOrigin = z.string().refine(
+  (v) => {
+    if (!/^https?:\/\/[^/?#\s@*]+$/i.test(v)) return false;
+    try {
+      return new URL(v).origin === v;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an exact origin as browsers send it, such as "https://app.example.com" (lower case, no path, no default port, no wildcard)' },
+);
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a header name');
+
+const corsSchema = z
+  .object({
+    allowedOrigins: z.array(exactOrigin).default([]),
+    allowCredentials: z.boolean().default(false),
+    allowedHeaders: z.array(headerName).default(['Authorization', 'Content-Type']),
+    exposedHeaders: z.array(headerName).default([]),
+    maxAge: duration.prefault('10m'),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     secretKey: z
@@ -184,6 +208,7 @@ export const settingsSchema = z
     throttle: throttleSchema.default(() => throttleSchema.parse({})),
     cookies: cookiesSchema.default(() => cookiesSchema.parse({})),
     http: httpSchema.default(() => httpSchema.parse({})),
+    cors: corsSchema.default(() => corsSchema.parse({})),
     redis: redisSchema.prefault({}),
   })
   .strict()
@@ -297,6 +322,11 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'cookies.csrfCookieName', type: 'cookie name', default: '`csrftoken`', doc: 'Cookie carrying the CSRF token (readable by scripts).', equivalent: 'Django `CSRF_COOKIE_NAME`' },
   { key: 'cookies.csrfHeaderName', type: 'header name', default: '`X-CSRFToken`', doc: 'Header the client echoes the CSRF token in.', equivalent: 'Django `CSRF_HEADER_NAME`' },
   { key: 'cookies.trustedOrigins', type: 'list of origins', default: '`[]`', doc: 'Origins allowed to send cookie-authenticated unsafe requests besides the server\'s own.', equivalent: 'Django `CSRF_TRUSTED_ORIGINS`' },
+  { key: 'cors.allowedOrigins', type: 'list of origins', default: '`[]`', doc: 'Origins (exact `scheme://host[:port]`, no wildcard) whose pages may call the token endpoints from another origin: their preflights are answered and their responses carry `Access-Control-Allow-Origin: <that origin>`; every response then carries `Vary: Origin`. Empty: no CORS header is sent. See docs/cookie-mode.md, "A page on another origin".', equivalent: 'django-cors-headers `CORS_ALLOWED_ORIGINS`' },
+  { key: 'cors.allowCredentials', type: 'boolean', default: '`false`', doc: 'Send `Access-Control-Allow-Credentials: true` to the allowed origins, so that `fetch(…, { credentials: \'include\' })` sends and receives cookies (cookie mode).', equivalent: '`CORS_ALLOW_CREDENTIALS`' },
+  { key: 'cors.allowedHeaders', type: 'list of header names', default: '`["Authorization","Content-Type"]`', doc: 'Request headers a preflight allows; in cookie mode with CSRF on, `cookies.csrfHeaderName` is added.', equivalent: '`CORS_ALLOW_HEADERS`' },
+  { key: 'cors.exposedHeaders', type: 'list of header names', default: '`[]`', doc: 'Response headers the page may read besides the safelisted ones (e.g. `Retry-After`, `WWW-Authenticate`).', equivalent: '`CORS_EXPOSE_HEADERS`' },
+  { key: 'cors.maxAge', type: 'duration', default: '`10m`', doc: 'How long a browser may cache a preflight (`Access-Control-Max-Age`).', equivalent: '`CORS_PREFLIGHT_MAX_AGE`' },
   { key: 'http.trustedProxies', type: 'list of IPs / CIDRs', default: '`[]`', doc: 'Proxies whose `X-Forwarded-For` is believed (walked right to left); otherwise the socket address is the client.', equivalent: 'DRF `NUM_PROXIES`' },
   { key: 'http.maxBodySize', type: 'bytes', default: '`16384`', doc: 'Largest request body; larger ones get 413.', equivalent: 'Django `DATA_UPLOAD_MAX_MEMORY_SIZE`' },
   { key: 'http.requestTimeout', type: 'duration', default: '`30` s', doc: 'Time a client has to send a whole request.', equivalent: '—' },

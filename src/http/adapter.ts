@@ -116,7 +116,7 @@ export const incomingSlots = new RequestSlots<IncomingMessage>('node, gatehouse/
 /** What the token endpoints are mounted from: the `Gatehouse` object fits. */
 export interface EndpointsApp {
   engine: Engine;
-  settings: { http: { maxBodySize: number } };
+  settings: { http: { maxBodySize: number }; cookies?: { refreshPath: string } };
   /** Cookie mode, when on: it may refuse a mount prefix (the refresh cookie's path must reach it). */
   cookies?: { mountProblems(prefix: string): string[] } | undefined;
 }

@@ -10,6 +10,7 @@ import { runPolicy, socketAddress, type ClientAddressResolver, type CoreResponse
 import type { RequestView } from '../core/request.js';
 import { isPromise } from '../core/maybe.js';
 import { NotADictionary, parseBody, parserMediaTypes, type BodyData, type MediaParser } from './body.js';
+import { isPreflight, type CorsPolicy } from './cors.js';
 import { failureResponse, type EngineLogger } from './failure.js';
 import type { Handler, HandlerContext, Route } from './route.js';
 
@@ -63,6 +64,8 @@ export interface EngineOptions {
   logger?: EngineLogger;
   /** How throttles find the client's address (trusted proxies); default the socket peer. */
   clientAddress?: ClientAddressResolver;
+  /** CORS for browsers on other origins (`cors.*`); none: no CORS header is ever sent. */
+  cors?: CorsPolicy;
 }
 
 /** `/a/b/` and `/a/b` are the same route: strip one trailing slash (not from `/`). */
@@ -121,7 +124,17 @@ export class Engine {
   }
 
   /** Answer one request. Never throws. */
-  async handle(req: RequestView, readBody: BodyReader): Promise<CoreResponse> {
+  handle(req: RequestView, readBody: BodyReader): Promise<CoreResponse> {
+    const cors = this.options.cors;
+    if (cors === undefined) return this.answer(req, readBody);
+    if (isPreflight(req)) {
+      const found = this.match(req.path);
+      if (found) return Promise.resolve(cors.preflight(req, found.compiled.allow));
+    }
+    return this.answer(req, readBody).then((response) => cors.decorate(req, response));
+  }
+
+  private async answer(req: RequestView, readBody: BodyReader): Promise<CoreResponse> {
     const found = this.match(req.path);
     if (!found) return failureResponse(new NotFound(), req, { logger: this.options.logger });
     const { compiled, params } = found;

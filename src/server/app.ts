@@ -14,6 +14,7 @@ import { createThrottling, type Throttling } from '../throttle/index.js';
 import { FailoverThrottleStore } from '../throttle/failover.js';
 import { Engine } from '../http/engine.js';
 import { createGuard, type Guard, type GuardPolicy } from '../http/guard.js';
+import { CorsPolicy } from '../http/cors.js';
 import { jwksRoutes } from '../http/endpoints/jwks.js';
 import { jwtRoutes } from '../http/endpoints/jwt.js';
 import { opaqueTokenRoutes } from '../http/endpoints/opaque.js';
@@ -32,6 +33,7 @@ import { OpaqueTokenService } from '../tokens/service.js';
 import { UserService } from '../users/service.js';
 import { BasicAuthentication } from '../users/basic-authentication.js';
 import type { Logger } from './logger.js';
+import { resolveSecret, SecretRequired, UnsafeSecretFile } from './secret.js';
 
 export interface Gatehouse {
   settings: Settings;
@@ -129,11 +131,31 @@ export function createServices(settings: Settings, stores: Stores, clock: Clock 
   return { users, tokens };
 }
 
+/**
+ * `secretKey`, or — as `gatehouse serve` does — the secret kept in `<database>.secret`
+ * (mode 0600), generated there on first start and logged once; so an application built
+ * from `loadSettings()` alone starts, and keeps its secret across restarts. A server URL
+ * as the database needs a configured secret (every instance must share it).
+ */
+function secretFor(settings: Settings, logger: Logger | undefined): string {
+  try {
+    const { secret, file, generated } = resolveSecret(settings.secretKey, settings.database);
+    if (generated) {
+      const message = `no secretKey configured: generated one into ${file} (mode 0600); keep it safe, or set GATEHOUSE_SECRET_KEY`;
+      if (logger) logger.warn({ file }, message);
+      else process.emitWarning(message);
+    }
+    return secret;
+  } catch (e) {
+    if (e instanceof SecretRequired || e instanceof UnsafeSecretFile) throw new StartupError(e.message);
+    throw e;
+  }
+}
+
 /** Build the whole application. Throws `StartupError` (bad keys, missing secret) or `JwtKeyConfigError`. */
 export async function createGatehouse(settings: Settings, options: CreateOptions = {}): Promise<Gatehouse> {
   const clock = options.clock ?? systemClock;
-  if (!settings.secretKey) throw new StartupError('secretKey is not set (GATEHOUSE_SECRET_KEY, or let `gatehouse serve` generate one)');
-  const secretKey = settings.secretKey;
+  const secretKey = secretFor(settings, options.logger);
   let cookieMode: CookieMode | undefined;
   if (settings.cookies.enabled) {
     const problems = cookieSettingsProblems(settings);
@@ -199,7 +221,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
         // Token endpoints take scoped throttles (`throttle.rates.login` / `.token`; none by default, as DRF).
         THROTTLE_SCOPES[route.path] ? { ...route, throttles: [throttling.scoped], throttleScope: THROTTLE_SCOPES[route.path] } : route,
       ),
-      { maxBodySize: settings.http.maxBodySize, clientAddress, ...(logger ? { logger } : {}) },
+      { maxBodySize: settings.http.maxBodySize, clientAddress, ...(logger ? { logger } : {}), ...corsOption(settings) },
     );
     const guard = (policy: GuardPolicy = {}): Guard =>
       createGuard({ authenticators: meAuthenticators, ...policy }, { clientAddress, ...(logger ? { logger } : {}) });
@@ -229,6 +251,17 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     if (!options.stores) await baseStores.close();
     throw e;
   }
+}
+
+/**
+ * The engine's CORS policy from `cors.*` (none while no origin is listed). In cookie mode
+ * with CSRF on, the CSRF header is allowed too: the page must send it on every unsafe request.
+ */
+function corsOption(settings: Settings): { cors?: CorsPolicy } {
+  const { cors, cookies } = settings;
+  if (cors.allowedOrigins.length === 0) return {};
+  const csrfHeader = cookies.enabled && cookies.csrf ? [cookies.csrfHeaderName] : [];
+  return { cors: new CorsPolicy({ ...cors, allowedHeaders: [...cors.allowedHeaders, ...csrfHeader] }) };
 }
 
 /**

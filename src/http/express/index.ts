@@ -114,10 +114,12 @@ export function endpoints(app: EndpointsApp, options: EndpointsOptions = {}): Mi
   const engine = app.engine;
   const maxBodySize = options.maxBodySize ?? app.settings.http.maxBodySize;
   const prefix = normalizePrefix(options.prefix);
-  assertMountable(app, prefix);
+  const mountError = mountChecker(app, prefix);
   return (req, res, next) => {
     const path = mountedPath(req.url ?? '/', prefix);
     if (path === null) return next();
+    const refused = mountError((req as { baseUrl?: string }).baseUrl ?? '');
+    if (refused) return next(refused);
     const consumed = req.readableEnded || req.readableDidRead;
     const read = consumed
       ? async (limit: number) => {
@@ -127,6 +129,33 @@ export function endpoints(app: EndpointsApp, options: EndpointsOptions = {}): Mi
         }
       : (limit: number) => readBody(req, limit);
     serveEngine(engine, incomingView(req, path), incomingBody(req, read), maxBodySize).then((answer) => answer && writeAnswer(res, answer), next);
+  };
+}
+
+/**
+ * The cookie-mode mount check (the refresh cookie's path must reach the refresh and
+ * logout endpoints as the browser sees them). Express strips the path of
+ * `app.use('/auth', endpoints(g))` before the middleware runs, so the full mount is
+ * `req.baseUrl` + `prefix`, known at the first request. Mounting throws at once when no
+ * outer path could make `cookies.refreshPath` fit (it does not end with
+ * `<prefix>/api/token/`); otherwise each outer path is checked once, on its first
+ * request, and a wrong one is passed to `next(error)` with the setting to change.
+ */
+function mountChecker(app: EndpointsApp, prefix: string): (base: string) => Error | undefined {
+  const refreshPath = app.settings.cookies?.refreshPath;
+  const outer = refreshPath?.endsWith(`${prefix}/api/token/`) ? refreshPath.slice(0, -`${prefix}/api/token/`.length) : null;
+  if (outer === null || outer === '') assertMountable(app, prefix);
+  const checked = new Map<string, Error | undefined>();
+  return (base) => {
+    if (!checked.has(base)) {
+      try {
+        assertMountable(app, base + prefix);
+        checked.set(base, undefined);
+      } catch (e) {
+        checked.set(base, e as Error);
+      }
+    }
+    return checked.get(base);
   };
 }
 
