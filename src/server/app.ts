@@ -29,7 +29,11 @@ import type { Stores, ThrottleStore } from '../stores/types.js';
 import { TokenAuthentication } from '../tokens/authentication.js';
 import { OpaqueTokenService } from '../tokens/service.js';
 import { UserService } from '../users/service.js';
-import type { Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { accessLog, metricsRoute, securityEvents } from './observability.js';
+import type { EventSink } from '../core/events.js';
+import type { ObservedRequest } from '../http/engine.js';
 
 export interface Gatehouse {
   settings: Settings;
@@ -62,6 +66,7 @@ export interface Gatehouse {
 
 export interface CreateOptions {
   clock?: Clock;
+  /** Where errors, security events and (`log.access`) requests are logged; default pino on stderr at `logLevel`. */
   logger?: Logger;
   /** Use these stores instead of opening `settings.database`. */
   stores?: Stores;
@@ -138,12 +143,16 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     if (problems.length > 0) throw new StartupError(`Invalid cookie mode settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     cookieMode = new CookieMode({ settings, secretKey, clock });
   }
-  const logger = options.logger;
-  const baseStores =
+  const logger = options.logger ?? createLogger(settings.logLevel, 'stderr');
+  // Loaded only when metrics are on (the entry stays lean).
+  const metrics = settings.metrics.enabled ? new (await import('./metrics.js')).Metrics() : null;
+  const events = securityEvents(settings, logger, metrics);
+  const openedStores =
     options.stores ??
     (await openStores(settings, {
       onError: (e, where) => logger?.warn({ err: { name: e.name, message: e.message }, where }, 'postgres connection error'),
     }));
+  const baseStores = metrics ? metrics.timeStores(openedStores) : openedStores;
   let redis: RedisBackend | null = null;
   try {
     redis = await openRedis(settings, logger);
@@ -152,8 +161,9 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       : null;
     const stores = redis ? redis.wrap(baseStores, { tokenCache, clock }) : baseStores;
     const { users, tokens } = createServices(settings, stores, clock);
+    users.useEvents(events);
     const throttleStore = options.throttleStore ?? (redis && settings.throttle.store === 'redis' ? sharedThrottleStore(settings, redis, logger) : undefined);
-    const throttling = createThrottling(settings, { clock, ...(throttleStore ? { store: throttleStore } : {}) });
+    const throttling = createThrottling(settings, { clock, events, ...(throttleStore ? { store: throttleStore } : {}) });
     if (settings.throttle.loginEnabled) users.useLoginThrottle(throttling.login);
     const keys = await createJwtKeys({ settings: settings.jwt, secretKey, stores, clock, onWarning: (message) => logger?.warn({}, message) });
     const jwt = new JwtService({
@@ -166,7 +176,10 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       ...(options.userAuthenticationRule ? { userAuthenticationRule: options.userAuthenticationRule } : {}),
       // Cookie mode: every pair carries its session id (the refresh family), for CSRF binding and session revocation.
       ...(cookieMode ? { sessionClaim: SESSION_CLAIM } : {}),
+      events,
     });
+    metrics?.cache('opaque_token', () => tokens.cacheStats());
+    metrics?.cache('jwt_verified', () => jwt.verifier.cacheStats());
     users.onCredentialsChanged((user, reason) => jwt.revokeAllForUser(user.id, reason));
     const tokenAuthentication = new TokenAuthentication(tokens, settings.tokens.keyword);
     const clientAddress: ClientAddressResolver = throttling.clientAddress;
@@ -174,7 +187,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     const jwtCookieAuthentication = cookieMode ? new JWTCookieAuthentication(jwt, cookieMode) : undefined;
     // In cookie mode the JWT authenticator also reads the access cookie (CSRF-checked for unsafe methods).
     const primaryJwt: Authenticator = jwtCookieAuthentication ?? jwtAuthentication;
-    const audit = (event: AuditEvent) => logger?.info({ audit: event }, event.event);
+    const audit = endpointEvents(events);
     // JWT first, as the oracle's `/api/hello/`: its challenge (`Bearer realm="api"`) is the route's.
     const meAuthenticators: Authenticator[] = [primaryJwt, tokenAuthentication];
     const engine = new Engine(
@@ -191,11 +204,12 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
         ...jwtRoutes({ users, jwt, audit, clientAddress, ...(cookieMode ? { cookies: cookieMode } : {}) }),
         ...jwksRoutes(keys),
         ...userRoutes(meAuthenticators),
+        ...(metrics ? [metricsRoute(metrics, settings, clientAddress)] : []),
       ].map((route) =>
         // Token endpoints take scoped throttles (`throttle.rates.login` / `.token`; none by default, as DRF).
         THROTTLE_SCOPES[route.path] ? { ...route, throttles: [throttling.scoped], throttleScope: THROTTLE_SCOPES[route.path] } : route,
       ),
-      { maxBodySize: settings.http.maxBodySize, clientAddress, ...(logger ? { logger } : {}) },
+      { maxBodySize: settings.http.maxBodySize, clientAddress, logger, ...requestObserver(settings, logger, metrics) },
     );
     const guard = (policy: GuardPolicy = {}): Guard =>
       createGuard({ authenticators: meAuthenticators, ...policy }, { clientAddress, ...(logger ? { logger } : {}) });
@@ -225,6 +239,30 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     if (!options.stores) await baseStores.close();
     throw e;
   }
+}
+
+/**
+ * The endpoints' events into the one sink. Failed logins and logout-all are left out:
+ * the services emit those themselves, with what the endpoints do not know (the
+ * username tried, the client address; logouts-all from any caller).
+ */
+function endpointEvents(events: EventSink): (event: AuditEvent) => void {
+  return (e) => {
+    if (e.event === 'login' && e.userId !== undefined) events({ event: 'login', endpoint: e.endpoint, userId: e.userId, ...(e.tokenId !== undefined ? { tokenId: e.tokenId } : {}) });
+    else if (e.event === 'logout' || e.event === 'token_revoked') events({ event: e.event, endpoint: e.endpoint, userId: e.userId, tokenId: e.tokenId });
+  };
+}
+
+/** `EngineOptions.observe`: the access log (`log.access`) and the request metrics, when either is on. */
+function requestObserver(settings: Settings, logger: Logger, metrics: Metrics | null): { observe?: (r: ObservedRequest) => void } {
+  const log = settings.log.access ? accessLog(logger) : null;
+  if (!log && !metrics) return {};
+  return {
+    observe: (r) => {
+      log?.(r);
+      metrics?.request(r);
+    },
+  };
 }
 
 /**
