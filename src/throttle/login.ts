@@ -150,7 +150,12 @@ function policyOf(rate: string, maxBackoffMs: number, name: string): BackoffPoli
   return Object.freeze({ limit: parsed.num, windowMs: parsed.durationMs, baseMs: Math.min(baseMs, maxBackoffMs), maxMs: maxBackoffMs });
 }
 
-/** Did this failure start a lock (rather than meet one already running, which is not counted)? */
+/**
+ * Did this failure start a lock, rather than meet one already running (not counted, the
+ * state answered unchanged)? A counted failure that locks sets `lockedUntil` to now plus
+ * exactly its lock; an uncounted one returns a lock that started earlier (only a refused
+ * attempt in the very millisecond the lock started is reported as starting it again).
+ */
 function startedLock(state: BackoffState, policy: BackoffPolicy, now: number): boolean {
   if (state.failures < policy.limit || state.lockedUntil <= now) return false;
   return state.lockedUntil - now === Math.min(policy.baseMs * 2 ** Math.min(state.failures - policy.limit, 52), policy.maxMs);
