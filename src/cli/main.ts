@@ -9,6 +9,7 @@ import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { loadSettings, SettingsError, type Settings } from '../core/settings.js';
 import { drfDateTime } from '../core/json.js';
+import { cliEventHook } from './events.js';
 import { registerKeyCommands } from './keys.js';
 import { registerImportDjango } from './import-django/index.js';
 import { DrfTokenRowsRefused, importDrfTokenRows } from './import-django/drf-tokens.js';
@@ -347,6 +348,7 @@ function readCsv(file: string): string {
 /** Run the CLI; resolves to the exit code. */
 export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
   const program = buildProgram(io);
+  program.hook('postAction', cliEventHook({ write: io.stderr, env: io.env }));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -19,8 +19,6 @@ export type SecurityEvent =
   | { event: 'login_failed'; username: string; address: string; reason: 'invalid_credentials' | 'throttled' | 'address_locked' }
   /** A login throttle counter locked (`counter`: which one; see src/throttle/login.ts). */
   | { event: 'login_locked'; counter: 'address' | 'username' | 'pair' | 'device'; username?: string; address?: string; failures: number; lockedSeconds: number }
-  /** Login lock-outs were cleared by an operator (`gatehouse unlock`). */
-  | { event: 'login_unlocked'; username?: string; address?: string; cleared: number }
   /** `/api/token/refresh/` without rotation: a new access token. */
   | { event: 'token_refreshed'; userId: number }
   /** `/api/token/refresh/` with rotation (`grace`: a retry within `jwt.reuseGrace` got the same replacement). */
@@ -35,8 +33,8 @@ export type SecurityEvent =
   | { event: 'password_changed'; userId: number }
   /** Logout-all: every token of the user is revoked. */
   | { event: 'logout_all'; userId: number }
-  /** A `gatehouse` command changed state (`command`: e.g. `createuser`, `keys rotate`). */
-  | { event: 'cli'; command: string; userId?: number; username?: string; detail?: string };
+  /** A `gatehouse` command changed state (`command`: e.g. `createuser`, `keys rotate`, `unlock`); `username` for a command about one user. */
+  | { event: 'cli'; command: string; username?: string };
 
 export type SecurityEventName = SecurityEvent['event'];
 

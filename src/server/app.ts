@@ -61,6 +61,11 @@ export interface Gatehouse {
    * default to `[JWT, Token]` (as `/api/me/`); permissions and throttles to none.
    */
   guard(policy?: GuardPolicy): Guard;
+  /**
+   * The security-event emitter the services were given (to the logger, masked; and to the
+   * metrics): for events of your own, e.g. `{ event: 'cli', command: 'createuser', userId }`.
+   */
+  events: EventSink;
   close(): Promise<void>;
 }
 
@@ -226,6 +231,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       throttling,
       redis,
       guard,
+      events,
       close: async () => {
         try {
           await stores.close();

@@ -343,3 +343,30 @@ await app.close();`;
   assert.equal(quiet.status, 0, quiet.stderr);
   assert.ok(!quiet.stderr.includes('login_failed'));
 });
+
+test('the CLI: a command that changes state logs a `cli` event on standard error; a read-only one does not', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-obs-cli-'));
+  dirs.push(dir);
+  const db = join(dir, 'cli.sqlite3');
+  const entry = fileURLToPath(new URL('../../src/cli/run.ts', import.meta.url));
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GATEHOUSE_')) env[k] = v;
+  env.GATEHOUSE_SECRET_KEY = SECRET;
+  env.GATEHOUSE_PASSWORDS__ALGORITHM = 'pbkdf2_sha256';
+  env.GATEHOUSE_PASSWORDS__PBKDF2_ITERATIONS = '600000';
+  const cli = (args: string[], input = '') => {
+    const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), entry, ...args, '--db', db], { cwd: dir, env, input, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(!r.stderr.includes('cli-password-123'));
+    return r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+  };
+  cli(['migrate']);
+  const created = cli(['createuser', 'carol', '--password-stdin'], 'cli-password-123\n').filter((l) => l.msg === 'cli');
+  assert.equal(created.length, 1);
+  assert.equal(created[0]!.event!.command, 'createuser');
+  assert.match(created[0]!.event!.username as string, /^hmac:[0-9a-f]{32}$/);
+  const changed = cli(['changepassword', 'carol', '--password-stdin'], 'cli-password-456\n');
+  assert.deepEqual(changed.filter((l) => l.msg === 'cli').map((l) => l.event!.command), ['changepassword']);
+  assert.deepEqual(changed.filter((l) => l.msg === 'password_changed').map((l) => l.event), [{ event: 'password_changed', userId: 1 }]);
+  assert.deepEqual(cli(['tokens', 'list', 'carol']).filter((l) => l.msg === 'cli'), []);
+});
