@@ -33,6 +33,7 @@ import { createLogger, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { accessLog, metricsRoute, securityEvents } from './observability.js';
 import type { EventSink } from '../core/events.js';
+import { then } from '../core/maybe.js';
 import type { ObservedRequest } from '../http/engine.js';
 
 export interface Gatehouse {
@@ -217,7 +218,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       { maxBodySize: settings.http.maxBodySize, clientAddress, logger, ...requestObserver(settings, logger, metrics) },
     );
     const guard = (policy: GuardPolicy = {}): Guard =>
-      createGuard({ authenticators: meAuthenticators, ...policy }, { clientAddress, ...(logger ? { logger } : {}) });
+      observedGuard(createGuard({ authenticators: meAuthenticators, ...policy }, { clientAddress, logger }), metrics);
     return {
       settings,
       stores,
@@ -257,6 +258,16 @@ function endpointEvents(events: EventSink): (event: AuditEvent) => void {
     if (e.event === 'login' && e.userId !== undefined) events({ event: 'login', endpoint: e.endpoint, userId: e.userId, ...(e.tokenId !== undefined ? { tokenId: e.tokenId } : {}) });
     else if (e.event === 'logout' || e.event === 'token_revoked') events({ event: e.event, endpoint: e.endpoint, userId: e.userId, tokenId: e.tokenId });
   };
+}
+
+/** A guard whose outcomes are counted when metrics are on. */
+function observedGuard(guard: Guard, metrics: Metrics | null): Guard {
+  if (!metrics) return guard;
+  return (req) =>
+    then(guard(req), (outcome) => {
+      metrics.guard(outcome);
+      return outcome;
+    });
 }
 
 /** `EngineOptions.observe`: the access log (`log.access`) and the request metrics, when either is on. */

@@ -9,6 +9,9 @@
  * - `gatehouse_auth_outcomes_total{outcome}` — `authenticated`, `anonymous`, or the error code
  *   of a refusal (`authentication_failed`, `not_authenticated`, `token_not_valid`,
  *   `permission_denied`, `throttled`);
+ * - `gatehouse_guard_outcomes_total{outcome}` — the application's own routes behind
+ *   `app.guard()` / the adapters' `protect()`: `authenticated`, `anonymous`, or the refusal's
+ *   status (`refused_401`, `refused_403`, `refused_429`, `error_503`);
  * - `gatehouse_logins_total{result}` — `ok` / `failed` (password logins);
  * - `gatehouse_login_lockouts_total{counter}` — locks started by the login throttle;
  * - `gatehouse_refresh_reuse_total` — refresh-token reuse detected (families revoked);
@@ -19,6 +22,7 @@
 import { ApiError } from '../core/errors.js';
 import type { SecurityEvent } from '../core/events.js';
 import type { ObservedRequest } from '../http/engine.js';
+import type { GuardOutcome } from '../http/guard.js';
 import type { Stores } from '../stores/types.js';
 
 type Labels = Record<string, string>;
@@ -89,6 +93,7 @@ export class Metrics {
   private readonly requests = new Counter('gatehouse_http_requests_total', 'Requests answered, by route pattern, method and status.');
   private readonly durations = new Histogram('gatehouse_http_request_duration_seconds', 'Time to answer a request, by route pattern.');
   private readonly auth = new Counter('gatehouse_auth_outcomes_total', 'Authentication outcomes of requests: authenticated, anonymous, or the refusal code.');
+  private readonly guards = new Counter('gatehouse_guard_outcomes_total', "Outcomes of guards on the application's own routes: authenticated, anonymous, or the refusal's status.");
   private readonly logins = new Counter('gatehouse_logins_total', 'Password logins, by result (ok, failed).');
   private readonly lockouts = new Counter('gatehouse_login_lockouts_total', 'Login throttle locks started, by counter.');
   private readonly reuse = new Counter('gatehouse_refresh_reuse_total', 'Refresh-token reuse detected (each revoked the token family).');
@@ -110,6 +115,12 @@ export class Metrics {
     if (code !== null && AUTH_CODES.has(code)) this.auth.inc({ outcome: code });
     else if (r.userId !== null) this.auth.inc({ outcome: 'authenticated' });
     else if (r.error === undefined) this.auth.inc({ outcome: 'anonymous' });
+  }
+
+  /** A guard's answer (`app.guard()`, `protect()`). */
+  guard(outcome: GuardOutcome): void {
+    if (outcome.ok) this.guards.inc({ outcome: outcome.principal ? 'authenticated' : 'anonymous' });
+    else this.guards.inc({ outcome: `${outcome.response.status >= 500 ? 'error' : 'refused'}_${outcome.response.status}` });
   }
 
   /** A security event (`eventLogger`'s `observe`). */
@@ -164,7 +175,7 @@ export class Metrics {
       cacheCounter.inc({ cache, result: 'hit' }, hits);
       cacheCounter.inc({ cache, result: 'miss' }, misses);
     }
-    const all = [this.requests, this.durations, this.auth, this.logins, this.lockouts, this.reuse, cacheCounter, this.store];
+    const all = [this.requests, this.durations, this.auth, this.guards, this.logins, this.lockouts, this.reuse, cacheCounter, this.store];
     return `${all.flatMap((m) => m.render()).join('\n')}\n`;
   }
 }

@@ -20,6 +20,11 @@ import { createGatehouse } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
 import { listen } from '../../src/server/serve.js';
 import { MemoryStores } from '../../src/stores/memory/index.js';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { protect } from '../../src/http/node/index.js';
+import { IsAuthenticated } from '../../src/permissions/index.js';
 import { LogCapture, send, type TestResponse } from '../helpers.js';
 
 const SECRET = 'observability-test-secret-0123456789abcdef';
@@ -304,6 +309,26 @@ describe('/metrics', () => {
       parseExposition(r.text);
     } finally {
       await allowed.close();
+    }
+  });
+
+  test("guards on the application's own routes are counted", async () => {
+    const s = await start('memory', { metrics: { enabled: true } });
+    const own: HttpServer = createServer(protect(s.app, { permissions: [IsAuthenticated] }, (_req, res, principal) => res.end(String(principal?.user.id))));
+    own.listen(0, '127.0.0.1');
+    await once(own, 'listening');
+    const ownUrl = `http://127.0.0.1:${(own.address() as AddressInfo).port}`;
+    try {
+      const knox = (await s.send('POST', '/api/auth/login/', { body: { username: 'alice', password: PASSWORD } })).json as { token: string };
+      assert.equal((await send(ownUrl, 'GET', '/orders', { headers: { Authorization: `Token ${knox.token}` } })).status, 200);
+      assert.equal((await send(ownUrl, 'GET', '/orders')).status, 401);
+      assert.equal((await send(ownUrl, 'GET', '/orders', { headers: { Authorization: 'Token wrong' } })).status, 401);
+      const m = parseExposition((await s.send('GET', '/metrics')).text);
+      assert.equal(m.get('gatehouse_guard_outcomes_total{outcome="authenticated"}'), 1);
+      assert.equal(m.get('gatehouse_guard_outcomes_total{outcome="refused_401"}'), 2);
+    } finally {
+      own.close();
+      await s.close();
     }
   });
 
