@@ -64,7 +64,7 @@ export interface Gatehouse {
   guard(policy?: GuardPolicy): Guard;
   /**
    * The security-event emitter the services were given (to the logger, masked; and to the
-   * metrics): for events of your own, e.g. `{ event: 'cli', command: 'createuser', userId }`.
+   * metrics): for events of your own, e.g. `{ event: 'cli', command: 'createuser', username }`.
    */
   events: EventSink;
   close(): Promise<void>;
@@ -210,7 +210,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
         ...jwtRoutes({ users, jwt, audit, clientAddress, ...(cookieMode ? { cookies: cookieMode } : {}) }),
         ...jwksRoutes(keys),
         ...userRoutes(meAuthenticators),
-        ...(metrics ? [metricsRoute(metrics, settings, clientAddress)] : []),
+        ...(metrics ? [metricsRouteOrStartupError(metrics, settings, clientAddress)] : []),
       ].map((route) =>
         // Token endpoints take scoped throttles (`throttle.rates.login` / `.token`; none by default, as DRF).
         THROTTLE_SCOPES[route.path] ? { ...route, throttles: [throttling.scoped], throttleScope: THROTTLE_SCOPES[route.path] } : route,
@@ -258,6 +258,15 @@ function endpointEvents(events: EventSink): (event: AuditEvent) => void {
     if (e.event === 'login' && e.userId !== undefined) events({ event: 'login', endpoint: e.endpoint, userId: e.userId, ...(e.tokenId !== undefined ? { tokenId: e.tokenId } : {}) });
     else if (e.event === 'logout' || e.event === 'token_revoked') events({ event: e.event, endpoint: e.endpoint, userId: e.userId, tokenId: e.tokenId });
   };
+}
+
+/** `GET /metrics`; an address range no parser accepts stops the start with the operator's message. */
+function metricsRouteOrStartupError(metrics: Metrics, settings: Settings, clientAddress: ClientAddressResolver) {
+  try {
+    return metricsRoute(metrics, settings, clientAddress);
+  } catch (e) {
+    throw new StartupError((e as Error).message);
+  }
 }
 
 /** A guard whose outcomes are counted when metrics are on. */

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeClock } from '../../src/core/clock.js';
 import { mergeSettings, parseSettings } from '../../src/core/settings.js';
-import { createGatehouse } from '../../src/server/app.js';
+import { createGatehouse, StartupError } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
 import { listen } from '../../src/server/serve.js';
 import { MemoryStores } from '../../src/stores/memory/index.js';
@@ -310,6 +310,13 @@ describe('/metrics', () => {
     } finally {
       await allowed.close();
     }
+  });
+
+  test('metrics.allowFrom that is not an address stops the start (StartupError), with the value named', async () => {
+    await assert.rejects(
+      createGatehouse(parseSettings({ secretKey: SECRET, metrics: { enabled: true, allowFrom: ['999.0.0.1'] } }), { stores: new MemoryStores(), logger: createLogger('silent') }),
+      (e: unknown) => e instanceof StartupError && /999\.0\.0\.1/.test(e.message),
+    );
   });
 
   test("guards on the application's own routes are counted", async () => {
