@@ -32,6 +32,11 @@ export type { Route, Handler, HandlerContext, HandlerResult } from './http/route
 export { opaqueTokenRoutes } from './http/endpoints/opaque.js';
 export { userRoutes, healthRoutes } from './http/endpoints/user.js';
 export { createGatehouse, createServices, openStores, StartupError } from './server/app.js';
+export { createLogger } from './server/logger.js';
+export type { Logger } from './server/logger.js';
+export { eventLogger, eventLevel, noEvents } from './core/events.js';
+export type { SecurityEvent, SecurityEventName, EventSink, UsernameMode } from './core/events.js';
+export type { ObservedRequest } from './http/engine.js';
 export { JwtService } from './jwt/service.js';
 export type { ClaimsHook, JwtServiceOptions } from './jwt/service.js';
 export { JWTAuthentication, JWTStatelessUserAuthentication } from './jwt/authentication.js';

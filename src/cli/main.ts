@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadSettings, SettingsError, type Settings } from '../core/settings.js';
 import { drfDateTime } from '../core/json.js';
+import { cliEventHook } from './events.js';
 import { registerKeyCommands } from './keys.js';
 import { registerImportDjango } from './import-django/index.js';
 import { DrfTokenRowsRefused, importDrfTokenRows } from './import-django/drf-tokens.js';
@@ -399,6 +400,7 @@ function readCsv(file: string): string {
 /** Run the CLI; resolves to the exit code. */
 export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
   const program = buildProgram(io);
+  program.hook('postAction', cliEventHook({ write: io.stderr, env: io.env }));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

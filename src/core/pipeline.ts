@@ -170,6 +170,8 @@ export interface CoreResponse {
   headers: ResponseHeaders;
   /** JSON body; `undefined` means no body (204). */
   body: JsonValue | undefined;
+  /** A body that is not JSON (`/metrics`), sent as is instead of `body`. */
+  text?: { contentType: string; payload: string };
 }
 
 /**

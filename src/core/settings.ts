@@ -191,6 +191,21 @@ const corsSchema = z
   })
   .strict();
 
+const logSchema = z
+  .object({
+    access: z.boolean().default(false),
+    usernames: z.enum(['hashed', 'plain']).default('hashed'),
+  })
+  .strict();
+
+const metricsSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    token: z.union([z.null(), z.string().min(16, 'must be at least 16 characters')]).default(null),
+    allowFrom: z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be an IP address or CIDR range')).default([]),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     secretKey: z
@@ -210,6 +225,8 @@ export const settingsSchema = z
     http: httpSchema.default(() => httpSchema.parse({})),
     cors: corsSchema.default(() => corsSchema.parse({})),
     redis: redisSchema.prefault({}),
+    log: logSchema.default(() => logSchema.parse({})),
+    metrics: metricsSchema.default(() => metricsSchema.parse({})),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -335,6 +352,11 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'redis.tokenCache', type: 'boolean', default: '`false`', doc: 'Share opaque-token lookups between instances in Redis; every revocation invalidates it before returning; bypassed while Redis is down.', equivalent: '—' },
   { key: 'redis.tokenCacheTtl', type: 'duration', default: '`30s`', doc: 'Lifetime of a token-cache entry.', equivalent: 'Django `CACHES` `TIMEOUT`' },
   { key: 'redis.timeout', type: 'duration', default: '`2s`', doc: 'Connect timeout and per-command timeout; a command to an unreachable Redis fails at once (no queueing).', equivalent: 'django-redis `SOCKET_CONNECT_TIMEOUT` / `SOCKET_TIMEOUT`' },
+  { key: 'log.access', type: 'boolean', default: '`false`', doc: 'One access-log line per request to the endpoints: method, path without the query string, status, ms, user id (never credentials). Env `GATEHOUSE_LOG__ACCESS`.', equivalent: 'gunicorn `--access-logfile`' },
+  { key: 'log.usernames', type: '`hashed` \\| `plain`', default: '`hashed`', doc: 'How the username of a failed login appears in the `login_failed` event: `hashed` (HMAC-SHA256 under a key derived from `secretKey`: one username\'s attempts correlate, a password typed into the username field stays unreadable) or `plain` (as typed, cut to 150 characters).', equivalent: '—' },
+  { key: 'metrics.enabled', type: 'boolean', default: '`false`', doc: 'Serve `GET /metrics` (Prometheus text format: requests, auth outcomes, logins, lock-outs, cache hits, store latency); 404 while off. Env `GATEHOUSE_METRICS__ENABLED`.', equivalent: 'django-prometheus' },
+  { key: 'metrics.token', type: 'string (≥ 16 chars) or null', default: '`null`', doc: 'When set, `/metrics` needs `Authorization: Bearer <token>` (compared in constant time); 401 otherwise. Env `GATEHOUSE_METRICS__TOKEN`.', equivalent: '—' },
+  { key: 'metrics.allowFrom', type: 'list of IPs / CIDRs', default: '`[]` (any)', doc: 'When not empty, `/metrics` answers only these client addresses (as resolved through `http.trustedProxies`); 403 otherwise.', equivalent: '—' },
 ];
 
 /** Thrown for invalid settings; `message` lists every problem, one per line. */
@@ -477,6 +499,7 @@ const isNotSetting = (rest: string): boolean => rest === '' || NOT_SETTINGS.has(
 export function settingsFromEnv(env: NodeJS.ProcessEnv, sources?: Map<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix']);
+  stringKeys.add('metrics.token');
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('GATEHOUSE_') || raw === undefined) continue;
     const rest = name.slice('GATEHOUSE_'.length);

@@ -511,7 +511,11 @@ export interface WireResponse {
 export function toWire(response: CoreResponse): WireResponse {
   const headers: WireHeaders = { ...COMMON_HEADERS, ...response.headers };
   let payload: string | undefined;
-  if (response.body !== undefined) {
+  if (response.text !== undefined) {
+    payload = response.text.payload;
+    headers['Content-Type'] = response.text.contentType;
+    headers['Content-Length'] = String(Buffer.byteLength(payload));
+  } else if (response.body !== undefined) {
     payload = renderJson(response.body);
     headers['Content-Type'] = 'application/json';
     headers['Content-Length'] = String(Buffer.byteLength(payload));

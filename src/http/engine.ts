@@ -59,8 +59,33 @@ function splitPath(path: string): string[] {
   return path.split('/').filter((s) => s !== '');
 }
 
+/** One answered request, as `EngineOptions.observe` sees it (access log, metrics). */
+export interface ObservedRequest {
+  method: string;
+  /** The path without the query string. */
+  path: string;
+  /** The matched route's pattern (`/api/auth/tokens/:id/`), or null when none matched (404). */
+  route: string | null;
+  status: number;
+  /** Milliseconds from the start of `handle` to its answer. */
+  ms: number;
+  /** The authenticated user's id, when authentication ran and succeeded. */
+  userId: number | null;
+  /** What the request failed with (an `ApiError`, or anything unexpected), if anything. */
+  error: unknown;
+}
+
+/** What `observe` needs filled while a request runs. */
+interface Observation {
+  route: string | null;
+  userId: number | null;
+  error: unknown;
+}
+
 export interface EngineOptions {
   maxBodySize: number;
+  /** Told of every answered request (never of its credentials). Must not throw. */
+  observe?: (request: ObservedRequest) => void;
   logger?: EngineLogger;
   /** How throttles find the client's address (trusted proxies); default the socket peer. */
   clientAddress?: ClientAddressResolver;
@@ -126,26 +151,45 @@ export class Engine {
   /** Answer one request. Never throws. */
   handle(req: RequestView, readBody: BodyReader): Promise<CoreResponse> {
     const cors = this.options.cors;
-    if (cors === undefined) return this.answer(req, readBody);
+    if (cors === undefined) return this.observed(req, readBody);
     if (isPreflight(req)) {
       const found = this.match(req.path);
       if (found) return Promise.resolve(cors.preflight(req, found.compiled.allow));
     }
-    return this.answer(req, readBody).then((response) => cors.decorate(req, response));
+    return this.observed(req, readBody).then((response) => cors.decorate(req, response));
   }
 
-  private async answer(req: RequestView, readBody: BodyReader): Promise<CoreResponse> {
+  /** `answer`, timed and reported to the observer (access log, metrics) when there is one. */
+  private observed(req: RequestView, readBody: BodyReader): Promise<CoreResponse> {
+    const observe = this.options.observe;
+    return observe ? this.answerObserved(req, readBody, observe) : this.answer(req, readBody, null);
+  }
+
+  private async answerObserved(req: RequestView, readBody: BodyReader, observe: NonNullable<EngineOptions['observe']>): Promise<CoreResponse> {
+    const started = performance.now();
+    const seen: Observation = { route: null, userId: null, error: undefined };
+    const response = await this.answer(req, readBody, seen);
+    try {
+      observe({ method: req.method, path: req.path, route: seen.route, status: response.status, ms: performance.now() - started, userId: seen.userId, error: seen.error });
+    } catch {
+      // An observer's failure (a log destination) never changes the answer.
+    }
+    return response;
+  }
+
+  private async answer(req: RequestView, readBody: BodyReader, seen: Observation | null): Promise<CoreResponse> {
     const found = this.match(req.path);
     if (!found) return failureResponse(new NotFound(), req, { logger: this.options.logger });
     const { compiled, params } = found;
     const { route } = compiled;
+    if (seen) seen.route = route.path;
     const baseHeaders: Record<string, string> = { Allow: compiled.allow };
     if (route.noStore) {
       baseHeaders['Cache-Control'] = 'no-store';
       baseHeaders.Pragma = 'no-cache';
     }
     try {
-      if (!acceptsJson(req.headers.accept)) throw new NotAcceptable();
+      if (!route.anyAccept && !acceptsJson(req.headers.accept)) throw new NotAcceptable();
       // Awaited only when asynchronous: a cached token costs no promise on the hot path.
       let principal = runPolicy(req, route, this.clientAddress);
       if (isPromise(principal)) principal = await principal;
@@ -153,6 +197,7 @@ export class Engine {
       let handler: Handler | undefined = route.methods[method];
       if (!handler && method === 'OPTIONS') handler = () => ({ body: this.metadata(route, compiled) });
       if (!handler) throw new MethodNotAllowed(req.method);
+      if (seen && principal) seen.userId = principal.user.id;
       let parsed: Promise<BodyData> | undefined;
       const cookies: string[] = [];
       const ctx: HandlerContext = {
@@ -167,8 +212,10 @@ export class Engine {
         status: result.status ?? 200,
         headers: cookies.length === 0 ? { ...baseHeaders, ...result.headers } : withCookies({ ...baseHeaders, ...result.headers }, cookies),
         body: result.body, // for HEAD the adapter sends the headers of this body, not the body
+        ...(result.text ? { text: result.text } : {}),
       };
     } catch (error) {
+      if (seen) seen.error = error;
       return failureResponse(error, req, { authenticators: compiled.authenticators, baseHeaders, challenge: route.challenge, logger: this.options.logger });
     }
   }

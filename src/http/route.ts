@@ -14,6 +14,8 @@ export interface HandlerResult {
   status?: number;
   headers?: ResponseHeaders;
   body?: JsonValue;
+  /** A body that is not JSON (`/metrics`), sent as is instead of `body`. */
+  text?: { contentType: string; payload: string };
 }
 
 /** What a handler receives. */
@@ -50,6 +52,8 @@ export interface Route extends Policy {
   methods: Partial<Record<string, Handler>>;
   /** Body parsers (default: JSON, form and multipart, as DRF). */
   parsers?: readonly MediaParser[];
+  /** Answers whatever the `Accept` header says (no 406): a route that renders something other than JSON. */
+  anyAccept?: boolean;
   /** Adds `Cache-Control: no-store` (responses that carry credentials). */
   noStore?: boolean;
   /**

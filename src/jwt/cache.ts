@@ -15,13 +15,20 @@ export class BoundedCache<K, V> {
   private readonly map = new Map<K, Entry<V>>();
   /** Moves on every `clear()`. */
   epoch = 0;
+  /** `get`s that found a usable entry, and those that did not (metrics). */
+  hits = 0;
+  misses = 0;
 
   constructor(readonly maxSize: number) {}
 
   /** The value cached for `key` at `generation`, unless it has expired at `now` (epoch ms). Never allocates. */
   get(key: K, generation: number, now = 0): V | undefined {
     const e = this.map.get(key);
-    if (e === undefined || e.generation !== generation || now >= e.until) return undefined;
+    if (e === undefined || e.generation !== generation || now >= e.until) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
     return e.value;
   }
 

@@ -6,6 +6,7 @@
  */
 import { AuthenticationFailed } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
+import { noEvents, type EventSink } from '../core/events.js';
 import type { User } from '../core/user.js';
 import type { NewOutstandingToken, Stores } from '../stores/types.js';
 import { TOKEN_BLACKLISTED, TokenError, checkExp, jtiOf, userIdOf, type Claims, type JwtSettings, type TokenKind } from './claims.js';
@@ -24,6 +25,8 @@ export interface RefresherOptions {
   revocation: JwtRevocation;
   verifier: JwtVerifier;
   issuer: JwtIssuer;
+  /** Told of refreshes, rotations and blacklisting. */
+  events?: EventSink;
 }
 
 /** What `/api/token/refresh/` hands out. */
@@ -35,9 +38,11 @@ export interface Refreshed {
 
 export class JwtRefresher {
   private readonly s: JwtSettings;
+  private readonly events: EventSink;
 
   constructor(private readonly o: RefresherOptions) {
     this.s = o.settings;
+    this.events = o.events ?? noEvents;
   }
 
   /** `validate` with simplejwt's view answer: a `TokenError` becomes 401 `token_not_valid`. */
@@ -88,12 +93,18 @@ export class JwtRefresher {
     const claims = await this.validated(token, 'refresh');
     const user = await this.liveUser(claims, 'refresh');
     const iat = Math.floor(this.o.clock.now() / 1000);
-    if (!this.s.rotateRefreshTokens) return { access: await this.o.issuer.access(claims, iat) };
+    if (!this.s.rotateRefreshTokens) {
+      const access = await this.o.issuer.access(claims, iat);
+      this.events({ event: 'token_refreshed', userId: user.id });
+      return { access };
+    }
     const current = this.recordOf(claims, 'refresh', user.id);
     if (current === null) {
       // Nothing to rotate by (jtiClaim disabled): simplejwt's plain rotation.
       const exp = iat + Math.floor(this.s.refreshTokenLifetime / 1000);
-      return { access: await this.o.issuer.access(claims, iat), refresh: await this.o.issuer.reissue(claims, iat, exp) };
+      const refreshed = { access: await this.o.issuer.access(claims, iat), refresh: await this.o.issuer.reissue(claims, iat, exp) };
+      this.events({ event: 'token_rotated', userId: user.id, familyId: null, grace: false });
+      return refreshed;
     }
     return this.rotate(claims, current, iat);
   }
@@ -111,15 +122,22 @@ export class JwtRefresher {
     const next = { jti: newJti(), userId: current.userId, tokenType: 'refresh' as const, familyId: null, createdAt: now, expiresAt: exp * 1000, iat, exp };
     const policy = this.o.revocation.policy;
     const result = await jwt.rotate({ current, next, now, familyNotAfter: notAfter, decide: (state) => decideRotation(state, policy, now) });
+    const familyId = known?.familyId ?? null;
+    const userId = current.userId as number;
     switch (result.kind) {
-      case 'rotated':
-        return { access: await this.o.issuer.access(claims, iat), refresh: await this.o.issuer.reissue(claims, iat, exp, next.jti) };
+      case 'rotated': {
+        const refreshed = { access: await this.o.issuer.access(claims, iat), refresh: await this.o.issuer.reissue(claims, iat, exp, next.jti) };
+        this.events({ event: 'token_rotated', userId, familyId, grace: false });
+        return refreshed;
+      }
       case 'grace': {
         const r = result.replacement;
-        return { access: await this.o.issuer.access(claims, iat), refresh: await this.o.issuer.reissue(claims, r.iat, r.exp, r.jti) };
+        const refreshed = { access: await this.o.issuer.access(claims, iat), refresh: await this.o.issuer.reissue(claims, r.iat, r.exp, r.jti) };
+        this.events({ event: 'token_rotated', userId, familyId, grace: true });
+        return refreshed;
       }
       case 'reused':
-        this.o.revocation.familyRevoked();
+        this.o.revocation.familyRevoked(userId, familyId);
         throw invalidToken(TOKEN_BLACKLISTED);
       default:
         throw invalidToken(TOKEN_BLACKLISTED);
@@ -158,5 +176,6 @@ export class JwtRefresher {
     const user = id === null ? null : await this.o.users.find(id);
     const row = this.recordOf(claims, 'refresh', user?.id ?? null);
     if (row !== null && !(await this.o.revocation.blacklist(row))) throw invalidToken(TOKEN_BLACKLISTED);
+    this.events({ event: 'token_blacklisted', userId: user?.id ?? null });
   }
 }

@@ -10,6 +10,7 @@
  */
 import { createHmac, hkdfSync } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
+import { noEvents, type EventSink } from '../core/events.js';
 import type { MaybePromise } from '../core/maybe.js';
 import type { User } from '../core/user.js';
 import type { NewOutstandingToken, RotationState, Stores } from '../stores/types.js';
@@ -26,6 +27,8 @@ export interface RevocationOptions {
   clock: Clock;
   /** Cookie mode's session-id claim, or null. */
   sessionClaim: string | null;
+  /** Told of reuse detected (`refresh_reuse_detected`). */
+  events?: EventSink;
 }
 
 export class JwtRevocation {
@@ -60,7 +63,10 @@ export class JwtRevocation {
     const state: RotationState = { token, replacement, family };
     const now = this.o.clock.now();
     const status = tokenStatus(state, this.policy, now);
-    if (status === 'reused' && token.familyId !== null) await this.revokeFamily(token.familyId, 'reuse');
+    if (status === 'reused' && token.familyId !== null) {
+      await this.revokeFamily(token.familyId, 'reuse');
+      this.reuseDetected(token.userId, token.familyId);
+    }
     return status;
   }
 
@@ -86,8 +92,13 @@ export class JwtRevocation {
   }
 
   /** The store revoked a family by itself (reuse detected during a rotation). */
-  familyRevoked(): void {
+  familyRevoked(userId: number | null, familyId: string | null): void {
     this.sessionCache.clear();
+    if (familyId !== null) this.reuseDetected(userId, familyId);
+  }
+
+  private reuseDetected(userId: number | null, familyId: string): void {
+    (this.o.events ?? noEvents)({ event: 'refresh_reuse_detected', userId, familyId, familyRevoked: true });
   }
 
   /**

@@ -10,6 +10,7 @@
  * - `users.ts`: the token's user and `USER_AUTHENTICATION_RULE`.
  */
 import type { Clock } from '../core/clock.js';
+import type { EventSink } from '../core/events.js';
 import type { MaybePromise } from '../core/maybe.js';
 import type { User } from '../core/user.js';
 import type { Stores } from '../stores/types.js';
@@ -51,6 +52,8 @@ export interface JwtServiceOptions {
    * `jtiClaim` (a session is its recorded family). Default: none (tokens exactly as simplejwt's).
    */
   sessionClaim?: string | null;
+  /** Where security events go (refresh, rotation, reuse detected, blacklist); default nowhere. */
+  events?: EventSink;
 }
 
 /** A validated token: its kind and claims. */
@@ -76,11 +79,12 @@ export class JwtService {
     const { settings, stores, clock, keys } = o;
     this.settings = settings;
     this.users = new JwtUsers(settings, stores, o.userAuthenticationRule);
-    this.revocation = new JwtRevocation({ settings, secretKey: o.secretKey, stores, clock, sessionClaim });
+    const events = o.events ? { events: o.events } : {};
+    this.revocation = new JwtRevocation({ settings, secretKey: o.secretKey, stores, clock, sessionClaim, ...events });
     const parts = { settings, stores, clock, keys, users: this.users, revocation: this.revocation };
     this.verifier = new JwtVerifier(parts);
     this.issuer = new JwtIssuer({ ...parts, sessionClaim, ...(o.claims ? { claims: o.claims } : {}) });
-    this.refresher = new JwtRefresher({ ...parts, verifier: this.verifier, issuer: this.issuer });
+    this.refresher = new JwtRefresher({ ...parts, verifier: this.verifier, issuer: this.issuer, ...events });
   }
 
   /** The current time in epoch seconds (PyJWT's integer `now`). */

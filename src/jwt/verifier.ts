@@ -96,6 +96,11 @@ export class JwtVerifier {
     return this.o.stores.changes.generation();
   }
 
+  /** The verified-signature cache's lookups so far (metrics). */
+  cacheStats(): { hits: number; misses: number; size: number } {
+    return { hits: this.cache.hits, misses: this.cache.misses, size: this.cache.size };
+  }
+
   /** Forget every verified signature (a user's tokens were all revoked). */
   forget(): void {
     this.cache.clear();

@@ -32,8 +32,13 @@ import { TokenAuthentication } from '../tokens/authentication.js';
 import { OpaqueTokenService } from '../tokens/service.js';
 import { UserService } from '../users/service.js';
 import { BasicAuthentication } from '../users/basic-authentication.js';
-import type { Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { accessLog, metricsRoute, securityEvents } from './observability.js';
 import { resolveSecret, SecretRequired, UnsafeSecretFile } from './secret.js';
+import type { EventSink } from '../core/events.js';
+import { then } from '../core/maybe.js';
+import type { ObservedRequest } from '../http/engine.js';
 
 export interface Gatehouse {
   settings: Settings;
@@ -61,11 +66,17 @@ export interface Gatehouse {
    * default to `[JWT, Token]` (as `/api/me/`); permissions and throttles to none.
    */
   guard(policy?: GuardPolicy): Guard;
+  /**
+   * The security-event emitter the services were given (to the logger, masked; and to the
+   * metrics): for events of your own, e.g. `{ event: 'cli', command: 'createuser', username }`.
+   */
+  events: EventSink;
   close(): Promise<void>;
 }
 
 export interface CreateOptions {
   clock?: Clock;
+  /** Where errors, security events and (`log.access`) requests are logged; default pino on stderr at `logLevel`. */
   logger?: Logger;
   /** Use these stores instead of opening `settings.database`. */
   stores?: Stores;
@@ -162,12 +173,16 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     if (problems.length > 0) throw new StartupError(`Invalid cookie mode settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     cookieMode = new CookieMode({ settings, secretKey, clock });
   }
-  const logger = options.logger;
-  const baseStores =
+  const logger = options.logger ?? createLogger(settings.logLevel, 'stderr');
+  // Loaded only when metrics are on (the entry stays lean).
+  const metrics = settings.metrics.enabled ? new (await import('./metrics.js')).Metrics() : null;
+  const events = securityEvents(settings, logger, metrics);
+  const openedStores =
     options.stores ??
     (await openStores(settings, {
       onError: (e, where) => logger?.warn({ err: { name: e.name, message: e.message }, where }, 'postgres connection error'),
     }));
+  const baseStores = metrics ? metrics.timeStores(openedStores) : openedStores;
   let redis: RedisBackend | null = null;
   try {
     redis = await openRedis(settings, logger);
@@ -176,8 +191,9 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       : null;
     const stores = redis ? redis.wrap(baseStores, { tokenCache, clock }) : baseStores;
     const { users, tokens } = createServices(settings, stores, clock);
+    users.useEvents(events);
     const throttleStore = options.throttleStore ?? (redis && settings.throttle.store === 'redis' ? sharedThrottleStore(settings, redis, logger) : undefined);
-    const throttling = createThrottling(settings, { clock, ...(throttleStore ? { store: throttleStore } : {}) });
+    const throttling = createThrottling(settings, { clock, events, ...(throttleStore ? { store: throttleStore } : {}) });
     if (settings.throttle.loginEnabled) users.useLoginThrottle(throttling.login);
     const keys = await createJwtKeys({ settings: settings.jwt, secretKey, stores, clock, onWarning: (message) => logger?.warn({}, message) });
     const jwt = new JwtService({
@@ -190,7 +206,10 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       ...(options.userAuthenticationRule ? { userAuthenticationRule: options.userAuthenticationRule } : {}),
       // Cookie mode: every pair carries its session id (the refresh family), for CSRF binding and session revocation.
       ...(cookieMode ? { sessionClaim: SESSION_CLAIM } : {}),
+      events,
     });
+    metrics?.cache('opaque_token', () => tokens.cacheStats());
+    metrics?.cache('jwt_verified', () => jwt.verifier.cacheStats());
     users.onCredentialsChanged((user, reason) => jwt.revokeAllForUser(user.id, reason));
     const tokenAuthentication = new TokenAuthentication(tokens, settings.tokens.keyword);
     const clientAddress: ClientAddressResolver = throttling.clientAddress;
@@ -198,7 +217,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     const jwtCookieAuthentication = cookieMode ? new JWTCookieAuthentication(jwt, cookieMode) : undefined;
     // In cookie mode the JWT authenticator also reads the access cookie (CSRF-checked for unsafe methods).
     const primaryJwt: Authenticator = jwtCookieAuthentication ?? jwtAuthentication;
-    const audit = (event: AuditEvent) => logger?.info({ audit: event }, event.event);
+    const audit = endpointEvents(events);
     // JWT first, as the oracle's `/api/hello/`: its challenge (`Bearer realm="api"`) is the route's.
     const meAuthenticators: Authenticator[] = [primaryJwt, tokenAuthentication];
     const engine = new Engine(
@@ -217,14 +236,15 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
         ...jwtRoutes({ users, jwt, audit, clientAddress, ...(cookieMode ? { cookies: cookieMode } : {}) }),
         ...jwksRoutes(keys),
         ...userRoutes(meAuthenticators),
+        ...(metrics ? [metricsRouteOrStartupError(metrics, settings, clientAddress)] : []),
       ].map((route) =>
         // Token endpoints take scoped throttles (`throttle.rates.login` / `.token`; none by default, as DRF).
         THROTTLE_SCOPES[route.path] ? { ...route, throttles: [throttling.scoped], throttleScope: THROTTLE_SCOPES[route.path] } : route,
       ),
-      { maxBodySize: settings.http.maxBodySize, clientAddress, ...(logger ? { logger } : {}), ...corsOption(settings) },
+      { maxBodySize: settings.http.maxBodySize, clientAddress, logger, ...corsOption(settings), ...requestObserver(settings, logger, metrics) },
     );
     const guard = (policy: GuardPolicy = {}): Guard =>
-      createGuard({ authenticators: meAuthenticators, ...policy }, { clientAddress, ...(logger ? { logger } : {}) });
+      observedGuard(createGuard({ authenticators: meAuthenticators, ...policy }, { clientAddress, logger }), metrics);
     return {
       settings,
       stores,
@@ -238,6 +258,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       throttling,
       redis,
       guard,
+      events,
       close: async () => {
         try {
           await stores.close();
@@ -262,6 +283,49 @@ function corsOption(settings: Settings): { cors?: CorsPolicy } {
   if (cors.allowedOrigins.length === 0) return {};
   const csrfHeader = cookies.enabled && cookies.csrf ? [cookies.csrfHeaderName] : [];
   return { cors: new CorsPolicy({ ...cors, allowedHeaders: [...cors.allowedHeaders, ...csrfHeader] }) };
+}
+
+/**
+ * The endpoints' events into the one sink. Failed logins and logout-all are left out:
+ * the services emit those themselves, with what the endpoints do not know (the
+ * username tried, the client address; logouts-all from any caller).
+ */
+function endpointEvents(events: EventSink): (event: AuditEvent) => void {
+  return (e) => {
+    if (e.event === 'login' && e.userId !== undefined) events({ event: 'login', endpoint: e.endpoint, userId: e.userId, ...(e.tokenId !== undefined ? { tokenId: e.tokenId } : {}) });
+    else if (e.event === 'logout' || e.event === 'token_revoked') events({ event: e.event, endpoint: e.endpoint, userId: e.userId, tokenId: e.tokenId });
+  };
+}
+
+/** `GET /metrics`; an address range no parser accepts stops the start with the operator's message. */
+function metricsRouteOrStartupError(metrics: Metrics, settings: Settings, clientAddress: ClientAddressResolver) {
+  try {
+    return metricsRoute(metrics, settings, clientAddress);
+  } catch (e) {
+    throw new StartupError((e as Error).message);
+  }
+}
+
+/** A guard whose outcomes are counted when metrics are on. */
+function observedGuard(guard: Guard, metrics: Metrics | null): Guard {
+  if (!metrics) return guard;
+  return (req) =>
+    then(guard(req), (outcome) => {
+      metrics.guard(outcome);
+      return outcome;
+    });
+}
+
+/** `EngineOptions.observe`: the access log (`log.access`) and the request metrics, when either is on. */
+function requestObserver(settings: Settings, logger: Logger, metrics: Metrics | null): { observe?: (r: ObservedRequest) => void } {
+  const log = settings.log.access ? accessLog(logger) : null;
+  if (!log && !metrics) return {};
+  return {
+    observe: (r) => {
+      log?.(r);
+      metrics?.request(r);
+    },
+  };
 }
 
 /**

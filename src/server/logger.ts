@@ -25,6 +25,12 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
 ];
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino({ level, base: { service: 'gatehouse' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
+/**
+ * A Gatehouse logger at `level` (`logLevel`): JSON lines on `destination` — stdout by
+ * default, `'stderr'` for a library (`createGatehouse` without a logger of its own), or
+ * any pino destination stream.
+ */
+export function createLogger(level: string, destination?: DestinationStream | 'stderr'): Logger {
+  const target = destination === 'stderr' ? pino.destination({ dest: 2, sync: true }) : destination;
+  return pino({ level, base: { service: 'gatehouse' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, target);
 }

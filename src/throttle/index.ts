@@ -9,6 +9,7 @@
  * // login endpoints: throttling.login.check / failure / success / issueDevice
  * ```
  */
+import type { EventSink } from '../core/events.js';
 import type { Clock } from '../core/clock.js';
 import type { ClientAddressResolver } from '../core/pipeline.js';
 import type { Settings } from '../core/settings.js';
@@ -48,6 +49,8 @@ export interface CreateThrottlingOptions {
   clock: Clock;
   /** A shared store (e.g. Redis, later); default a `MemoryThrottleStore` of `throttle.maxEntries` keys. */
   store?: ThrottleStore;
+  /** Told of login lock-outs (`login_locked`). */
+  events?: EventSink;
 }
 
 /**
@@ -80,6 +83,7 @@ export function createThrottling(settings: Settings, options: CreateThrottlingOp
       cleanAddressTries: t.loginCleanAddressTries,
       devices,
       enabled: t.loginEnabled,
+      ...(options.events ? { events: options.events } : {}),
     }),
   };
 }

@@ -53,6 +53,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
+import { noEvents, type EventSink } from '../core/events.js';
+import { then } from '../core/maybe.js';
 import type { BackoffPolicy, BackoffState, ThrottleStore } from '../stores/types.js';
 import { DeviceCookies } from './device.js';
 import { addressIdent } from './ip.js';
@@ -96,6 +98,8 @@ export interface LoginThrottleOptions {
   devices?: DeviceCookies | null;
   /** `throttle.loginEnabled`; when false every check allows and nothing is recorded. */
   enabled?: boolean;
+  /** Told of every lock a failure starts (`login_locked`). */
+  events?: EventSink;
 }
 
 /** Django's `AbstractUser.username` `max_length` (characters, i.e. code points). */
@@ -146,6 +150,17 @@ function policyOf(rate: string, maxBackoffMs: number, name: string): BackoffPoli
   return Object.freeze({ limit: parsed.num, windowMs: parsed.durationMs, baseMs: Math.min(baseMs, maxBackoffMs), maxMs: maxBackoffMs });
 }
 
+/**
+ * Did this failure start a lock, rather than meet one already running (not counted, the
+ * state answered unchanged)? A counted failure that locks sets `lockedUntil` to now plus
+ * exactly its lock; an uncounted one returns a lock that started earlier (only a refused
+ * attempt in the very millisecond the lock started is reported as starting it again).
+ */
+function startedLock(state: BackoffState, policy: BackoffPolicy, now: number): boolean {
+  if (state.failures < policy.limit || state.lockedUntil <= now) return false;
+  return state.lockedUntil - now === Math.min(policy.baseMs * 2 ** Math.min(state.failures - policy.limit, 52), policy.maxMs);
+}
+
 const lockedFor = (state: BackoffState | null, now: number): number => (state && state.lockedUntil > now ? state.lockedUntil - now : 0);
 
 function answer(trusted: boolean, usernameMs: number, addressMs: number): LoginCheck {
@@ -182,6 +197,7 @@ export class LoginThrottle {
   readonly devices: DeviceCookies | null;
   private readonly store: ThrottleStore;
   private readonly clock: Clock;
+  private readonly events: EventSink;
 
   constructor(options: LoginThrottleOptions) {
     if (!(options.maxBackoffMs > 0)) throw new RangeError('loginMaxBackoff must be positive');
@@ -192,6 +208,7 @@ export class LoginThrottle {
     this.enabled = options.enabled !== false;
     this.cleanAddressTries = clean;
     this.devices = options.devices ?? null;
+    this.events = options.events ?? noEvents;
     this.usernamePolicy = policyOf(options.usernameRate, options.maxBackoffMs, 'loginUsernameRate');
     this.usernameWidePolicy = Object.freeze({ ...this.usernamePolicy, maxMs: this.usernamePolicy.baseMs });
     this.addressPolicy = policyOf(options.addressRate, options.maxBackoffMs, 'loginAddressRate');
@@ -234,19 +251,26 @@ export class LoginThrottle {
     return answer(false, usernameMs, lockedFor(address, now));
   }
 
-  /** Record a failed (or refused) login in the counters that judge it. */
+  /** Record a failed (or refused) login in the counters that judge it; a lock it starts is an event. */
   async failure(username: string, client: string | LoginClient): Promise<void> {
     if (!this.enabled) return;
     const now = this.clock.now();
     const j = this.judge(username, client);
+    const address = typeof client === 'string' ? client : client.address;
+    const record = (key: string, policy: BackoffPolicy, counter: 'address' | 'username' | 'pair' | 'device') =>
+      then(this.store.recordFailure(key, policy, now), (state) => {
+        if (!startedLock(state, policy, now)) return;
+        const who = counter === 'address' ? { address } : counter === 'device' ? { username } : { username, address };
+        this.events({ event: 'login_locked', counter, ...who, failures: state.failures, lockedSeconds: (state.lockedUntil - now) / 1000 });
+      });
     if (j.trusted) {
-      await this.store.recordFailure(j.device, this.usernamePolicy, now);
+      await record(j.device, this.usernamePolicy, 'device');
       return;
     }
     await Promise.all([
-      this.store.recordFailure(j.username, this.usernameWidePolicy, now),
-      this.store.recordFailure(j.pair, this.usernamePolicy, now),
-      this.store.recordFailure(j.address, this.addressPolicy, now),
+      record(j.username, this.usernameWidePolicy, 'username'),
+      record(j.pair, this.usernamePolicy, 'pair'),
+      record(j.address, this.addressPolicy, 'address'),
     ]);
   }
 

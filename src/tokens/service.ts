@@ -54,6 +54,13 @@ interface CacheEntry {
 
 export class OpaqueTokenService {
   private readonly cache = new Map<string, CacheEntry>();
+  private hits = 0;
+  private misses = 0;
+
+  /** The lookup cache's answers so far (metrics): hits, misses (store reads), entries. */
+  cacheStats(): { hits: number; misses: number; size: number } {
+    return { hits: this.hits, misses: this.misses, size: this.cache.size };
+  }
 
   constructor(
     private readonly stores: Stores,
@@ -108,7 +115,11 @@ export class OpaqueTokenService {
     const digest = keyDigest(key);
     const generation = this.stores.changes.generation();
     const cached = this.cache.get(digest);
-    if (cached && cached.generation === generation) return this.accept(cached.found, digest);
+    if (cached && cached.generation === generation) {
+      this.hits++;
+      return this.accept(cached.found, digest);
+    }
+    this.misses++;
     return this.lookup(key, digest, generation).then((found) => this.accept(found, digest));
   }
 

@@ -3,6 +3,7 @@
  * change and deletion. Password hashing goes through `PasswordHasher` (async, bounded).
  */
 import type { Clock } from '../core/clock.js';
+import { noEvents, type EventSink } from '../core/events.js';
 import { Throttled } from '../core/errors.js';
 import type { User } from '../core/user.js';
 import { PasswordHasher } from '../passwords/index.js';
@@ -106,6 +107,7 @@ export type CredentialsChanged = (user: User, reason: RevocationReason) => Promi
 export class UserService {
   private readonly credentialListeners: CredentialsChanged[] = [];
   private gate: LoginGate | undefined;
+  private events: EventSink = noEvents;
 
   constructor(
     private readonly stores: Stores,
@@ -145,21 +147,39 @@ export class UserService {
    * (same hash cost).
    */
   async authenticate(username: string, password: string, client?: string | LoginClient): Promise<User | null> {
-    const gate = this.gate && client !== undefined ? this.gate : undefined;
-    if (!gate) return this.checkPassword(username, password);
-    const who: LoginClient = typeof client === 'string' ? { address: client } : (client as LoginClient);
-    const state = await gate.check(username, who);
+    const who: LoginClient | undefined = typeof client === 'string' ? { address: client } : client;
+    const failed = (reason: 'invalid_credentials' | 'throttled' | 'address_locked') =>
+      this.events({ event: 'login_failed', username, address: who?.address ?? 'unknown', reason });
+    const gate = this.gate && who !== undefined ? this.gate : undefined;
+    if (!gate) {
+      const user = await this.checkPassword(username, password);
+      if (!user) failed('invalid_credentials');
+      return user;
+    }
+    const state = await gate.check(username, who as LoginClient);
     // A client address over its limit is told to wait (429): that reveals nothing about accounts.
-    if (state.addressLocked) throw new Throttled(state.wait);
+    if (state.addressLocked) {
+      failed('address_locked');
+      throw new Throttled(state.wait);
+    }
     if (!state.allowed) {
       await this.hasher.burn(password);
-      await gate.failure(username, who);
+      await gate.failure(username, who as LoginClient);
+      failed('throttled');
       return null;
     }
     const user = await this.checkPassword(username, password);
-    if (user) await gate.success(username, who);
-    else await gate.failure(username, who);
+    if (user) await gate.success(username, who as LoginClient);
+    else {
+      await gate.failure(username, who as LoginClient);
+      failed('invalid_credentials');
+    }
     return user;
+  }
+
+  /** Where security events go (failed logins, password changes, logout-all); default nowhere. */
+  useEvents(sink: EventSink): void {
+    this.events = sink;
   }
 
   /**
@@ -243,6 +263,7 @@ export class UserService {
     const updated = await this.stores.users.bumpGeneration(user.id, patch);
     await this.stores.tokens.deleteAllForUser(user.id);
     for (const listener of this.credentialListeners) await listener(updated ?? { ...user, ...patch }, reason);
+    this.events(reason === 'password_change' ? { event: 'password_changed', userId: user.id } : { event: 'logout_all', userId: user.id });
   }
 
   /** Django's `update_last_login`. */

@@ -44,6 +44,12 @@ register(${JSON.stringify(pathToFileURL(HOOKS).href)}, { data: { log: process.en
 
 /** The drivers that a child process running `body` (an ES module, in the repository) loaded. */
 function driversLoadedBy(name: string, body: string): string[] {
+  const loaded = modulesLoadedBy(name, body);
+  return DRIVERS.filter((d) => loaded.some((url) => url.includes(`/node_modules/${d}/`)));
+}
+
+/** Every module URL (and CommonJS path) a child process running `body` loaded. */
+function modulesLoadedBy(name: string, body: string): string[] {
   const log = join(scratch, `${name.replace(/\W/g, '_')}.log`);
   writeFileSync(log, '');
   const script = `${body}
@@ -57,8 +63,7 @@ console.log(JSON.stringify(cached));
     encoding: 'utf8',
   });
   assert.equal(child.status, 0, child.stderr);
-  const loaded = [...readFileSync(log, 'utf8').split('\n'), ...(JSON.parse(child.stdout.trim().split('\n').pop()!) as string[])];
-  return DRIVERS.filter((d) => loaded.some((url) => url.includes(`/node_modules/${d}/`)));
+  return [...readFileSync(log, 'utf8').split('\n'), ...(JSON.parse(child.stdout.trim().split('\n').pop()!) as string[])];
 }
 
 describe('the package entry loads no database driver', () => {
@@ -77,6 +82,15 @@ describe('the package entry loads no database driver', () => {
 const app = await createGatehouse(parseSettings({ secretKey: 'lean-entry-test-secret-0123456789abcdef' }), { stores: new MemoryStores() });
 await app.close();`;
     assert.deepEqual(driversLoadedBy('memory', body), []);
+  });
+
+  test('the metrics module is loaded only when metrics.enabled is on', () => {
+    const body = (enabled: boolean) => `const { createGatehouse, parseSettings, MemoryStores } = await import('gatehouse');
+const app = await createGatehouse(parseSettings({ secretKey: 'lean-entry-test-secret-0123456789abcdef', metrics: { enabled: ${enabled} } }), { stores: new MemoryStores() });
+await app.close();`;
+    const metricsModule = (urls: string[]) => urls.some((url) => url.endsWith('/dist/server/metrics.js'));
+    assert.equal(metricsModule(modulesLoadedBy('metrics-off', body(false))), false);
+    assert.equal(metricsModule(modulesLoadedBy('metrics-on', body(true))), true);
   });
 
   test('createGatehouse on a SQLite file loads better-sqlite3, and only it', () => {

@@ -130,6 +130,10 @@ describe('gatehouse keys', () => {
     const second = await cli(['keys', 'rotate', '--db', db, '--config', cfg]);
     assert.equal(second.code, 0, second.stderr);
     assert.doesNotMatch(second.stderr, /generated/, 'the generated secret is reused');
+    // Standard error holds the database line and the command's security event (`cli`, `keys rotate`), nothing else.
+    const lines = second.stderr.split('\n').filter(Boolean);
+    assert.match(lines[0] ?? '', /^gatehouse: database SQLite /);
+    assert.deepEqual(lines.slice(1).map((l) => (JSON.parse(l) as { msg: string }).msg), ['cli']);
 
     const other = config('c2.json', { secretKey: 'a-different-server-secret-0123456789abcdefgh' });
     const wrong = await cli(['keys', 'rotate', '--db', db, '--config', other]);

@@ -1,0 +1,102 @@
+/**
+ * Security events: what an operator needs to see — failed logins (the username tried and
+ * the client address), lock-outs, refreshes and rotations, refresh-token reuse (the
+ * family revoked), blacklisting, password changes, logout-all, state-changing CLI
+ * commands. One type, one emitter (`EventSink`) handed to the services; the server
+ * writes them to the logger (`eventLogger`).
+ *
+ * An event never carries a credential: no token, password, cookie or Authorization
+ * header, only ids (user id, token id, refresh family id) and, for a failed login, the
+ * username tried — hashed by default (`log.usernames`).
+ */
+import { createHmac } from 'node:crypto';
+
+/** Every event, by name. `level` says how it is logged. */
+export type SecurityEvent =
+  /** A login endpoint issued a credential. */
+  | { event: 'login'; endpoint: string; userId: number; tokenId?: number }
+  /** A password login was refused: wrong credentials, or refused by the login throttle. */
+  | { event: 'login_failed'; username: string; address: string; reason: 'invalid_credentials' | 'throttled' | 'address_locked' }
+  /** A login throttle counter locked (`counter`: which one; see src/throttle/login.ts). */
+  | { event: 'login_locked'; counter: 'address' | 'username' | 'pair' | 'device'; username?: string; address?: string; failures: number; lockedSeconds: number }
+  /** `/api/token/refresh/` without rotation: a new access token. */
+  | { event: 'token_refreshed'; userId: number }
+  /** `/api/token/refresh/` with rotation (`grace`: a retry within `jwt.reuseGrace` got the same replacement). */
+  | { event: 'token_rotated'; userId: number; familyId: string | null; grace: boolean }
+  /** A refresh token that was rotated away was presented again: its whole family is revoked. */
+  | { event: 'refresh_reuse_detected'; userId: number | null; familyId: string; familyRevoked: true }
+  /** `/api/token/blacklist/` (its family revoked with it). */
+  | { event: 'token_blacklisted'; userId: number | null }
+  /** A logout (knox logout, `/api/token/blacklist/`, cookie-mode logout) or a token revoked by `DELETE /api/auth/tokens/:id/`. */
+  | { event: 'logout' | 'token_revoked'; endpoint: string; userId?: number | undefined; tokenId?: number | undefined }
+  /** A user's password was set: every token issued before is revoked. */
+  | { event: 'password_changed'; userId: number }
+  /** Logout-all: every token of the user is revoked. */
+  | { event: 'logout_all'; userId: number }
+  /** A `gatehouse` command changed state (`command`: e.g. `createuser`, `keys rotate`, `unlock`); `username` for a command about one user. */
+  | { event: 'cli'; command: string; username?: string };
+
+export type SecurityEventName = SecurityEvent['event'];
+
+/** Where events go. Must not throw. */
+export type EventSink = (event: SecurityEvent) => void;
+
+/** The sink of a service nobody listens to. */
+export const noEvents: EventSink = () => {};
+
+/** Reuse detection and lock-outs are logged at `warn`; everything else at `info`. */
+export function eventLevel(event: SecurityEvent): 'info' | 'warn' {
+  return event.event === 'refresh_reuse_detected' || event.event === 'login_locked' ? 'warn' : 'info';
+}
+
+/** What `eventLogger` needs of a logger (a pino logger fits). */
+export interface EventLogTarget {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** `log.usernames`: how a username tried in a failed login is logged. */
+export type UsernameMode = 'hashed' | 'plain';
+
+/** Longest username text logged as typed (Django's limit is 150 characters). */
+const PLAIN_MAX = 150;
+
+/**
+ * How usernames appear in events: `hashed` (default) — `hmac:` + 16 bytes of
+ * HMAC-SHA256 of the username (NFKC, lower-cased) under a key derived from the server
+ * secret, so one username's attempts correlate across lines without a log reader seeing
+ * what was typed (a password typed into the username field stays unreadable); `plain` —
+ * as typed, cut to 150 characters.
+ */
+export function usernameMasker(mode: UsernameMode, secretKey: string): (username: string) => string {
+  if (mode === 'plain') return (username) => (username.length > PLAIN_MAX ? `${username.slice(0, PLAIN_MAX)}…` : username);
+  const key = createHmac('sha256', secretKey).update('gatehouse log usernames').digest();
+  return (username) => {
+    const folded = username.length > 8 * PLAIN_MAX ? username : username.trim().normalize('NFKC').toLowerCase();
+    return `hmac:${createHmac('sha256', key).update(folded, 'utf8').digest('hex').slice(0, 32)}`;
+  };
+}
+
+export interface EventLoggerOptions {
+  usernames: UsernameMode;
+  secretKey: string;
+  /** Also told of every event (metrics). */
+  observe?: EventSink;
+}
+
+/**
+ * The emitter the services get: each event becomes one log line
+ * (`{"event":{...},"msg":"<name>"}`) at `eventLevel`, usernames masked.
+ */
+export function eventLogger(logger: EventLogTarget, options: EventLoggerOptions): EventSink {
+  const mask = usernameMasker(options.usernames, options.secretKey);
+  return (event) => {
+    const logged = 'username' in event && typeof event.username === 'string' ? { ...event, username: mask(event.username) } : event;
+    try {
+      logger[eventLevel(event)]({ event: logged }, event.event);
+      options.observe?.(event);
+    } catch {
+      // A failing log destination must not fail the request that emitted the event.
+    }
+  };
+}
