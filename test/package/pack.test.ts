@@ -144,6 +144,7 @@ test("the published types compile in a strict consumer with skipLibCheck: false,
     assert.fail(`tsc in the consumer:\n${(e as { stdout?: string }).stdout ?? String(e)}`);
   }
 
+  execFileSync(process.execPath, ['node_modules/gatehouse/bin/gatehouse.js', 'migrate'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
   execFileSync(process.execPath, ['node_modules/gatehouse/bin/gatehouse.js', 'createuser', 'alice', '--password-stdin'], { cwd: project, input: 'alice-password-1\n', stdio: ['pipe', 'pipe', 'pipe'] });
   for (const name of ['express', 'hono', 'node']) {
     const { access, base } = await startGuide(name, port);

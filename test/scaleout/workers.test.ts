@@ -47,7 +47,7 @@ describe('serve --workers 2 (SQLite)', () => {
   });
 
   const auditPids = (from = 0) =>
-    new Set(server.lines.slice(from).filter((l: LogLine) => (l.audit as { event?: string } | undefined)?.event === 'login').map((l) => l.pid));
+    new Set(server.lines.slice(from).filter((l: LogLine) => (l.event as { event?: string } | undefined)?.event === 'login').map((l) => l.pid));
 
   test('two worker processes, one port, one generated secret shared by both', async () => {
     assert.equal(pids.length, 2);
