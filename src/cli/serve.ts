@@ -12,7 +12,7 @@ import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import type { Settings } from '../core/settings.js';
 import { JwtKeyConfigError } from '../jwt/keyring/index.js';
-import { createGatehouse, StartupError } from '../server/app.js';
+import { createGatehouse, refuseBadSettings, StartupError } from '../server/app.js';
 import { isClusterWorker, reportStartupFailure, runPrimary, workerCount } from '../server/cluster.js';
 import { createLogger, type Logger } from '../server/logger.js';
 import { listen } from '../server/serve.js';
@@ -126,7 +126,14 @@ export function registerServe(program: Command, deps: ServeDeps): void {
       if (!worker && count > 1 && configured.database === ':memory:') {
         throw new CliError('several workers need a database they can share (a SQLite file or a postgres:// URL), not :memory:', 2);
       }
-      if (!worker) checkCreatable(configured.database);
+      if (!worker) {
+        checkCreatable(configured.database);
+        try {
+          refuseBadSettings(configured); // before the secret file or the database is written
+        } catch (e) {
+          throw e instanceof StartupError ? new CliError(`serve: ${e.message}`) : e;
+        }
+      }
       // The primary (or the only process) resolves the secret: a generated file is written
       // once, before any worker exists, and every worker reads that same file.
       const { settings, generatedInto } = deps.settingsWithSecret(opts, extra);

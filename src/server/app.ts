@@ -108,9 +108,7 @@ export async function openStores(
     const { PostgresStores } = await import('../stores/postgres/index.js');
     return PostgresStores.open(settings.database, options.onError ? { onError: options.onError } : {});
   }
-  if (isUrl(settings.database)) {
-    throw new StartupError(`database "${redactUrl(settings.database)}": only SQLite file paths and postgres:// URLs are supported`);
-  }
+  refuseUnsupportedDatabase(settings.database);
   const { SqliteStores } = await import('../stores/sqlite/index.js');
   return SqliteStores.open(settings.database);
 }
@@ -163,16 +161,29 @@ function secretFor(settings: Settings, logger: Logger | undefined): string {
   }
 }
 
-/** Build the whole application. Throws `StartupError` (bad keys, missing secret) or `JwtKeyConfigError`. */
-export async function createGatehouse(settings: Settings, options: CreateOptions = {}): Promise<Gatehouse> {
-  const clock = options.clock ?? systemClock;
-  const secretKey = secretFor(settings, options.logger);
-  let cookieMode: CookieMode | undefined;
+/** A URL that names no store Gatehouse has (a SQLite path or a postgres:// URL). */
+function refuseUnsupportedDatabase(database: string): void {
+  if (isUrl(database)) throw new StartupError(`database "${redactUrl(database)}": only SQLite file paths and postgres:// URLs are supported`);
+}
+
+/**
+ * Everything the settings alone can refuse, checked before anything is written (the
+ * generated secret file, the SQLite database): a start that fails leaves no trace.
+ */
+export function refuseBadSettings(settings: Settings): void {
+  if (!isPostgresUrl(settings.database)) refuseUnsupportedDatabase(settings.database);
   if (settings.cookies.enabled) {
     const problems = cookieSettingsProblems(settings);
     if (problems.length > 0) throw new StartupError(`Invalid cookie mode settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    cookieMode = new CookieMode({ settings, secretKey, clock });
   }
+}
+
+/** Build the whole application. Throws `StartupError` (bad keys, missing secret) or `JwtKeyConfigError`. */
+export async function createGatehouse(settings: Settings, options: CreateOptions = {}): Promise<Gatehouse> {
+  const clock = options.clock ?? systemClock;
+  refuseBadSettings(settings);
+  const secretKey = secretFor(settings, options.logger);
+  const cookieMode = settings.cookies.enabled ? new CookieMode({ settings, secretKey, clock }) : undefined;
   const logger = options.logger ?? createLogger(settings.logLevel, 'stderr');
   // Loaded only when metrics are on (the entry stays lean).
   const metrics = settings.metrics.enabled ? new (await import('./metrics.js')).Metrics() : null;

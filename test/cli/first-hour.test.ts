@@ -118,6 +118,21 @@ describe('nothing is created by mistake', () => {
     assert.deepEqual(readdirSync(cwd), [], 'no database, no secret file, no directory');
   });
 
+  test('serve with settings it refuses writes nothing: no secret file, no database', async () => {
+    const cwd = join(dir.path, 'refused-serve');
+    mkdirSync(cwd);
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      // Refused by the application, after the settings parsed: before the fix, the generated secret file was already written.
+      [{ GATEHOUSE_COOKIES__ENABLED: 'true', GATEHOUSE_COOKIES__SECURE: 'false', GATEHOUSE_COOKIES__SAME_SITE: 'None' }, /Invalid cookie mode settings[\s\S]*sameSite: "None" requires cookies.secure/],
+    ];
+    for (const [env, message] of cases) {
+      const r = await gatehouse(['serve', '--port', '0'], { cwd, env });
+      assert.notEqual(r.code, 0, r.stderr);
+      assert.match(r.stderr, message);
+      assert.deepEqual(readdirSync(cwd), [], `${JSON.stringify(env)}: nothing written`);
+    }
+  });
+
   test('serve and migrate create the file, never its directory; :memory: is refused where it would keep nothing', async () => {
     const cwd = join(dir.path, 'nodirs');
     mkdirSync(cwd);
