@@ -39,8 +39,8 @@ function importGraph(): Map<string, Edge[]> {
   return graph;
 }
 
-/** Every cycle found by a depth-first walk over the run-time edges, as `a → b → a`. */
-function runtimeCycles(graph: Map<string, Edge[]>): string[] {
+/** Every cycle found by a depth-first walk over the run-time edges (with `types`, the erased ones too), as `a → b → a`. */
+function runtimeCycles(graph: Map<string, Edge[]>, types = false): string[] {
   const state = new Map<string, 'open' | 'done'>();
   const path: string[] = [];
   const cycles: string[] = [];
@@ -48,7 +48,7 @@ function runtimeCycles(graph: Map<string, Edge[]>): string[] {
     state.set(node, 'open');
     path.push(node);
     for (const { to, typeOnly } of graph.get(node) ?? []) {
-      if (typeOnly || !graph.has(to)) continue;
+      if ((typeOnly && !types) || !graph.has(to)) continue;
       if (state.get(to) === 'open') cycles.push([...path.slice(path.indexOf(to)), to].join(' → '));
       else if (!state.has(to)) visit(to);
     }
@@ -71,6 +71,11 @@ describe('the import graph of src/', () => {
     assert.deepEqual(runtimeCycles(graph), []);
   });
 
+  test('src/jwt/jws/ has no cycle at all, not even through erased type imports', () => {
+    const jws = new Map([...graph].filter(([file]) => file.startsWith('jwt/jws/')));
+    assert.deepEqual(runtimeCycles(jws, true), []);
+  });
+
   test('the cycle finder finds cycles', () => {
     const toy = new Map<string, Edge[]>([
       ['a.ts', [{ to: 'b.ts', typeOnly: false }]],
@@ -78,6 +83,12 @@ describe('the import graph of src/', () => {
       ['c.ts', [{ to: 'a.ts', typeOnly: true }]],
     ]);
     assert.deepEqual(runtimeCycles(toy), ['a.ts → b.ts → a.ts']);
+    const typed = new Map<string, Edge[]>([
+      ['a.ts', [{ to: 'b.ts', typeOnly: true }]],
+      ['b.ts', [{ to: 'a.ts', typeOnly: false }]],
+    ]);
+    assert.deepEqual(runtimeCycles(typed), []);
+    assert.deepEqual(runtimeCycles(typed, true), ['a.ts → b.ts → a.ts']);
   });
 
   test('src/jwt/jws/ imports nothing outside itself', () => {

@@ -16,7 +16,7 @@ import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } fr
 import type { JwsAlgorithm } from './algorithms.js';
 import { decodeBase64url } from './base64url.js';
 import { JwsKeyError } from './errors.js';
-import type { JwsKey } from './keys.js';
+import type { JwsKey } from './key-types.js';
 
 /** The metadata of a JWK that `importKey` needs. */
 export interface JwkMetadata {

@@ -27,21 +27,11 @@ import { base64urlLength } from './base64url.js';
 import { JwsKeyError } from './errors.js';
 import { asymmetricKeyFromJwk, octSecret, readJwkMetadata } from './jwk.js';
 import { hasRocaFingerprint } from './roca.js';
-import { createMac, type MacFunction } from './signature.js';
+import { createMac } from './signature.js';
+import type { JwsKey, KeyInternals } from './key-types.js';
 
-/** A loaded key, pinned to one algorithm. Frozen; create only with {@link importKey}. */
-export interface JwsKey {
-  /** The only algorithm this key signs or verifies. */
-  readonly alg: JwsAlgorithm;
-  /** Key id, sent as the `kid` header when signing and used to select the key when verifying. */
-  readonly kid?: string;
-  /** `secret` (HMAC), `private` (can sign and verify), `public` (verify only). */
-  readonly kind: 'secret' | 'private' | 'public';
-  /** The key itself: a secret, private or public KeyObject. */
-  readonly key: KeyObject;
-  /** For asymmetric keys: the public KeyObject used to verify (equals `key` for public keys). */
-  readonly publicKey?: KeyObject;
-}
+export type { JwsKey, KeyInternals } from './key-types.js';
+
 
 /** What {@link importKey} takes: the pinned algorithm and exactly one key source. */
 export interface ImportKeyOptions {
@@ -59,20 +49,6 @@ export interface ImportKeyOptions {
   readonly keyObject?: KeyObject;
 }
 
-/** Internal, per-key data that must not be reachable from the public object. */
-export interface KeyInternals {
-  readonly spec: AlgorithmSpec;
-  /** Secret or public key used to verify. */
-  readonly verifyKey: KeyObject;
-  /** Secret or private key used to sign; undefined for public keys. */
-  readonly signKey: KeyObject | undefined;
-  /** Exact signature length in bytes. */
-  readonly sigBytes: number;
-  /** Exact signature segment length in base64url characters. */
-  readonly sigChars: number;
-  /** HMAC keys: the precomputed MAC function (see signature.ts). */
-  readonly mac?: MacFunction;
-}
 
 const INTERNALS = new WeakMap<JwsKey, KeyInternals>();
 

@@ -21,13 +21,10 @@
  * be exactly the modulus size.
  */
 import { constants, createHmac, hash as oneShotHash, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import type { KeyInternals } from './keys.js';
+import type { KeyInternals, MacFunction } from './key-types.js';
 
-/**
- * Computes the HMAC of an ASCII string under one fixed key. The returned Buffer is
- * owned by the function and overwritten by its next call: compare it at once.
- */
-export type MacFunction = (data: string) => Buffer;
+export type { MacFunction } from './key-types.js';
+
 
 /**
  * An HMAC (RFC 2104) for one key, tuned for the verify hot path:
