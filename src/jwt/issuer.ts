@@ -5,15 +5,11 @@
  * (`exp`, `jti`, session), so nothing downstream decodes a payload.
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/errors.js';
 import type { User } from '../core/user.js';
-import type { Stores } from '../stores/types.js';
 import { jtiOf, type Claims, type JwtSettings, type TokenKind } from './claims.js';
 import { sign } from './jws/index.js';
-import type { JwtKeys } from './keyring/index.js';
-import type { JwtRevocation } from './revocation.js';
-import type { JwtUsers } from './users.js';
+import type { VerifierOptions } from './verifier.js';
 
 /** Extra claims for a user at obtain time (simplejwt's custom `get_token` use case). */
 export type ClaimsHook = (user: User) => Record<string, JsonValue> | Promise<Record<string, JsonValue>>;
@@ -28,13 +24,8 @@ export interface IssuedToken {
   family: string | null;
 }
 
-export interface IssuerOptions {
-  settings: JwtSettings;
-  keys: JwtKeys;
-  stores: Stores;
-  clock: Clock;
-  users: JwtUsers;
-  revocation: JwtRevocation;
+/** What the issuer needs: the verifier's collaborators, plus the claims hook and the session claim. */
+export interface IssuerOptions extends VerifierOptions {
   claims?: ClaimsHook;
   sessionClaim: string | null;
 }

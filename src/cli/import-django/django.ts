@@ -10,20 +10,13 @@
  */
 import { keyDigest as sha256Hex } from '../../tokens/keys.js';
 import type { DjangoSource, Row } from './source.js';
+import type { User } from '../../core/user.js';
 
-export interface DjangoUser {
-  id: number;
-  username: string;
-  password: string;
-  email: string;
-  firstName: string;
-  lastName: string;
-  isActive: boolean;
-  isStaff: boolean;
-  isSuperuser: boolean;
+/** A row of `auth_user`: Gatehouse's user fields, with times as epoch ms. */
+export type DjangoUser = Omit<User, 'lastLogin' | 'dateJoined' | 'credentialGeneration'> & {
   lastLogin: number | null;
   dateJoined: number;
-}
+};
 
 export interface DjangoToken {
   kind: 'drf' | 'knox';
