@@ -270,7 +270,7 @@ const SETTING_ROWS: SettingRow[] = [
   { key: 'passwords.pbkdf2Iterations', type: 'integer ≥ 600000', doc: 'PBKDF2-SHA256 iterations (Django 5.2 default) when that hasher is chosen.', equivalent: '`PBKDF2PasswordHasher.iterations`' },
   { key: 'passwords.maxConcurrent', type: 'integer', doc: 'Password hashes computed at once (bounded memory); others wait.', equivalent: '—' },
   { key: 'passwords.maxQueue', type: 'integer', doc: 'Hashes allowed to wait; beyond that login answers 503 with `Retry-After`.', equivalent: '—' },
-  { key: 'passwords.failedLoginMinTime', doc: 'Least time a failed login lasts. Every failure is padded to the costliest hash verification seen (docs/architecture.md, "Password checks"); set this to your slowest legacy hash format\'s cost to pad from the first request on.', equivalent: '—' },
+  { key: 'passwords.failedLoginMinTime', doc: 'Least time a failed login lasts. Every failure is padded to the costliest hash verification seen, and every cost profile stored in the database is verified once at start-up (docs/security.md #117); set this to your slowest legacy hash format\'s cost when such hashes may first be written while the server runs (an import into a running database).', equivalent: '—' },
   { key: 'tokens.keyword', type: 'string', doc: 'Authorization scheme of opaque tokens (compared case-insensitively).', equivalent: 'DRF `TokenAuthentication.keyword`, knox `AUTH_HEADER_PREFIX`' },
   { key: 'tokens.ttl', defaultNote: '(never expire)', doc: 'Lifetime of a new opaque token.', equivalent: 'knox `TOKEN_TTL`' },
   { key: 'tokens.autoRefresh', doc: 'Push a token\'s expiry to now + ttl when it is used.', equivalent: 'knox `AUTO_REFRESH`' },
