@@ -5,8 +5,8 @@
  * passwords come from a prompt or standard input, and nothing else is read.
  */
 import type { Command } from 'commander';
-import { eventLogger } from '../core/events.js';
-import { loadSettings } from '../core/settings.js';
+import { eventLogger, type EventSink } from '../core/events.js';
+import { loadSettings, type Settings } from '../core/settings.js';
 import { createLogger } from '../server/logger.js';
 
 /** Commands that change state; those whose first argument is a username are marked `true`. */
@@ -38,6 +38,12 @@ export interface CliEventOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/** Security events of a command, as log lines on `write` at the settings' `logLevel` (usernames masked per `log.usernames`). */
+export function cliEventSink(settings: Settings, write: (text: string) => void): EventSink {
+  const logger = createLogger(settings.logLevel, { write: (line: string) => void write(line) });
+  return eventLogger(logger, { usernames: settings.log.usernames, secretKey: settings.secretKey ?? '' });
+}
+
 /** The `postAction` hook: one `cli` event line on `write`, at the settings' `logLevel`. */
 export function cliEventHook(options: CliEventOptions): (program: Command, action: Command) => void {
   return (_program, action) => {
@@ -51,8 +57,7 @@ export function cliEventHook(options: CliEventOptions): (program: Command, actio
     } catch {
       return; // the command succeeded with these settings; a second reading cannot fail it
     }
-    const logger = createLogger(settings.logLevel, { write: (line: string) => void options.write(line) });
-    const emit = eventLogger(logger, { usernames: settings.log.usernames, secretKey: settings.secretKey ?? '' });
+    const emit = cliEventSink(settings, options.write);
     const username = aboutUser ? action.args[0] : undefined;
     emit({ event: 'cli', command, ...(username ? { username } : {}) });
   };

@@ -14,7 +14,8 @@
  * username as the throttle buckets it: `Alice` and `alice` are one). DEVICE counters are
  * named by the device cookie's random nonce, not by the username, so they are listed but
  * not cleared by `unlock USER`: a device that locked itself waits out its own lock (at
- * most `throttle.loginMaxBackoff`), or logs in without its device cookie.
+ * most `throttle.loginMaxBackoff`), or logs in without its device cookie. The clearing
+ * itself is `unlockLogin` (src/throttle/unlock.ts), which emits the `login_unlocked` event.
  */
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
@@ -23,7 +24,9 @@ import type { Gatehouse } from '../server/app.js';
 import { closeRedisClient, createRedisClient, redactRedisUrl, RedisThrottleStore } from '../stores/redis/index.js';
 import { whenReady } from '../stores/redis/connection.js';
 import type { BackoffState } from '../stores/types.js';
-import { addressIdent, LoginThrottle, usernameId } from '../throttle/index.js';
+import { addressIdent, usernameId } from '../throttle/index.js';
+import { unlockLogin } from '../throttle/unlock.js';
+import { cliEventSink } from './events.js';
 import { CliError } from './errors.js';
 import { formatDuration } from './format.js';
 
@@ -120,21 +123,11 @@ export function registerLockCommands(program: Command, deps: LockCommandDeps): v
       const settings = settingsFor(opts);
       if (settings.throttle.store !== 'redis' || settings.redis.url === null) throw new CliError(`unlock: ${MEMORY_STORE}`);
       await withRedisCounters(settings, async ({ client, store, prefix, where }) => {
-        const keys: string[] = [];
-        if (username !== undefined) {
-          keys.push(LoginThrottle.usernameKey(username), ...(await scanKeys(client, prefix, `login_pair_${usernameId(username)}_*`)));
-        }
-        if (opts.address !== undefined) keys.push(LoginThrottle.addressKey(opts.address));
-        const now = Date.now();
-        let cleared = 0;
-        let wereLocked = 0;
-        for (const key of keys) {
-          const state = await store.backoff(key, now);
-          if (!state) continue;
-          if (state.lockedUntil > now) wereLocked++;
-          await store.reset(key);
-          cleared++;
-        }
+        const { cleared, wereLocked } = await unlockLogin(
+          { store, pairKeys: (name) => scanKeys(client, prefix, `login_pair_${usernameId(name)}_*`) },
+          { ...(username !== undefined ? { username } : {}), ...(opts.address !== undefined ? { address: opts.address } : {}) },
+          { events: cliEventSink(settings, io.stderr), by: 'cli', now: Date.now() },
+        );
         const what = [username !== undefined ? `user ${username}` : '', opts.address !== undefined ? `address ${addressIdent(opts.address)}` : ''].filter(Boolean).join(' and ');
         io.stdout(
           cleared === 0

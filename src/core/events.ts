@@ -1,6 +1,6 @@
 /**
  * Security events: what an operator needs to see — failed logins (the username tried and
- * the client address), lock-outs, refreshes and rotations, refresh-token reuse (the
+ * the client address), lock-outs and their clearing, refreshes and rotations, refresh-token reuse (the
  * family revoked), blacklisting, password changes, logout-all, state-changing CLI
  * commands. One type, one emitter (`EventSink`) handed to the services; the server
  * writes them to the logger (`eventLogger`).
@@ -19,6 +19,8 @@ export type SecurityEvent =
   | { event: 'login_failed'; username: string; address: string; reason: 'invalid_credentials' | 'throttled' | 'address_locked' }
   /** A login throttle counter locked (`counter`: which one; see src/throttle/login.ts). */
   | { event: 'login_locked'; counter: 'address' | 'username' | 'pair' | 'device'; username?: string; address?: string; failures: number; lockedSeconds: number }
+  /** Login lock-outs cleared by an operator (`by`: `cli` for `gatehouse unlock`; src/throttle/unlock.ts). */
+  | { event: 'login_unlocked'; by: 'cli'; username?: string; address?: string; cleared: number; wereLocked: number }
   /** `/api/token/refresh/` without rotation: a new access token. */
   | { event: 'token_refreshed'; userId: number }
   /** `/api/token/refresh/` with rotation (`grace`: a retry within `jwt.reuseGrace` got the same replacement). */
@@ -44,9 +46,9 @@ export type EventSink = (event: SecurityEvent) => void;
 /** The sink of a service nobody listens to. */
 export const noEvents: EventSink = () => {};
 
-/** Reuse detection and lock-outs are logged at `warn`; everything else at `info`. */
+/** Reuse detection, lock-outs and their clearing are logged at `warn`; everything else at `info`. */
 export function eventLevel(event: SecurityEvent): 'info' | 'warn' {
-  return event.event === 'refresh_reuse_detected' || event.event === 'login_locked' ? 'warn' : 'info';
+  return event.event === 'refresh_reuse_detected' || event.event === 'login_locked' || event.event === 'login_unlocked' ? 'warn' : 'info';
 }
 
 /** What `eventLogger` needs of a logger (a pino logger fits). */

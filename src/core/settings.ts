@@ -1,7 +1,9 @@
 /**
- * Gatehouse settings: every option in one place, with its type, default, a one-line
- * doc and the DRF / knox / simplejwt setting it stands for (the `SETTINGS_DOC` table,
- * rendered into README.md and docs/settings.md).
+ * Gatehouse settings: every option in one place. The zod schema holds each option's type,
+ * bounds and default; `SETTING_ROWS` adds a one-line doc and the DRF / knox / simplejwt
+ * setting it stands for. The reference (`SETTINGS_DOC`, rendered into README.md and
+ * docs/settings.md) reads defaults from the parsed defaults and types from the schema
+ * where it states one (src/core/settings-doc.ts), so no default is written twice.
  *
  * Sources, later ones winning: defaults → `gatehouse.config.json` (or `--config FILE` /
  * `GATEHOUSE_CONFIG`) → `GATEHOUSE_*` environment variables → command-line flags.
@@ -11,10 +13,11 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { HTTP_TOKEN } from './request.js';
+import { DURATION_META, OPTIONAL_DURATION_META, settingsReference, type SettingDoc, type SettingRow } from './settings-doc.js';
 
 /** A duration option: seconds (number) or `"5m"`-style string → milliseconds. */
 function durationSchema<N extends boolean>(nullable: N) {
-  return z.unknown().transform((v, ctx): N extends true ? number | null : number => {
+  const schema = z.unknown().transform((v, ctx): N extends true ? number | null : number => {
     if (v === null && nullable) return null as never;
     if (typeof v !== 'number' && typeof v !== 'string') {
       ctx.addIssue({ code: 'custom', message: `must be a duration: seconds or a string such as "5m", "1d"${nullable ? ', or null' : ''}` });
@@ -27,6 +30,8 @@ function durationSchema<N extends boolean>(nullable: N) {
       return z.NEVER;
     }
   });
+  // The reference renders these as durations (type and default): src/core/settings-doc.ts.
+  return schema.meta(nullable ? OPTIONAL_DURATION_META : DURATION_META);
 }
 const duration = durationSchema(false);
 const optionalDuration = durationSchema(true);
@@ -248,116 +253,120 @@ export const settingsSchema = z
 export type SettingsInput = z.input<typeof settingsSchema>;
 export type Settings = z.output<typeof settingsSchema>;
 
-/** One row of the settings reference. */
-export interface SettingDoc {
-  key: string;
-  type: string;
-  default: string;
-  doc: string;
-  /** The DRF / knox / simplejwt / Django setting it corresponds to, if any. */
-  equivalent: string;
-}
+export type { SettingDoc } from './settings-doc.js';
 
-/** The settings reference, in the order the README lists it. */
-export const SETTINGS_DOC: SettingDoc[] = [
-  { key: 'secretKey', type: 'string (≥ 32 chars)', default: 'generated into `<db>.secret` (0600) on first start', doc: 'Server secret; later the default JWT signing key. Env `GATEHOUSE_SECRET_KEY`.', equivalent: 'Django `SECRET_KEY`' },
-  { key: 'database', type: 'path or URL', default: '`./gatehouse.sqlite3`', doc: 'A SQLite file path (created and migrated on start), or a `postgres://` URL for several instances on one database (`?schema=` picks the schema; migrated on start under an advisory lock). Env `GATEHOUSE_DATABASE`, flag `--db`.', equivalent: 'Django `DATABASES`' },
-  { key: 'host', type: 'string', default: '`127.0.0.1`', doc: 'Address `gatehouse serve` listens on. Flag `--host`.', equivalent: '—' },
-  { key: 'port', type: 'integer', default: '`8000`', doc: 'Port `gatehouse serve` listens on. Flag `--port`.', equivalent: '—' },
-  { key: 'workers', type: 'integer or `auto`', default: '`1`', doc: 'Processes `gatehouse serve` runs on one port (node:cluster); `0` or `auto`: one per CPU. They share the database (and Redis), so tokens and revocations work across them. Flag `--workers`.', equivalent: 'gunicorn `--workers`' },
-  { key: 'logLevel', type: 'pino level', default: '`info`', doc: 'Structured log level; logs never contain tokens or passwords.', equivalent: 'Django `LOGGING`' },
-  { key: 'passwords.algorithm', type: '`argon2id` \\| `pbkdf2_sha256`', default: '`argon2id`', doc: 'Hasher for new and upgraded passwords; `pbkdf2_sha256` for a database shared with Django.', equivalent: 'Django `PASSWORD_HASHERS[0]`' },
-  { key: 'passwords.argon2MemoryCost', type: 'KiB', default: '`19456`', doc: 'argon2id memory (OWASP minimum 19 MiB).', equivalent: 'Django `Argon2PasswordHasher.memory_cost`' },
-  { key: 'passwords.argon2TimeCost', type: 'integer', default: '`2`', doc: 'argon2id iterations.', equivalent: '`Argon2PasswordHasher.time_cost`' },
-  { key: 'passwords.argon2Parallelism', type: 'integer', default: '`1`', doc: 'argon2id lanes.', equivalent: '`Argon2PasswordHasher.parallelism`' },
-  { key: 'passwords.pbkdf2Iterations', type: 'integer ≥ 600000', default: '`1000000`', doc: 'PBKDF2-SHA256 iterations (Django 5.2 default) when that hasher is chosen.', equivalent: '`PBKDF2PasswordHasher.iterations`' },
-  { key: 'passwords.maxConcurrent', type: 'integer', default: '`4`', doc: 'Password hashes computed at once (bounded memory); others wait.', equivalent: '—' },
-  { key: 'passwords.maxQueue', type: 'integer', default: '`64`', doc: 'Hashes allowed to wait; beyond that login answers 503 with `Retry-After`.', equivalent: '—' },
-  { key: 'passwords.failedLoginMinTime', type: 'duration', default: '`0`', doc: 'Least time a failed login lasts. Every failure is padded to the costliest hash verification seen (docs/architecture.md, "Password checks"); set this to your slowest legacy hash format\'s cost to pad from the first request on.', equivalent: '—' },
-  { key: 'tokens.keyword', type: 'string', default: '`Token`', doc: 'Authorization scheme of opaque tokens (compared case-insensitively).', equivalent: 'DRF `TokenAuthentication.keyword`, knox `AUTH_HEADER_PREFIX`' },
-  { key: 'tokens.ttl', type: 'duration or null', default: '`null` (never expire)', doc: 'Lifetime of a new opaque token.', equivalent: 'knox `TOKEN_TTL`' },
-  { key: 'tokens.autoRefresh', type: 'boolean', default: '`false`', doc: 'Push a token\'s expiry to now + ttl when it is used.', equivalent: 'knox `AUTO_REFRESH`' },
-  { key: 'tokens.minRefreshInterval', type: 'duration', default: '`60` s', doc: 'Least time between two writes of one token\'s expiry / last-used time.', equivalent: 'knox `MIN_REFRESH_INTERVAL`' },
-  { key: 'tokens.maxLifetime', type: 'duration or null', default: '`null`', doc: 'Absolute lifetime from creation, never extended by auto-refresh.', equivalent: 'knox `AUTO_REFRESH_MAX_TTL`' },
-  { key: 'tokens.tokenLimitPerUser', type: 'integer or null', default: '`null`', doc: 'Most unexpired tokens per user: knox login answers 403, `/api-token-auth/` evicts the oldest.', equivalent: 'knox `TOKEN_LIMIT_PER_USER`' },
-  { key: 'tokens.cacheSize', type: 'integer', default: '`10000`', doc: 'Verified-token lookups kept in memory (0 disables); revocations clear them at once.', equivalent: '—' },
-  { key: 'jwt.accessTokenLifetime', type: 'duration', default: '`5m`', doc: 'Lifetime of access tokens.', equivalent: 'simplejwt `ACCESS_TOKEN_LIFETIME`' },
-  { key: 'jwt.refreshTokenLifetime', type: 'duration', default: '`1d`', doc: 'Lifetime of refresh tokens.', equivalent: '`REFRESH_TOKEN_LIFETIME`' },
-  { key: 'jwt.rotateRefreshTokens', type: 'boolean', default: '`false`', doc: '`/api/token/refresh/` also returns a new refresh token.', equivalent: '`ROTATE_REFRESH_TOKENS`' },
-  { key: 'jwt.blacklistAfterRotation', type: 'boolean', default: '`false`', doc: 'Blacklist the submitted refresh token when rotating; `/verify/` then consults the blacklist.', equivalent: '`BLACKLIST_AFTER_ROTATION`' },
-  { key: 'jwt.updateLastLogin', type: 'boolean', default: '`false`', doc: 'Obtain endpoints set `last_login`.', equivalent: '`UPDATE_LAST_LOGIN`' },
-  { key: 'jwt.algorithm', type: 'JWS alg', default: '`HS256`', doc: 'The one accepted algorithm (pinned by the key, never read from tokens): HS256/384/512, RS256/384/512, PS256/384/512, ES256/384/512, EdDSA.', equivalent: '`ALGORITHM`' },
-  { key: 'jwt.signingKey', type: 'string or null', default: '`null` = `secretKey`', doc: 'HMAC secret, or PEM private key for asymmetric algorithms.', equivalent: '`SIGNING_KEY`' },
-  { key: 'jwt.verifyingKey', type: 'PEM string', default: '`""`', doc: 'Public key for asymmetric algorithms (derived from the private key when empty).', equivalent: '`VERIFYING_KEY`' },
-  { key: 'jwt.audience', type: 'string, list or null', default: '`null`', doc: 'Required `aud` (and added to new tokens).', equivalent: '`AUDIENCE`' },
-  { key: 'jwt.issuer', type: 'string or null', default: '`null`', doc: 'Required `iss` (and added to new tokens).', equivalent: '`ISSUER`' },
-  { key: 'jwt.jwkUrl', type: 'URL or null', default: '`null`', doc: 'Verify tokens against this JWKS (selected by `kid`).', equivalent: '`JWK_URL`' },
-  { key: 'jwt.jwkCacheTtl', type: 'duration', default: '`10m`', doc: 'How long a fetched JWKS is trusted.', equivalent: 'PyJWKClient `lifespan`' },
-  { key: 'jwt.jwkCooldown', type: 'duration', default: '`30s`', doc: 'Least time between two fetches triggered by unknown `kid`s.', equivalent: '—' },
-  { key: 'jwt.jwkTimeout', type: 'duration', default: '`2s`', doc: 'Timeout of one JWKS fetch.', equivalent: 'PyJWKClient `timeout`' },
-  { key: 'jwt.leeway', type: 'duration', default: '`0`', doc: 'Clock skew allowed on `exp`, `nbf`, `iat`.', equivalent: '`LEEWAY`' },
-  { key: 'jwt.authHeaderTypes', type: 'list of strings', default: '`["Bearer"]`', doc: 'Accepted schemes (exact case, as simplejwt); the first is the challenge.', equivalent: '`AUTH_HEADER_TYPES`' },
-  { key: 'jwt.authHeaderName', type: 'string', default: '`HTTP_AUTHORIZATION`', doc: 'Header carrying the token (Django META key or header name).', equivalent: '`AUTH_HEADER_NAME`' },
-  { key: 'jwt.userIdField', type: '`id` \\| `username`', default: '`id`', doc: 'User field written into tokens.', equivalent: '`USER_ID_FIELD`' },
-  { key: 'jwt.userIdClaim', type: 'claim name', default: '`user_id`', doc: 'Claim holding the user id (written as a string; integers accepted).', equivalent: '`USER_ID_CLAIM`' },
-  { key: 'jwt.authTokenClasses', type: 'list of `access`, `sliding`', default: '`["access"]`', doc: 'Token types accepted by `JWTAuthentication`.', equivalent: '`AUTH_TOKEN_CLASSES`' },
-  { key: 'jwt.tokenTypeClaim', type: 'claim name or null', default: '`token_type`', doc: 'Claim naming the token type; null disables the type check.', equivalent: '`TOKEN_TYPE_CLAIM`' },
-  { key: 'jwt.jtiClaim', type: 'claim name or null', default: '`jti`', doc: 'Claim holding the token id.', equivalent: '`JTI_CLAIM`' },
-  { key: 'jwt.slidingTokenRefreshExpClaim', type: 'claim name', default: '`refresh_exp`', doc: 'Claim holding a sliding token\'s refresh deadline.', equivalent: '`SLIDING_TOKEN_REFRESH_EXP_CLAIM`' },
-  { key: 'jwt.slidingTokenLifetime', type: 'duration', default: '`5m`', doc: 'Lifetime of sliding tokens.', equivalent: '`SLIDING_TOKEN_LIFETIME`' },
-  { key: 'jwt.slidingTokenRefreshLifetime', type: 'duration', default: '`1d`', doc: 'How long a sliding token can be refreshed.', equivalent: '`SLIDING_TOKEN_REFRESH_LIFETIME`' },
-  { key: 'jwt.checkRevokeToken', type: 'boolean', default: '`false`', doc: 'Embed a revocation claim; password change and logout-all then refuse every older token.', equivalent: '`CHECK_REVOKE_TOKEN`' },
-  { key: 'jwt.revokeTokenClaim', type: 'claim name', default: '`hash_password`', doc: 'Name of that claim (its value is an HMAC, never a password hash derivative).', equivalent: '`REVOKE_TOKEN_CLAIM`' },
-  { key: 'jwt.checkUserIsActive', type: 'boolean', default: '`true`', doc: 'Refuse tokens of inactive users.', equivalent: '`CHECK_USER_IS_ACTIVE`' },
-  { key: 'jwt.reuseDetection', type: 'boolean', default: '`true`', doc: 'With rotation: a refresh token presented again after it was rotated revokes its whole family.', equivalent: '— (RFC 9700 §4.14.2)' },
-  { key: 'jwt.reuseGrace', type: 'duration', default: '`0`', doc: 'Window in which a retried rotation gets the same replacement instead of tripping reuse detection.', equivalent: '—' },
-  { key: 'jwt.refreshMaxLifetime', type: 'duration or null', default: '`null`', doc: 'Absolute lifetime of a refresh family from login; rotation never extends past it.', equivalent: '—' },
-  { key: 'jwt.accessTokenDenylist', type: 'boolean', default: '`false`', doc: 'Check every access token\'s `jti` against a denylist (revocation of single access tokens).', equivalent: '—' },
-  { key: 'jwt.verifiedCacheSize', type: 'integer', default: '`10000`', doc: 'Verified signatures kept in memory (0 disables); revocation is checked outside it.', equivalent: '—' },
-  { key: 'jwt.lifetimeSlack', type: 'duration or null', default: '`0`', doc: 'A token whose `exp` is later than now + its type\'s lifetime + `leeway` + this is refused (`Token is invalid`): no token outlives the configured lifetimes, whoever signed it. Raise it when another issuer sharing the key (a Django simplejwt) uses longer lifetimes; `null` turns the check off.', equivalent: '—' },
-  { key: 'jwt.strictUserId', type: 'boolean', default: '`true`', doc: 'Only an id\'s canonical form names a user: `1` or `"1"` (simplejwt 5.5.1 writes strings, older versions integers); `"01"`, `"+1"`, `" 1"`, `"1.0"` name no one (401 `User not found`; `1.5` was never an id). With `userIdField: username`, only a string. `false` accepts leading zeros as older versions did.', equivalent: '—' },
-  { key: 'jwt.maxTokenBytes', type: 'bytes', default: '`8192`', doc: 'Longest token accepted.', equivalent: '—' },
-  { key: 'throttle.rates', type: 'object: scope → rate or null', default: '`{"anon": null, "user": null}`', doc: 'Rates of `AnonRateThrottle` (`anon`), `UserRateThrottle` (`user`) and `ScopedRateThrottle` scopes, as `"100/min"`.', equivalent: 'DRF `DEFAULT_THROTTLE_RATES`' },
-  { key: 'throttle.loginEnabled', type: 'boolean', default: '`true`', doc: 'Throttle failed logins on every login endpoint (per username and per client address, backing off).', equivalent: '— (DRF has none by default)' },
-  { key: 'throttle.loginUsernameRate', type: 'rate', default: '`10/h`', doc: 'Failed logins allowed per username (per address, per device, and from all untrusted clients together) before backing off.', equivalent: '—' },
-  { key: 'throttle.loginAddressRate', type: 'rate', default: '`100/h`', doc: 'Failed logins allowed per client address (IPv6 by /64) before backing off.', equivalent: '—' },
-  { key: 'throttle.loginMaxBackoff', type: 'duration', default: '`1h`', doc: 'Longest lock-out of an address, a username from one address, or a device (the wait doubles each time); the username-wide lock never grows past `period / N`.', equivalent: '—' },
-  { key: 'throttle.loginCleanAddressTries', type: 'integer', default: '`3`', doc: 'While a username is locked for untrusted clients (an attack from many addresses), an address with fewer failures than this on that username may still try (docs/permissions-and-throttling.md).', equivalent: '—' },
-  { key: 'throttle.deviceCookieName', type: 'cookie name', default: '`gatehouse-device`', doc: 'Device cookie set on each successful password login (HttpOnly, SameSite=Strict, scoped to the login endpoint): attempts that present it are judged by that device\'s own failures, not the username\'s lock.', equivalent: 'OWASP device cookies' },
-  { key: 'throttle.deviceCookieLifetime', type: 'duration or null', default: '`30d`', doc: 'How long a device cookie is accepted; `null`: no device cookies (every client is judged as untrusted).', equivalent: '—' },
-  { key: 'throttle.maxEntries', type: 'integer', default: '`100000`', doc: 'Most throttle keys kept in memory (the oldest are dropped).', equivalent: '—' },
-  { key: 'throttle.store', type: '`memory` \\| `redis`', default: '`redis` when `redis.url` is set, else `memory`', doc: 'Where throttle counters live: this process, or Redis (shared by every instance; atomic Lua scripts).', equivalent: 'Django `CACHES` (DRF throttles use the default cache)' },
-  { key: 'throttle.onStoreFailure', type: '`local` \\| `closed`', default: '`local`', doc: 'Redis unreachable: `local` counts in this process meanwhile (each instance enforces the limits alone; one warning per outage); `closed` answers 503 with `Retry-After`.', equivalent: '—' },
-  { key: 'cookies.enabled', type: 'boolean', default: '`false`', doc: 'Cookie mode: JWT login and refresh set HttpOnly cookies; authentication reads them.', equivalent: 'dj-rest-auth `USE_JWT` + `JWT_AUTH_COOKIE`' },
-  { key: 'cookies.accessName', type: 'cookie name', default: '`gatehouse-access`', doc: 'Access-token cookie.', equivalent: '`JWT_AUTH_COOKIE`' },
-  { key: 'cookies.refreshName', type: 'cookie name', default: '`gatehouse-refresh`', doc: 'Refresh-token cookie (scoped to `refreshPath`).', equivalent: '`JWT_AUTH_REFRESH_COOKIE`' },
-  { key: 'cookies.domain', type: 'string or null', default: '`null`', doc: 'Cookie `Domain` (none: host-only).', equivalent: '`JWT_AUTH_COOKIE_DOMAIN`' },
-  { key: 'cookies.refreshPath', type: 'path', default: '`/api/token/`', doc: '`Path` of the refresh cookie; must cover the refresh and logout endpoints where they are mounted (under `/auth`: `/auth/api/token/`).', equivalent: '`JWT_AUTH_REFRESH_COOKIE_PATH`' },
-  { key: 'cookies.sameSite', type: '`Strict` \\| `Lax` \\| `None`', default: '`Lax`', doc: '`SameSite` of the cookies.', equivalent: '`JWT_AUTH_SAMESITE`' },
-  { key: 'cookies.secure', type: 'boolean', default: '`true`', doc: '`Secure` flag; may be false only when the server listens on localhost.', equivalent: '`JWT_AUTH_SECURE` (default False there)' },
-  { key: 'cookies.csrf', type: 'boolean', default: '`true`', doc: 'CSRF protection for cookie-authenticated unsafe requests, login, refresh and logout.', equivalent: '`JWT_AUTH_COOKIE_USE_CSRF` (default False there)' },
-  { key: 'cookies.csrfCookieName', type: 'cookie name', default: '`csrftoken`', doc: 'Cookie carrying the CSRF token (readable by scripts).', equivalent: 'Django `CSRF_COOKIE_NAME`' },
-  { key: 'cookies.csrfHeaderName', type: 'header name', default: '`X-CSRFToken`', doc: 'Header the client echoes the CSRF token in.', equivalent: 'Django `CSRF_HEADER_NAME`' },
-  { key: 'cookies.trustedOrigins', type: 'list of origins', default: '`[]`', doc: 'Origins allowed to send cookie-authenticated unsafe requests besides the server\'s own.', equivalent: 'Django `CSRF_TRUSTED_ORIGINS`' },
-  { key: 'cors.allowedOrigins', type: 'list of origins', default: '`[]`', doc: 'Origins (exact `scheme://host[:port]`, no wildcard) whose pages may call the token endpoints from another origin: their preflights are answered and their responses carry `Access-Control-Allow-Origin: <that origin>`; every response then carries `Vary: Origin`. Empty: no CORS header is sent. See docs/cookie-mode.md, "A page on another origin".', equivalent: 'django-cors-headers `CORS_ALLOWED_ORIGINS`' },
-  { key: 'cors.allowCredentials', type: 'boolean', default: '`false`', doc: 'Send `Access-Control-Allow-Credentials: true` to the allowed origins, so that `fetch(…, { credentials: \'include\' })` sends and receives cookies (cookie mode).', equivalent: '`CORS_ALLOW_CREDENTIALS`' },
-  { key: 'cors.allowedHeaders', type: 'list of header names', default: '`["Authorization","Content-Type"]`', doc: 'Request headers a preflight allows; in cookie mode with CSRF on, `cookies.csrfHeaderName` is added.', equivalent: '`CORS_ALLOW_HEADERS`' },
-  { key: 'cors.exposedHeaders', type: 'list of header names', default: '`[]`', doc: 'Response headers the page may read besides the safelisted ones (e.g. `Retry-After`, `WWW-Authenticate`).', equivalent: '`CORS_EXPOSE_HEADERS`' },
-  { key: 'cors.maxAge', type: 'duration', default: '`10m`', doc: 'How long a browser may cache a preflight (`Access-Control-Max-Age`).', equivalent: '`CORS_PREFLIGHT_MAX_AGE`' },
-  { key: 'http.trustedProxies', type: 'list of IPs / CIDRs', default: '`[]`', doc: 'Proxies whose `X-Forwarded-For` is believed (walked right to left); otherwise the socket address is the client.', equivalent: 'DRF `NUM_PROXIES`' },
-  { key: 'http.maxBodySize', type: 'bytes', default: '`16384`', doc: 'Largest request body; larger ones get 413.', equivalent: 'Django `DATA_UPLOAD_MAX_MEMORY_SIZE`' },
-  { key: 'http.requestTimeout', type: 'duration', default: '`30` s', doc: 'Time a client has to send a whole request.', equivalent: '—' },
-  { key: 'redis.url', type: 'URL or null', default: '`null`', doc: 'Redis for several instances: throttle counters, the revocation channel, the token cache. `redis://[user:password@]host[:port][/db]` or `rediss://`; the password is never logged. Env `GATEHOUSE_REDIS`, flag `--redis`; `"redis": "redis://…"` in the file is short for it.', equivalent: 'Django `CACHES` (`django-redis` `LOCATION`)' },
-  { key: 'redis.keyPrefix', type: 'string', default: '`gatehouse:`', doc: 'Prefix of every Redis key and of the revocation channel (several deployments on one Redis).', equivalent: 'Django `CACHES` `KEY_PREFIX`' },
-  { key: 'redis.tokenCache', type: 'boolean', default: '`false`', doc: 'Share opaque-token lookups between instances in Redis; every revocation invalidates it before returning; bypassed while Redis is down.', equivalent: '—' },
-  { key: 'redis.tokenCacheTtl', type: 'duration', default: '`30s`', doc: 'Lifetime of a token-cache entry.', equivalent: 'Django `CACHES` `TIMEOUT`' },
-  { key: 'redis.timeout', type: 'duration', default: '`2s`', doc: 'Connect timeout and per-command timeout; a command to an unreachable Redis fails at once (no queueing).', equivalent: 'django-redis `SOCKET_CONNECT_TIMEOUT` / `SOCKET_TIMEOUT`' },
-  { key: 'log.access', type: 'boolean', default: '`false`', doc: 'One access-log line per request to the endpoints: method, path without the query string, status, ms, user id (never credentials). Env `GATEHOUSE_LOG__ACCESS`.', equivalent: 'gunicorn `--access-logfile`' },
-  { key: 'log.usernames', type: '`hashed` \\| `plain`', default: '`hashed`', doc: 'How the username of a failed login appears in the `login_failed` event: `hashed` (HMAC-SHA256 under a key derived from `secretKey`: one username\'s attempts correlate, a password typed into the username field stays unreadable) or `plain` (as typed, cut to 150 characters).', equivalent: '—' },
-  { key: 'metrics.enabled', type: 'boolean', default: '`false`', doc: 'Serve `GET /metrics` (Prometheus text format: requests, auth outcomes, logins, lock-outs, cache hits, store latency); 404 while off. Env `GATEHOUSE_METRICS__ENABLED`.', equivalent: 'django-prometheus' },
-  { key: 'metrics.token', type: 'string (≥ 16 chars) or null', default: '`null`', doc: 'When set, `/metrics` needs `Authorization: Bearer <token>` (compared in constant time); 401 otherwise. Env `GATEHOUSE_METRICS__TOKEN`.', equivalent: '—' },
-  { key: 'metrics.allowFrom', type: 'list of IPs / CIDRs', default: '`[]` (any)', doc: 'When not empty, `/metrics` answers only these client addresses (as resolved through `http.trustedProxies`); 403 otherwise.', equivalent: '—' },
+/** The settings reference's hand-written columns, in the order the README lists it. */
+const SETTING_ROWS: SettingRow[] = [
+  { key: 'secretKey', type: 'string (≥ 32 chars)', defaultText: 'generated into `<db>.secret` (0600) on first start', doc: 'Server secret; later the default JWT signing key. Env `GATEHOUSE_SECRET_KEY`.', equivalent: 'Django `SECRET_KEY`' },
+  { key: 'database', type: 'path or URL', doc: 'A SQLite file path (created and migrated on start), or a `postgres://` URL for several instances on one database (`?schema=` picks the schema; migrated on start under an advisory lock). Env `GATEHOUSE_DATABASE`, flag `--db`.', equivalent: 'Django `DATABASES`' },
+  { key: 'host', type: 'string', doc: 'Address `gatehouse serve` listens on. Flag `--host`.', equivalent: '—' },
+  { key: 'port', type: 'integer', doc: 'Port `gatehouse serve` listens on. Flag `--port`.', equivalent: '—' },
+  { key: 'workers', type: 'integer or `auto`', doc: 'Processes `gatehouse serve` runs on one port (node:cluster); `0` or `auto`: one per CPU. They share the database (and Redis), so tokens and revocations work across them. Flag `--workers`.', equivalent: 'gunicorn `--workers`' },
+  { key: 'logLevel', doc: 'Structured log level; logs never contain tokens or passwords.', equivalent: 'Django `LOGGING`' },
+  { key: 'passwords.algorithm', doc: 'Hasher for new and upgraded passwords; `pbkdf2_sha256` for a database shared with Django.', equivalent: 'Django `PASSWORD_HASHERS[0]`' },
+  { key: 'passwords.argon2MemoryCost', type: 'KiB', doc: 'argon2id memory (OWASP minimum 19 MiB).', equivalent: 'Django `Argon2PasswordHasher.memory_cost`' },
+  { key: 'passwords.argon2TimeCost', type: 'integer', doc: 'argon2id iterations.', equivalent: '`Argon2PasswordHasher.time_cost`' },
+  { key: 'passwords.argon2Parallelism', type: 'integer', doc: 'argon2id lanes.', equivalent: '`Argon2PasswordHasher.parallelism`' },
+  { key: 'passwords.pbkdf2Iterations', type: 'integer ≥ 600000', doc: 'PBKDF2-SHA256 iterations (Django 5.2 default) when that hasher is chosen.', equivalent: '`PBKDF2PasswordHasher.iterations`' },
+  { key: 'passwords.maxConcurrent', type: 'integer', doc: 'Password hashes computed at once (bounded memory); others wait.', equivalent: '—' },
+  { key: 'passwords.maxQueue', type: 'integer', doc: 'Hashes allowed to wait; beyond that login answers 503 with `Retry-After`.', equivalent: '—' },
+  { key: 'passwords.failedLoginMinTime', doc: 'Least time a failed login lasts. Every failure is padded to the costliest hash verification seen, and every cost profile stored in the database is verified once at start-up (docs/security.md #117); set this to your slowest legacy hash format\'s cost when such hashes may first be written while the server runs (an import into a running database).', equivalent: '—' },
+  { key: 'tokens.keyword', type: 'string', doc: 'Authorization scheme of opaque tokens (compared case-insensitively).', equivalent: 'DRF `TokenAuthentication.keyword`, knox `AUTH_HEADER_PREFIX`' },
+  { key: 'tokens.ttl', defaultNote: '(never expire)', doc: 'Lifetime of a new opaque token.', equivalent: 'knox `TOKEN_TTL`' },
+  { key: 'tokens.autoRefresh', doc: 'Push a token\'s expiry to now + ttl when it is used.', equivalent: 'knox `AUTO_REFRESH`' },
+  { key: 'tokens.minRefreshInterval', doc: 'Least time between two writes of one token\'s expiry / last-used time.', equivalent: 'knox `MIN_REFRESH_INTERVAL`' },
+  { key: 'tokens.maxLifetime', doc: 'Absolute lifetime from creation, never extended by auto-refresh.', equivalent: 'knox `AUTO_REFRESH_MAX_TTL`' },
+  { key: 'tokens.tokenLimitPerUser', type: 'integer or null', doc: 'Most unexpired tokens per user: knox login answers 403, `/api-token-auth/` evicts the oldest.', equivalent: 'knox `TOKEN_LIMIT_PER_USER`' },
+  { key: 'tokens.cacheSize', type: 'integer', doc: 'Verified-token lookups kept in memory (0 disables); revocations clear them at once.', equivalent: '—' },
+  { key: 'jwt.accessTokenLifetime', doc: 'Lifetime of access tokens.', equivalent: 'simplejwt `ACCESS_TOKEN_LIFETIME`' },
+  { key: 'jwt.refreshTokenLifetime', doc: 'Lifetime of refresh tokens.', equivalent: '`REFRESH_TOKEN_LIFETIME`' },
+  { key: 'jwt.rotateRefreshTokens', doc: '`/api/token/refresh/` also returns a new refresh token.', equivalent: '`ROTATE_REFRESH_TOKENS`' },
+  { key: 'jwt.blacklistAfterRotation', doc: 'Blacklist the submitted refresh token when rotating; `/verify/` then consults the blacklist.', equivalent: '`BLACKLIST_AFTER_ROTATION`' },
+  { key: 'jwt.updateLastLogin', doc: 'Obtain endpoints set `last_login`.', equivalent: '`UPDATE_LAST_LOGIN`' },
+  { key: 'jwt.algorithm', doc: 'The one accepted algorithm (pinned by the key, never read from tokens).', equivalent: '`ALGORITHM`' },
+  { key: 'jwt.signingKey', type: 'string or null', defaultNote: '= `secretKey`', doc: 'HMAC secret, or PEM private key for asymmetric algorithms.', equivalent: '`SIGNING_KEY`' },
+  { key: 'jwt.verifyingKey', type: 'PEM string', doc: 'Public key for asymmetric algorithms (derived from the private key when empty).', equivalent: '`VERIFYING_KEY`' },
+  { key: 'jwt.audience', type: 'string, list or null', doc: 'Required `aud` (and added to new tokens).', equivalent: '`AUDIENCE`' },
+  { key: 'jwt.issuer', type: 'string or null', doc: 'Required `iss` (and added to new tokens).', equivalent: '`ISSUER`' },
+  { key: 'jwt.jwkUrl', type: 'URL or null', doc: 'Verify tokens against this JWKS (selected by `kid`).', equivalent: '`JWK_URL`' },
+  { key: 'jwt.jwkCacheTtl', doc: 'How long a fetched JWKS is trusted.', equivalent: 'PyJWKClient `lifespan`' },
+  { key: 'jwt.jwkCooldown', doc: 'Least time between two fetches triggered by unknown `kid`s.', equivalent: '—' },
+  { key: 'jwt.jwkTimeout', doc: 'Timeout of one JWKS fetch.', equivalent: 'PyJWKClient `timeout`' },
+  { key: 'jwt.leeway', doc: 'Clock skew allowed on `exp`, `nbf`, `iat`.', equivalent: '`LEEWAY`' },
+  { key: 'jwt.authHeaderTypes', type: 'list of strings', doc: 'Accepted schemes (exact case, as simplejwt); the first is the challenge.', equivalent: '`AUTH_HEADER_TYPES`' },
+  { key: 'jwt.authHeaderName', type: 'string', doc: 'Header carrying the token (Django META key or header name).', equivalent: '`AUTH_HEADER_NAME`' },
+  { key: 'jwt.userIdField', doc: 'User field written into tokens.', equivalent: '`USER_ID_FIELD`' },
+  { key: 'jwt.userIdClaim', type: 'claim name', doc: 'Claim holding the user id (written as a string; integers accepted).', equivalent: '`USER_ID_CLAIM`' },
+  { key: 'jwt.authTokenClasses', type: 'list of `access`, `sliding`', doc: 'Token types accepted by `JWTAuthentication`.', equivalent: '`AUTH_TOKEN_CLASSES`' },
+  { key: 'jwt.tokenTypeClaim', type: 'claim name or null', doc: 'Claim naming the token type; null disables the type check.', equivalent: '`TOKEN_TYPE_CLAIM`' },
+  { key: 'jwt.jtiClaim', type: 'claim name or null', doc: 'Claim holding the token id.', equivalent: '`JTI_CLAIM`' },
+  { key: 'jwt.slidingTokenRefreshExpClaim', type: 'claim name', doc: 'Claim holding a sliding token\'s refresh deadline.', equivalent: '`SLIDING_TOKEN_REFRESH_EXP_CLAIM`' },
+  { key: 'jwt.slidingTokenLifetime', doc: 'Lifetime of sliding tokens.', equivalent: '`SLIDING_TOKEN_LIFETIME`' },
+  { key: 'jwt.slidingTokenRefreshLifetime', doc: 'How long a sliding token can be refreshed.', equivalent: '`SLIDING_TOKEN_REFRESH_LIFETIME`' },
+  { key: 'jwt.checkRevokeToken', doc: 'Embed a revocation claim; password change and logout-all then refuse every older token.', equivalent: '`CHECK_REVOKE_TOKEN`' },
+  { key: 'jwt.revokeTokenClaim', type: 'claim name', doc: 'Name of that claim (its value is an HMAC, never a password hash derivative).', equivalent: '`REVOKE_TOKEN_CLAIM`' },
+  { key: 'jwt.checkUserIsActive', doc: 'Refuse tokens of inactive users.', equivalent: '`CHECK_USER_IS_ACTIVE`' },
+  { key: 'jwt.reuseDetection', doc: 'With rotation: a refresh token presented again after it was rotated revokes its whole family.', equivalent: '— (RFC 9700 §4.14.2)' },
+  { key: 'jwt.reuseGrace', doc: 'Window in which a retried rotation gets the same replacement instead of tripping reuse detection.', equivalent: '—' },
+  { key: 'jwt.refreshMaxLifetime', doc: 'Absolute lifetime of a refresh family from login; rotation never extends past it.', equivalent: '—' },
+  { key: 'jwt.accessTokenDenylist', doc: 'Check every access token\'s `jti` against a denylist (revocation of single access tokens).', equivalent: '—' },
+  { key: 'jwt.verifiedCacheSize', type: 'integer', doc: 'Verified signatures kept in memory (0 disables); revocation is checked outside it.', equivalent: '—' },
+  { key: 'jwt.lifetimeSlack', doc: 'A token whose `exp` is later than now + its type\'s lifetime + `leeway` + this is refused (`Token is invalid`): no token outlives the configured lifetimes, whoever signed it. Raise it when another issuer sharing the key (a Django simplejwt) uses longer lifetimes; `null` turns the check off.', equivalent: '—' },
+  { key: 'jwt.strictUserId', doc: 'Only an id\'s canonical form names a user: `1` or `"1"` (simplejwt 5.5.1 writes strings, older versions integers); `"01"`, `"+1"`, `" 1"`, `"1.0"` name no one (401 `User not found`; `1.5` was never an id). With `userIdField: username`, only a string. `false` accepts leading zeros as older versions did.', equivalent: '—' },
+  { key: 'jwt.maxTokenBytes', type: 'bytes', doc: 'Longest token accepted.', equivalent: '—' },
+  { key: 'throttle.rates', type: 'object: scope → rate or null', doc: 'Rates of `AnonRateThrottle` (`anon`), `UserRateThrottle` (`user`) and `ScopedRateThrottle` scopes, as `"100/min"`.', equivalent: 'DRF `DEFAULT_THROTTLE_RATES`' },
+  { key: 'throttle.loginEnabled', doc: 'Throttle failed logins on every login endpoint (per username and per client address, backing off).', equivalent: '— (DRF has none by default)' },
+  { key: 'throttle.loginUsernameRate', type: 'rate', doc: 'Failed logins allowed per username (per address, per device, and from all untrusted clients together) before backing off.', equivalent: '—' },
+  { key: 'throttle.loginAddressRate', type: 'rate', doc: 'Failed logins allowed per client address (IPv6 by /64) before backing off.', equivalent: '—' },
+  { key: 'throttle.loginMaxBackoff', doc: 'Longest lock-out of an address, a username from one address, or a device (the wait doubles each time); the username-wide lock never grows past `period / N`.', equivalent: '—' },
+  { key: 'throttle.loginCleanAddressTries', type: 'integer', doc: 'While a username is locked for untrusted clients (an attack from many addresses), an address with fewer failures than this on that username may still try (docs/permissions-and-throttling.md).', equivalent: '—' },
+  { key: 'throttle.deviceCookieName', type: 'cookie name', doc: 'Device cookie set on each successful password login (HttpOnly, SameSite=Strict, scoped to the login endpoint): attempts that present it are judged by that device\'s own failures, not the username\'s lock.', equivalent: 'OWASP device cookies' },
+  { key: 'throttle.deviceCookieLifetime', doc: 'How long a device cookie is accepted; `null`: no device cookies (every client is judged as untrusted).', equivalent: '—' },
+  { key: 'throttle.maxEntries', type: 'integer', doc: 'Most throttle keys kept in memory (the oldest are dropped).', equivalent: '—' },
+  { key: 'throttle.store', defaultText: '`redis` when `redis.url` is set, else `memory`', doc: 'Where throttle counters live: this process, or Redis (shared by every instance; atomic Lua scripts).', equivalent: 'Django `CACHES` (DRF throttles use the default cache)' },
+  { key: 'throttle.onStoreFailure', doc: 'Redis unreachable: `local` counts in this process meanwhile (each instance enforces the limits alone; one warning per outage); `closed` answers 503 with `Retry-After`.', equivalent: '—' },
+  { key: 'cookies.enabled', doc: 'Cookie mode: JWT login and refresh set HttpOnly cookies; authentication reads them.', equivalent: 'dj-rest-auth `USE_JWT` + `JWT_AUTH_COOKIE`' },
+  { key: 'cookies.accessName', type: 'cookie name', doc: 'Access-token cookie.', equivalent: '`JWT_AUTH_COOKIE`' },
+  { key: 'cookies.refreshName', type: 'cookie name', doc: 'Refresh-token cookie (scoped to `refreshPath`).', equivalent: '`JWT_AUTH_REFRESH_COOKIE`' },
+  { key: 'cookies.domain', type: 'string or null', doc: 'Cookie `Domain` (none: host-only).', equivalent: '`JWT_AUTH_COOKIE_DOMAIN`' },
+  { key: 'cookies.refreshPath', type: 'path', doc: '`Path` of the refresh cookie; must cover the refresh and logout endpoints where they are mounted (under `/auth`: `/auth/api/token/`).', equivalent: '`JWT_AUTH_REFRESH_COOKIE_PATH`' },
+  { key: 'cookies.sameSite', doc: '`SameSite` of the cookies.', equivalent: '`JWT_AUTH_SAMESITE`' },
+  { key: 'cookies.secure', doc: '`Secure` flag; may be false only when the server listens on localhost.', equivalent: '`JWT_AUTH_SECURE` (default False there)' },
+  { key: 'cookies.csrf', doc: 'CSRF protection for cookie-authenticated unsafe requests, login, refresh and logout.', equivalent: '`JWT_AUTH_COOKIE_USE_CSRF` (default False there)' },
+  { key: 'cookies.csrfCookieName', type: 'cookie name', doc: 'Cookie carrying the CSRF token (readable by scripts).', equivalent: 'Django `CSRF_COOKIE_NAME`' },
+  { key: 'cookies.csrfHeaderName', type: 'header name', doc: 'Header the client echoes the CSRF token in.', equivalent: 'Django `CSRF_HEADER_NAME`' },
+  { key: 'cookies.trustedOrigins', type: 'list of origins', doc: 'Origins allowed to send cookie-authenticated unsafe requests besides the server\'s own.', equivalent: 'Django `CSRF_TRUSTED_ORIGINS`' },
+  { key: 'cors.allowedOrigins', type: 'list of origins', doc: 'Origins (exact `scheme://host[:port]`, no wildcard) whose pages may call the token endpoints from another origin: their preflights are answered and their responses carry `Access-Control-Allow-Origin: <that origin>`; every response then carries `Vary: Origin`. Empty: no CORS header is sent. See docs/cookie-mode.md, "A page on another origin".', equivalent: 'django-cors-headers `CORS_ALLOWED_ORIGINS`' },
+  { key: 'cors.allowCredentials', doc: 'Send `Access-Control-Allow-Credentials: true` to the allowed origins, so that `fetch(…, { credentials: \'include\' })` sends and receives cookies (cookie mode).', equivalent: '`CORS_ALLOW_CREDENTIALS`' },
+  { key: 'cors.allowedHeaders', type: 'list of header names', doc: 'Request headers a preflight allows; in cookie mode with CSRF on, `cookies.csrfHeaderName` is added.', equivalent: '`CORS_ALLOW_HEADERS`' },
+  { key: 'cors.exposedHeaders', type: 'list of header names', doc: 'Response headers the page may read besides the safelisted ones (e.g. `Retry-After`, `WWW-Authenticate`).', equivalent: '`CORS_EXPOSE_HEADERS`' },
+  { key: 'cors.maxAge', doc: 'How long a browser may cache a preflight (`Access-Control-Max-Age`).', equivalent: '`CORS_PREFLIGHT_MAX_AGE`' },
+  { key: 'http.trustedProxies', type: 'list of IPs / CIDRs', doc: 'Proxies whose `X-Forwarded-For` is believed (walked right to left); otherwise the socket address is the client.', equivalent: 'DRF `NUM_PROXIES`' },
+  { key: 'http.maxBodySize', type: 'bytes', doc: 'Largest request body; larger ones get 413.', equivalent: 'Django `DATA_UPLOAD_MAX_MEMORY_SIZE`' },
+  { key: 'http.requestTimeout', doc: 'Time a client has to send a whole request.', equivalent: '—' },
+  { key: 'redis.url', type: 'URL or null', doc: 'Redis for several instances: throttle counters, the revocation channel, the token cache. `redis://[user:password@]host[:port][/db]` or `rediss://`; the password is never logged. Env `GATEHOUSE_REDIS`, flag `--redis`; `"redis": "redis://…"` in the file is short for it.', equivalent: 'Django `CACHES` (`django-redis` `LOCATION`)' },
+  { key: 'redis.keyPrefix', type: 'string', doc: 'Prefix of every Redis key and of the revocation channel (several deployments on one Redis).', equivalent: 'Django `CACHES` `KEY_PREFIX`' },
+  { key: 'redis.tokenCache', doc: 'Share opaque-token lookups between instances in Redis; every revocation invalidates it before returning; bypassed while Redis is down.', equivalent: '—' },
+  { key: 'redis.tokenCacheTtl', doc: 'Lifetime of a token-cache entry.', equivalent: 'Django `CACHES` `TIMEOUT`' },
+  { key: 'redis.timeout', doc: 'Connect timeout and per-command timeout; a command to an unreachable Redis fails at once (no queueing).', equivalent: 'django-redis `SOCKET_CONNECT_TIMEOUT` / `SOCKET_TIMEOUT`' },
+  { key: 'log.access', doc: 'One access-log line per request to the endpoints: method, path without the query string, status, ms, user id (never credentials). Env `GATEHOUSE_LOG__ACCESS`.', equivalent: 'gunicorn `--access-logfile`' },
+  { key: 'log.usernames', doc: 'How the username of a failed login appears in the `login_failed` event: `hashed` (HMAC-SHA256 under a key derived from `secretKey`: one username\'s attempts correlate, a password typed into the username field stays unreadable) or `plain` (as typed, cut to 150 characters).', equivalent: '—' },
+  { key: 'metrics.enabled', doc: 'Serve `GET /metrics` (Prometheus text format: requests, auth outcomes, logins, lock-outs, cache hits, store latency); 404 while off. Env `GATEHOUSE_METRICS__ENABLED`.', equivalent: 'django-prometheus' },
+  { key: 'metrics.token', type: 'string (≥ 16 chars) or null', doc: 'When set, `/metrics` needs `Authorization: Bearer <token>` (compared in constant time); 401 otherwise. Env `GATEHOUSE_METRICS__TOKEN`.', equivalent: '—' },
+  { key: 'metrics.allowFrom', type: 'list of IPs / CIDRs', defaultNote: '(any)', doc: 'When not empty, `/metrics` answers only these client addresses (as resolved through `http.trustedProxies`); 403 otherwise.', equivalent: '—' },
 ];
+
+/**
+ * The settings reference, in the order the README lists it: `SETTING_ROWS` with each
+ * option's default read from the parsed defaults and its type from the schema where the
+ * schema states one (src/core/settings-doc.ts), so neither is written twice.
+ */
+export const SETTINGS_DOC: SettingDoc[] = settingsReference(
+  SETTING_ROWS,
+  settingsSchema,
+  settingsSchema.parse({}) as unknown as Record<string, unknown>,
+);
+
 
 /** Thrown for invalid settings; `message` lists every problem, one per line. */
 export class SettingsError extends Error {

@@ -24,9 +24,12 @@
  * - Successful logins are not padded: whoever sent the right password already knows the
  *   account exists.
  *
- * Limits, by construction: the first failure against a profile costlier than any seen
- * since start-up is answered at its own cost (it is what raises the target); a floor
- * (`floorMs`) closes that gap for operators who know their costliest legacy format.
+ * Start-up: `createGatehouse` times one verification of every cost profile stored in the
+ * database (src/users/measure-profiles.ts, docs/security.md #117), so the first failure
+ * is already padded to the costliest stored profile. What remains: a profile first
+ * written while the process runs is measured on its first verification, answered at
+ * its own cost; a floor (`floorMs`) closes that gap for operators who know their
+ * costliest legacy format.
  * Time spent queueing for a hashing slot counts toward the target, so under a full
  * queue failures are not padded further.
  */

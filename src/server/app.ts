@@ -31,6 +31,7 @@ import type { Stores, ThrottleStore } from '../stores/types.js';
 import { TokenAuthentication } from '../tokens/authentication.js';
 import { OpaqueTokenService } from '../tokens/service.js';
 import { UserService } from '../users/service.js';
+import { measureStoredProfiles } from '../users/measure-profiles.js';
 import { BasicAuthentication } from '../users/basic-authentication.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -71,6 +72,12 @@ export interface Gatehouse {
    * metrics): for events of your own, e.g. `{ event: 'cli', command: 'createuser', username }`.
    */
   events: EventSink;
+  /**
+   * The start-up measurement of the stored hashes' cost profiles (docs/security.md #117),
+   * running in the background: resolves (never rejects) to how many profiles were timed,
+   * after which every failed login is padded to the costliest of them.
+   */
+  passwordProfilesMeasured: Promise<number>;
   close(): Promise<void>;
 }
 
@@ -203,6 +210,8 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     const stores = redis ? redis.wrap(baseStores, { tokenCache, clock }) : baseStores;
     const { users, tokens } = createServices(settings, stores, clock);
     users.useEvents(events);
+    // In the background: the first failed login is padded to the costliest stored profile (#117).
+    const passwordProfilesMeasured = measureStoredProfiles(stores.users, users.hasher);
     const throttleStore = options.throttleStore ?? (redis && settings.throttle.store === 'redis' ? sharedThrottleStore(settings, redis, logger) : undefined);
     const throttling = createThrottling(settings, { clock, events, ...(throttleStore ? { store: throttleStore } : {}) });
     if (settings.throttle.loginEnabled) users.useLoginThrottle(throttling.login);
@@ -270,6 +279,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       redis,
       guard,
       events,
+      passwordProfilesMeasured,
       close: async () => {
         try {
           await stores.close();

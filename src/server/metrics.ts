@@ -14,6 +14,7 @@
  *   status (`refused_401`, `refused_403`, `refused_429`, `error_503`);
  * - `gatehouse_logins_total{result}` — `ok` / `failed` (password logins);
  * - `gatehouse_login_lockouts_total{counter}` — locks started by the login throttle;
+ * - `gatehouse_login_unlocks_total{by}` — lock-outs cleared by an operator (`gatehouse unlock`: `cli`);
  * - `gatehouse_refresh_reuse_total` — refresh-token reuse detected (families revoked);
  * - `gatehouse_cache_requests_total{cache,result}` — `hit` / `miss` of the opaque-token
  *   lookup cache (`opaque_token`) and the verified-JWT cache (`jwt_verified`);
@@ -96,6 +97,7 @@ export class Metrics {
   private readonly guards = new Counter('gatehouse_guard_outcomes_total', "Outcomes of guards on the application's own routes: authenticated, anonymous, or the refusal's status.");
   private readonly logins = new Counter('gatehouse_logins_total', 'Password logins, by result (ok, failed).');
   private readonly lockouts = new Counter('gatehouse_login_lockouts_total', 'Login throttle locks started, by counter.');
+  private readonly unlocks = new Counter('gatehouse_login_unlocks_total', 'Login lock-outs cleared by an operator, by who cleared them.');
   private readonly reuse = new Counter('gatehouse_refresh_reuse_total', 'Refresh-token reuse detected (each revoked the token family).');
   private readonly store = new Histogram('gatehouse_store_duration_seconds', 'Time of store calls, by store and operation.');
   private readonly caches = new Map<string, CacheStats>();
@@ -128,6 +130,7 @@ export class Metrics {
     if (e.event === 'login') this.logins.inc({ result: 'ok' });
     else if (e.event === 'login_failed') this.logins.inc({ result: 'failed' });
     else if (e.event === 'login_locked') this.lockouts.inc({ counter: e.counter });
+    else if (e.event === 'login_unlocked') this.unlocks.inc({ by: e.by });
     else if (e.event === 'refresh_reuse_detected') this.reuse.inc();
   }
 
@@ -175,7 +178,7 @@ export class Metrics {
       cacheCounter.inc({ cache, result: 'hit' }, hits);
       cacheCounter.inc({ cache, result: 'miss' }, misses);
     }
-    const all = [this.requests, this.durations, this.auth, this.guards, this.logins, this.lockouts, this.reuse, cacheCounter, this.store];
+    const all = [this.requests, this.durations, this.auth, this.guards, this.logins, this.lockouts, this.unlocks, this.reuse, cacheCounter, this.store];
     return `${all.flatMap((m) => m.render()).join('\n')}\n`;
   }
 }

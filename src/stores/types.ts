@@ -53,6 +53,13 @@ export interface UserStore {
   /** Deletes the user and, atomically, every credential that belongs to it. */
   delete(id: number): Promise<boolean>;
   list(): Promise<User[]>;
+  /**
+   * One stored password hash per cost profile (algorithm and cost parameters, grouped by
+   * `hashProfileKey` in src/stores/hash-profile.ts), at most `limit` of them: start-up
+   * times one verification of each so failed logins are padded to the costliest from the
+   * first (docs/security.md #117).
+   */
+  passwordProfiles(limit: number): Promise<string[]>;
 }
 
 /** A stored opaque token. The secret itself is never stored: only its digest. */

@@ -338,6 +338,10 @@ describe('login lock-outs from the command line', () => {
       const unlock = await gatehouse(['unlock', 'alice'], { env });
       assert.equal(unlock.code, 0, unlock.stderr);
       assert.match(unlock.stdout, /^Unlocked user alice: cleared 2 counters \(2 locked\) in Redis redis:\/\/\S+; every server sees it on the next attempt\.\n$/);
+      // Its own security event, besides the `cli` one: the lock clearing, with what was cleared.
+      const unlocked = unlock.stderr.split('\n').filter((l) => l.includes('"login_unlocked"')).map((l) => JSON.parse(l) as { level: number; event: Record<string, unknown> });
+      assert.equal(unlocked.length, 1, unlock.stderr);
+      assert.deepEqual({ ...unlocked[0]!.event, username: typeof unlocked[0]!.event.username }, { event: 'login_unlocked', by: 'cli', username: 'string', cleared: 2, wereLocked: 2 });
       assert.equal((await login('alice-password-1')).status, 200);
       assert.match((await gatehouse(['locks', '--db', database], { env })).stdout, /^Nobody is locked out/);
       assert.match((await gatehouse(['unlock', 'alice'], { env })).stdout, /nothing to unlock/);

@@ -1,15 +1,18 @@
 /**
  * The settings reference has one source, `SETTINGS_DOC` in src/core/settings.ts, next to
  * the schema: docs/settings.md and README.md's table are rendered from it (`npm run docs`)
- * and must be exactly what the renderer writes, and every documented default must be the
- * schema's actual default.
+ * and must be exactly what the renderer writes. Defaults are read from the parsed defaults
+ * and types from the schema where it states one (src/core/settings-doc.ts): a changed
+ * schema default changes the reference, and a row cannot state a schema's type again.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { parseDuration } from '../../src/core/duration.js';
+import { z } from 'zod';
 import { parseSettings, SETTINGS_DOC } from '../../src/core/settings.js';
+import { DURATION_META, formatDuration, settingsReference } from '../../src/core/settings-doc.js';
 import { readmeWithSettings, settingsMarkdown } from '../../scripts/settings-doc-render.js';
 
 const root = new URL('../../', import.meta.url);
@@ -62,4 +65,44 @@ test('the checker notices a wrong default', () => {
   assert.equal(denotes('`null` (never expire)', null), true);
   assert.equal(denotes('`10m`', 300_000), false);
   assert.equal(denotes('`true`', false), false);
+});
+
+test('defaults and types are derived: the schema default is what the reference says, and a row cannot repeat a type', () => {
+  const schema = z.object({
+    lifetime: z.number().meta(DURATION_META).default(90 * 60_000),
+    mode: z.enum(['fast', 'safe']).default('safe'),
+    on: z.boolean().default(true),
+    name: z.string().default(''),
+    list: z.array(z.string()).default(['a']),
+  });
+  const rows = [
+    { key: 'lifetime', doc: 'd', equivalent: '—' },
+    { key: 'mode', doc: 'd', equivalent: '—' },
+    { key: 'on', doc: 'd', equivalent: '—' },
+    { key: 'name', type: 'string', defaultNote: '(none)', doc: 'd', equivalent: '—' },
+    { key: 'list', type: 'list of strings', doc: 'd', equivalent: '—' },
+  ];
+  const docs = settingsReference(rows, schema, schema.parse({}));
+  assert.deepEqual(
+    docs.map((d) => [d.key, d.type, d.default]),
+    [
+      ['lifetime', 'duration', '`1h30m`'],
+      ['mode', '`fast` \\| `safe`', '`safe`'],
+      ['on', 'boolean', '`true`'],
+      ['name', 'string', '`""` (none)'],
+      ['list', 'list of strings', '`["a"]`'],
+    ],
+  );
+  const changed = schema.extend({ mode: z.enum(['fast', 'safe']).default('fast') });
+  assert.equal(settingsReference(rows, changed, changed.parse({}))[1]!.default, '`fast`');
+  assert.throws(() => settingsReference([{ key: 'on', type: 'boolean', doc: 'd', equivalent: '—' }], schema, schema.parse({})), /comes from the schema/);
+  assert.throws(() => settingsReference([{ key: 'name', doc: 'd', equivalent: '—' }], schema, schema.parse({})), /needs a type/);
+  assert.throws(() => settingsReference([{ key: 'missing', doc: 'd', equivalent: '—' }], schema, schema.parse({})), /not in the schema/);
+});
+
+test('durations render as the shortest string the settings accept back', () => {
+  for (const [ms, text] of [[0, '0'], [30_000, '30s'], [60_000, '1m'], [5 * 60_000, '5m'], [86_400_000, '1d'], [30 * 86_400_000, '30d'], [14 * 86_400_000, '2w'], [1500, '1s500ms']] as const) {
+    assert.equal(formatDuration(ms), text);
+    assert.equal(parseDuration(text === '0' ? 0 : text), ms);
+  }
 });

@@ -1,10 +1,10 @@
 /**
  * The package as a consumer gets it: `npm pack`, installed from the tarball into a
- * scratch project with Express and Hono, type-checked with `skipLibCheck: false` (the
- * published `.d.ts` files must compile in a strict consumer), and the Express guide's
- * first snippet — copied from docs/frameworks/express.md as it stands — run against real
- * requests with every default (no secret configured), after `gatehouse createuser` from
- * the package's own bin.
+ * scratch project with Express, Hono and Fastify, type-checked with `skipLibCheck: false`
+ * (the published `.d.ts` files must compile in a strict consumer), and every framework
+ * guide's snippets (docs/frameworks/*.md: Express, Hono, Fastify, node:http) — copied as
+ * they stand — run against real requests with every default (no secret configured), after
+ * `gatehouse createuser` from the package's own bin. One `npm install` for all of them.
  *
  * The install uses the npm cache `npm ci` filled (`--prefer-offline`: only what is missing
  * is fetched) and the same versions as this repository's lock file; install scripts are
@@ -82,8 +82,10 @@ before(() => {
   const tarball = npm(['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], root).trim().split('\n').pop() as string;
   project = join(dir, 'consumer');
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', allowScripts: { 'better-sqlite3': true } }));
-  const pinned = ['express', 'hono', '@hono/node-server', 'better-sqlite3', '@types/express', '@types/node'].map((p) => `${p}@${versionOf(p)}`);
+  // The repository's `overrides` too: Fastify 5.12's light-my-request wants cookie@2 (Node ≥ 22), docs/frameworks/fastify.md.
+  const { overrides } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { overrides: unknown };
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', allowScripts: { 'better-sqlite3': true }, overrides }));
+  const pinned = ['express', 'hono', '@hono/node-server', 'fastify', 'better-sqlite3', '@types/express', '@types/node'].map((p) => `${p}@${versionOf(p)}`);
   npm(['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', join(dir, tarball), ...pinned], project);
   // The native addon `npm ci` compiled for this better-sqlite3 version (install scripts were skipped above).
   const release = join(project, 'node_modules/better-sqlite3/build/Release');
@@ -96,19 +98,21 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('the tarball holds the build, the bin, README and LICENSE; no sources, tests or secrets', () => {
+test('the tarball holds the build, the bin, README, LICENSE and the documentation; no sources, tests or secrets', () => {
   const installed = join(project, 'node_modules/gatehouse');
   for (const file of ['package.json', 'README.md', 'LICENSE', 'bin/gatehouse.js', 'dist/index.js', 'dist/index.d.ts', 'dist/http/express/index.d.ts']) {
     assert.ok(existsSync(join(installed, file)), file);
   }
-  assert.deepEqual(readdirSync(installed).sort(), ['LICENSE', 'README.md', 'bin', 'dist', 'package.json']);
+  // docs/ and examples/ are what README links to from the npm page (test/package/readme-links.test.ts).
+  assert.deepEqual(readdirSync(installed).sort(), ['LICENSE', 'README.md', 'bin', 'dist', 'docs', 'examples', 'package.json']);
+  for (const file of ['docs/security.md', 'docs/frameworks/fastify.md', 'examples/express/server.ts']) assert.ok(existsSync(join(installed, file)), file);
   const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(pkg.license, 'MIT');
   assert.match(readFileSync(join(installed, 'LICENSE'), 'utf8'), /^MIT License\n\nCopyright \(c\) \d{4} Gatehouse contributors/);
   for (const key of ['repository', 'homepage', 'bugs']) assert.ok(pkg[key], key);
 });
 
-test("the published types compile in a strict consumer with skipLibCheck: false, and the Express, Hono and node:http guides' snippets answer real requests", async () => {
+test("the published types compile in a strict consumer with skipLibCheck: false, and every framework guide's snippets (Express, Hono, Fastify, node:http) answer real requests", async () => {
   writeFileSync(
     join(project, 'tsconfig.json'),
     JSON.stringify({
@@ -122,19 +126,25 @@ test("the published types compile in a strict consumer with skipLibCheck: false,
     writeFileSync(join(project, `${name}-guide.ts`), withPort(sections.map((h) => snippet(`docs/frameworks/${name}.md`, h)).join('\n')));
   guide('express', '## Mount the token endpoints', '## Protect a route');
   guide('hono', '## Mount the token endpoints', '## Protect a route');
+  guide('fastify', '## Mount the token endpoints', '## Protect a route', '## Errors');
   guide('node', '## Mount the token endpoints', '## Protect a route');
+  // Every guide in docs/frameworks/ is run here.
+  assert.deepEqual(readdirSync(join(root, 'docs/frameworks')).sort(), ['express.md', 'fastify.md', 'hono.md', 'node.md']);
   writeFileSync(join(project, 'readme.ts'), snippet('README.md', '### In your framework'));
-  // Every public entry point but Fastify (not installed here: an optional peer), the stores included.
+  // Every public entry point, the stores included.
   writeFileSync(
     join(project, 'entries.ts'),
     [
       "import { createGatehouse, parseSettings, IsAuthenticated, type Gatehouse, type Principal } from 'gatehouse';",
       "import * as node from 'gatehouse/node';",
+      "import * as express from 'gatehouse/express';",
+      "import * as fastify from 'gatehouse/fastify';",
+      "import * as hono from 'gatehouse/hono';",
       "import * as sqlite from 'gatehouse/stores/sqlite';",
       "import * as memory from 'gatehouse/stores/memory';",
       "import * as postgres from 'gatehouse/stores/postgres';",
       "import * as redis from 'gatehouse/stores/redis';",
-      'export const used: unknown[] = [createGatehouse, parseSettings, IsAuthenticated, node, sqlite, memory, postgres, redis];',
+      'export const used: unknown[] = [createGatehouse, parseSettings, IsAuthenticated, node, express, fastify, hono, sqlite, memory, postgres, redis];',
       'export type T = [Gatehouse, Principal | null];',
     ].join('\n'),
   );
@@ -146,7 +156,7 @@ test("the published types compile in a strict consumer with skipLibCheck: false,
 
   execFileSync(process.execPath, ['node_modules/gatehouse/bin/gatehouse.js', 'migrate'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
   execFileSync(process.execPath, ['node_modules/gatehouse/bin/gatehouse.js', 'createuser', 'alice', '--password-stdin'], { cwd: project, input: 'alice-password-1\n', stdio: ['pipe', 'pipe', 'pipe'] });
-  for (const name of ['express', 'hono', 'node']) {
+  for (const name of ['express', 'hono', 'fastify', 'node']) {
     const { access, base } = await startGuide(name, port);
     const me = await fetch(`${base}/auth/api/me/`, { headers: { Authorization: `Bearer ${access}` } });
     assert.equal(me.status, 200, name);

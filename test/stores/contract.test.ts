@@ -13,6 +13,7 @@ import { postgresTestDb } from './postgres-helpers.js';
 import { redisTestServer } from './redis-helpers.js';
 import { TokenLimitReached, UsernameTaken, type NewTokenRecord, type Stores } from '../../src/stores/types.js';
 import { StaleGeneration } from '../../src/stores/generation.js';
+import { hashProfileKey } from '../../src/stores/hash-profile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-stores-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,6 +70,40 @@ for (const [name, make] of backends) {
       assert.equal(updated!.lastLogin!.getTime(), T0 + 5);
       assert.equal(await s.users.update(999, { email: 'x' }), null);
       assert.deepEqual((await s.users.list()).map((u) => u.username), ['alice', 'Alice']);
+      await s.close();
+    });
+
+    test('passwordProfiles: one stored hash per (algorithm, cost parameters), salts and digests ignored, at most `limit`', async () => {
+      const s = make();
+      const stored = [
+        'pbkdf2_sha256$600000$saltA$hashA=',
+        'pbkdf2_sha256$600000$saltB$hashB=',
+        'pbkdf2_sha256$1000000$saltC$hashC=',
+        'pbkdf2_sha1$600000$saltD$hashD=',
+        'argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdEE$aGFzaEE',
+        'argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdEI$aGFzaEI',
+        'argon2$argon2id$v=19$m=19456,t=2,p=1$c2FsdEM$aGFzaEM',
+        'bcrypt_sha256$$2b$12$abcdefghijklmnopqrstuv0123456789012345678901234567890',
+        'bcrypt_sha256$$2b$12$ABCDEFGHIJKLMNOPQRSTUV0123456789012345678901234567890',
+        'scrypt$16384$saltE$8$1$hashE=',
+        'scrypt$16384$saltF$8$2$hashF=',
+        'scrypt$16384$saltG$8$2$hashG=',
+      ];
+      for (const [i, password] of stored.entries()) await s.users.create({ username: `u${i}`, password, dateJoined: new Date(T0) });
+      const profiles = await s.users.passwordProfiles(100);
+      const keys = profiles.map(hashProfileKey).sort();
+      assert.deepEqual(keys, [
+        'argon2$argon2id$v=19$m=102400,t=2,p=8',
+        'argon2$argon2id$v=19$m=19456,t=2,p=1',
+        'bcrypt_sha256$$2b$12',
+        'pbkdf2_sha1$600000',
+        'pbkdf2_sha256$1000000',
+        'pbkdf2_sha256$600000',
+        'scrypt$16384$8$1',
+        'scrypt$16384$8$2',
+      ]);
+      for (const p of profiles) assert.ok(stored.includes(p), `a stored hash: ${p}`);
+      assert.equal((await s.users.passwordProfiles(3)).length, 3);
       await s.close();
     });
 

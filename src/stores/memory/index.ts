@@ -19,6 +19,7 @@ import type {
 import { TokenLimitReached, UsernameTaken } from '../types.js';
 import { generationCurrent, requireGeneration } from '../generation.js';
 import { tokensToEvict } from '../token-limit.js';
+import { oneHashPerProfile } from '../hash-profile.js';
 import { MemoryJwtStore, MemoryKeyStore } from './jwt.js';
 
 class Counter implements ChangeSignal {
@@ -93,6 +94,9 @@ class MemoryUserStore implements UserStore {
   }
   async list(): Promise<User[]> {
     return [...this.rows.values()].sort((a, b) => a.id - b.id).map(copyUser);
+  }
+  async passwordProfiles(limit: number): Promise<string[]> {
+    return oneHashPerProfile([...this.rows.values()].map((u) => u.password), limit);
   }
 }
 

@@ -34,6 +34,7 @@ import type {
 import { TokenLimitReached, UsernameTaken } from '../types.js';
 import { StaleGeneration, generationCurrent } from '../generation.js';
 import { tokensToEvict } from '../token-limit.js';
+import { HASH_PROFILE_KEY_POSTGRES } from '../hash-profile.js';
 import { PgChanges } from './changes.js';
 import { CHANGES_CHANNEL, Db, isDatabaseError, migrate, resolveConfig, resolveSchema, type PostgresOptions } from './database.js';
 import { PostgresJwtStore, PostgresKeyStore } from './jwt.js';
@@ -175,6 +176,14 @@ class PostgresUserStore implements UserStore {
   async list(): Promise<User[]> {
     const { rows } = await this.db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM gatehouse_user ORDER BY id`);
     return rows.map(toUser);
+  }
+
+  async passwordProfiles(limit: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ password: string }>(
+      `SELECT min(password) AS password FROM gatehouse_user GROUP BY ${HASH_PROFILE_KEY_POSTGRES} ORDER BY 1 LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.password);
   }
 }
 

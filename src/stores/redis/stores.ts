@@ -71,6 +71,7 @@ export function withRedis(stores: Stores, layer: RedisLayer): Stores {
     bumpGeneration: (id, patch) => after('user', () => s.users.bumpGeneration(id, patch), (u) => u !== null),
     delete: (id) => after('user', () => s.users.delete(id), (deleted) => deleted),
     list: () => s.users.list(),
+    passwordProfiles: (limit) => s.users.passwordProfiles(limit),
   };
 
   const tokens: TokenStore = {

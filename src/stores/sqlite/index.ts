@@ -25,6 +25,7 @@ import type {
 import { TokenLimitReached, UsernameTaken } from '../types.js';
 import { generationCurrent, requireGeneration } from '../generation.js';
 import { tokensToEvict } from '../token-limit.js';
+import { HASH_PROFILE_KEY_SQLITE_FUNCTION, hashProfileKey } from '../hash-profile.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteJwtStore, SqliteKeyStore } from './jwt.js';
 import { GENERATION_SQL, TOKEN_COLUMNS, USER_COLUMNS, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
@@ -106,6 +107,7 @@ class SqliteUserStore implements UserStore {
   private readonly insert;
   private readonly remove;
   private readonly all;
+  private readonly profiles;
   constructor(private readonly db: SqliteDatabase, private readonly changes: SqliteChanges) {
     this.byId = db.prepare(`SELECT ${USER_COLUMNS} FROM gatehouse_user WHERE id = ?`);
     this.generation = db.prepare(GENERATION_SQL).pluck();
@@ -116,6 +118,10 @@ class SqliteUserStore implements UserStore {
     );
     this.remove = db.prepare('DELETE FROM gatehouse_user WHERE id = ?');
     this.all = db.prepare(`SELECT ${USER_COLUMNS} FROM gatehouse_user ORDER BY id`);
+    db.function(HASH_PROFILE_KEY_SQLITE_FUNCTION, { deterministic: true }, (password: unknown) => hashProfileKey(String(password)));
+    this.profiles = db
+      .prepare(`SELECT min(password) FROM gatehouse_user GROUP BY ${HASH_PROFILE_KEY_SQLITE_FUNCTION}(password) ORDER BY 1 LIMIT ?`)
+      .pluck();
   }
   async getById(id: number): Promise<User | null> {
     const row = this.byId.get(id) as UserRow | undefined;
@@ -176,6 +182,9 @@ class SqliteUserStore implements UserStore {
   }
   async list(): Promise<User[]> {
     return (this.all.all() as UserRow[]).map(toUser);
+  }
+  async passwordProfiles(limit: number): Promise<string[]> {
+    return this.profiles.all(limit) as string[];
   }
 }
 
