@@ -98,13 +98,13 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('the tarball holds the build, the bin, README, LICENSE and the documentation; no sources, tests or secrets', () => {
+test("the tarball holds the build, the bin, README, LICENSE, the documentation and Django's common-password list; no sources, tests or secrets", () => {
   const installed = join(project, 'node_modules/gatehouse');
-  for (const file of ['package.json', 'README.md', 'LICENSE', 'bin/gatehouse.js', 'dist/index.js', 'dist/index.d.ts', 'dist/http/express/index.d.ts']) {
+  for (const file of ['package.json', 'README.md', 'LICENSE', 'bin/gatehouse.js', 'dist/index.js', 'dist/index.d.ts', 'dist/http/express/index.d.ts', 'data/common-passwords.txt.gz', 'data/LICENSE-django.txt']) {
     assert.ok(existsSync(join(installed, file)), file);
   }
   // docs/ and examples/ are what README links to from the npm page (test/package/readme-links.test.ts).
-  assert.deepEqual(readdirSync(installed).sort(), ['LICENSE', 'README.md', 'bin', 'dist', 'docs', 'examples', 'package.json']);
+  assert.deepEqual(readdirSync(installed).sort(), ['LICENSE', 'README.md', 'bin', 'data', 'dist', 'docs', 'examples', 'package.json']);
   for (const file of ['docs/security.md', 'docs/frameworks/fastify.md', 'examples/express/server.ts']) assert.ok(existsSync(join(installed, file)), file);
   const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(pkg.license, 'MIT');
