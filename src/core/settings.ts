@@ -65,6 +65,18 @@ const passwordsSchema = z
   })
   .strict();
 
+/**
+ * Accounts: which field a password login names the user by, and whether e-mail
+ * addresses are unique. The account service (sign-up, e-mail change) and the login
+ * lookup (`UserService.findLoginUser`) read these.
+ */
+const accountsSchema = z
+  .object({
+    loginField: z.enum(['username', 'email', 'either']).default('username'),
+    uniqueEmail: z.boolean().default(true),
+  })
+  .strict();
+
 const tokensSchema = z
   .object({
     keyword: z
@@ -251,6 +263,7 @@ export const settingsSchema = z
     workers: z.union([z.number().int().min(0).max(1024), z.literal('auto')], { error: 'must be an integer from 0 to 1024 or "auto"' }).default(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     passwords: passwordsSchema.default(() => passwordsSchema.parse({})),
+    accounts: accountsSchema.default(() => accountsSchema.parse({})),
     tokens: tokensSchema.default(() => tokensSchema.parse({})),
     jwt: jwtSchema.default(() => jwtSchema.parse({})),
     throttle: throttleSchema.default(() => throttleSchema.parse({})),
@@ -304,6 +317,8 @@ const SETTING_ROWS: SettingRow[] = [
   { key: 'passwords.similarityMaxRatio', type: 'number 0.1–1', doc: '`UserAttributeSimilarityValidator` refuses a password whose similarity to the username, first or last name or e-mail address (or a part of one) reaches this ratio.', equivalent: '`UserAttributeSimilarityValidator` `max_similarity`' },
   { key: 'passwords.commonPasswordsFile', type: 'path or null', doc: '`CommonPasswordValidator` list: one lower-case password a line, plain or gzip; null: Django\'s list of 20,000, bundled.', equivalent: '`CommonPasswordValidator` `password_list_path`' },
   { key: 'passwords.failedLoginMinTime', doc: 'Least time a failed login lasts. Every failure is padded to the costliest hash verification seen, and every cost profile stored in the database is verified once at start-up (docs/security.md #117); set this to your slowest legacy hash format\'s cost when such hashes may first be written while the server runs (an import into a running database).', equivalent: '—' },
+  { key: 'accounts.loginField', doc: 'What a password login names the user by, on every login path. `email`: the address, matched case-insensitively, naming one account only (among accounts sharing it, the verified one, then the exact-case one; otherwise the login fails like a wrong password, docs/security.md #122); simplejwt and cookie-mode login then read the body field `email`, `/api-token-auth/` and knox keep `username` (its value is the address), HTTP Basic takes it as the user-id. `either`: the username first, then the address when the value contains `@`.', equivalent: 'Django `USERNAME_FIELD`, djoser `LOGIN_FIELD`, allauth `ACCOUNT_AUTHENTICATION_METHOD`' },
+  { key: 'accounts.uniqueEmail', doc: 'E-mail addresses are unique, compared case-insensitively: sign-up and e-mail change refuse an address another account has (without telling whether it exists). `false` lets several accounts share one address (an e-mail login then names one only as `loginField` says).', equivalent: 'allauth `ACCOUNT_UNIQUE_EMAIL`' },
   { key: 'tokens.keyword', type: 'string', doc: 'Authorization scheme of opaque tokens (compared case-insensitively).', equivalent: 'DRF `TokenAuthentication.keyword`, knox `AUTH_HEADER_PREFIX`' },
   { key: 'tokens.ttl', defaultNote: '(never expire)', doc: 'Lifetime of a new opaque token.', equivalent: 'knox `TOKEN_TTL`' },
   { key: 'tokens.autoRefresh', doc: 'Push a token\'s expiry to now + ttl when it is used.', equivalent: 'knox `AUTO_REFRESH`' },
