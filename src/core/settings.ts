@@ -48,15 +48,46 @@ const passwordsSchema = z
   })
   .strict();
 
+/** A path prefix a route set mounts at: `/auth`, `/api/dj-rest-auth` (no trailing slash). */
+const routePrefix = z.string().regex(/^(?:\/[A-Za-z0-9._~-]+)+$/, 'must be a path such as "/auth" (no trailing slash)');
+
+/** A front-end link template: a relative URL naming each of `names` as `{name}` (and no other placeholder). */
+function linkTemplate(names: readonly string[]) {
+  return z
+    .string()
+    .max(500)
+    .regex(/^[^\s/][^\s]*$/, 'must be a relative URL without spaces, such as "#/activate/{uid}/{token}"')
+    .refine((v) => names.every((n) => v.includes(`{${n}}`)), `must contain ${names.map((n) => `{${n}}`).join(' and ')}`)
+    .refine((v) => (v.match(/\{[^}]*\}/g) ?? []).every((p) => names.includes(p.slice(1, -1))), `may only contain the placeholders ${names.map((n) => `{${n}}`).join(', ')}`);
+}
+
 /**
- * Accounts: which field a password login names the user by, and whether e-mail
- * addresses are unique. The account service (sign-up, e-mail change) and the login
- * lookup (`UserService.findLoginUser`) read these.
+ * Accounts: which field a password login names the user by, whether e-mail addresses
+ * are unique, and the account service's flows, e-mails and front-end links
+ * (src/accounts). The account service (sign-up, e-mail change) and the login lookup
+ * (`UserService.findLoginUser`) read these.
  */
 const accountsSchema = z
   .object({
     loginField: z.enum(['username', 'email', 'either']).default('username'),
     uniqueEmail: z.boolean().default(true),
+    siteName: z.string().min(1).max(200).default('Gatehouse'),
+    domain: z.union([z.null(), z.string().regex(/^[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be a host name with an optional port, such as "app.example.com" or "localhost:3000"')]).default(null),
+    protocol: z.enum(['https', 'http']).default('https'),
+    djoser: z.union([z.null(), routePrefix]).default(null),
+    djRestAuth: z.union([z.null(), routePrefix]).default(null),
+    activation: z.boolean().default(true),
+    sendConfirmationEmail: z.boolean().default(false),
+    passwordChangedEmail: z.boolean().default(false),
+    usernameChangedEmail: z.boolean().default(false),
+    activationUrl: linkTemplate(['uid', 'token']).default('#/activate/{uid}/{token}'),
+    passwordResetConfirmUrl: linkTemplate(['uid', 'token']).default('#/password/reset/confirm/{uid}/{token}'),
+    usernameResetConfirmUrl: linkTemplate(['uid', 'token']).default('#/username/reset/confirm/{uid}/{token}'),
+    allauthPasswordResetConfirmUrl: linkTemplate(['uid', 'token']).default('password-reset/confirm/{uid}/{token}/'),
+    emailConfirmationUrl: linkTemplate(['key']).default('dj-rest-auth/registration/account-confirm-email/{key}/'),
+    passwordResetTimeout: positiveDuration.prefault('3d'),
+    emailVerification: z.enum(['mandatory', 'optional', 'none']).default('optional'),
+    emailConfirmationExpire: positiveDuration.prefault('3d'),
   })
   .strict();
 
@@ -127,6 +158,7 @@ const throttleSchema = z
   .object({
     rates: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a scope name'), z.union([z.null(), rate])).default({ anon: null, user: null }),
     loginEnabled: z.boolean().default(true),
+    accountEmailRate: z.union([z.null(), rate]).default('5/hour'),
     loginUsernameRate: rate.default('10/h'),
     loginAddressRate: rate.default('100/h'),
     loginMaxBackoff: positiveDuration.prefault('1h'),
@@ -289,6 +321,23 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'passwords.failedLoginMinTime', type: 'duration', default: '`0`', doc: 'Least time a failed login lasts. Every failure is padded to the costliest hash verification seen (docs/architecture.md, "Password checks"); set this to your slowest legacy hash format\'s cost to pad from the first request on.', equivalent: '—' },
   { key: 'accounts.loginField', type: '`username` \\| `email` \\| `either`', default: '`username`', doc: 'What a password login names the user by, on every login path. `email`: the address, matched case-insensitively, and only when exactly one account has it (an exact-case match wins over addresses differing only in case); simplejwt and cookie-mode login then read the body field `email`, `/api-token-auth/` and knox keep `username` (its value is the address), HTTP Basic takes it as the user-id. `either`: the username first, then the address when the value contains `@`.', equivalent: 'Django `USERNAME_FIELD`, djoser `LOGIN_FIELD`, allauth `ACCOUNT_AUTHENTICATION_METHOD`' },
   { key: 'accounts.uniqueEmail', type: 'boolean', default: '`true`', doc: 'E-mail addresses are unique, compared case-insensitively: sign-up and e-mail change refuse an address another account has (without telling whether it exists). `false` lets several accounts share one address (e-mail login then refuses an ambiguous address).', equivalent: 'allauth `ACCOUNT_UNIQUE_EMAIL`' },
+  { key: 'accounts.siteName', type: 'string', default: '`Gatehouse`', doc: 'The site name in account e-mails (subjects and bodies).', equivalent: 'djoser/templated-mail `SITE_NAME`, Django `Site.name`' },
+  { key: 'accounts.domain', type: 'host[:port] or null', default: '`null`', doc: 'The front end the e-mailed links point to (`{protocol}://{domain}/{url}`). Links are never built from a request\'s `Host`. Required when an account route set is mounted (`accounts.djoser`, `accounts.djRestAuth`): the server refuses to start without it.', equivalent: 'djoser `DOMAIN`, Django `Site.domain`' },
+  { key: 'accounts.protocol', type: '`https` \\| `http`', default: '`https`', doc: 'Scheme of the e-mailed links.', equivalent: 'djoser `PROTOCOL` (Django: the request\'s scheme)' },
+  { key: 'accounts.djoser', type: 'path or null', default: '`null` (not mounted)', doc: 'Mount djoser\'s account routes under this prefix, e.g. `/auth` (`/auth/users/`, `/auth/users/activation/`, …).', equivalent: '`path("auth/", include("djoser.urls"))`' },
+  { key: 'accounts.djRestAuth', type: 'path or null', default: '`null` (not mounted)', doc: 'Mount dj-rest-auth\'s account routes under this prefix, e.g. `/dj-rest-auth` (`login/`, `user/`, `password/reset/`, `registration/`, …).', equivalent: '`path("dj-rest-auth/", include("dj_rest_auth.urls"))`' },
+  { key: 'accounts.activation', type: 'boolean', default: '`true`', doc: 'djoser flow: a new account is inactive until the activation link mailed to its address is used. `false`: active at once (and the confirmation e-mail when `accounts.sendConfirmationEmail`).', equivalent: 'djoser `SEND_ACTIVATION_EMAIL`' },
+  { key: 'accounts.sendConfirmationEmail', type: 'boolean', default: '`false`', doc: 'djoser flow: mail "account created and activated" after activation (or at sign-up when `accounts.activation` is off).', equivalent: 'djoser `SEND_CONFIRMATION_EMAIL`' },
+  { key: 'accounts.passwordChangedEmail', type: 'boolean', default: '`false`', doc: 'djoser flow: mail "your password has been changed" after a password change or reset.', equivalent: 'djoser `PASSWORD_CHANGED_EMAIL_CONFIRMATION`' },
+  { key: 'accounts.usernameChangedEmail', type: 'boolean', default: '`false`', doc: 'Mail "your username has been changed" after a username change or reset.', equivalent: 'djoser `USERNAME_CHANGED_EMAIL_CONFIRMATION`' },
+  { key: 'accounts.activationUrl', type: 'link template', default: '`#/activate/{uid}/{token}`', doc: 'Front-end path of the activation link (after `{protocol}://{domain}/`).', equivalent: 'djoser `ACTIVATION_URL`' },
+  { key: 'accounts.passwordResetConfirmUrl', type: 'link template', default: '`#/password/reset/confirm/{uid}/{token}`', doc: 'djoser flow: front-end path of the password-reset link.', equivalent: 'djoser `PASSWORD_RESET_CONFIRM_URL`' },
+  { key: 'accounts.usernameResetConfirmUrl', type: 'link template', default: '`#/username/reset/confirm/{uid}/{token}`', doc: 'Front-end path of the username-reset link.', equivalent: 'djoser `USERNAME_RESET_CONFIRM_URL`' },
+  { key: 'accounts.allauthPasswordResetConfirmUrl', type: 'link template', default: '`password-reset/confirm/{uid}/{token}/`', doc: 'dj-rest-auth flow: front-end path of the password-reset link (base-36 uid, allauth token).', equivalent: 'the `password_reset_confirm` URL name dj-rest-auth reverses' },
+  { key: 'accounts.emailConfirmationUrl', type: 'link template', default: '`dj-rest-auth/registration/account-confirm-email/{key}/`', doc: 'dj-rest-auth flow: front-end path of the e-mail confirmation link; the page POSTs the key to `registration/verify-email/`.', equivalent: 'allauth `account_confirm_email` URL' },
+  { key: 'accounts.passwordResetTimeout', type: 'duration', default: '`3d`', doc: 'How long activation, password-reset and username-reset links stay valid.', equivalent: 'Django `PASSWORD_RESET_TIMEOUT`' },
+  { key: 'accounts.emailVerification', type: '`mandatory` \\| `optional` \\| `none`', default: '`optional`', doc: 'dj-rest-auth flow: `mandatory`/`optional` mail a confirmation key at sign-up (`mandatory`: login refused until it is used); `none` mails nothing.', equivalent: 'allauth `ACCOUNT_EMAIL_VERIFICATION`' },
+  { key: 'accounts.emailConfirmationExpire', type: 'duration', default: '`3d`', doc: 'dj-rest-auth flow: how long a confirmation key stays valid (and only while the address is unverified: single use).', equivalent: 'allauth `ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS`' },
   { key: 'tokens.keyword', type: 'string', default: '`Token`', doc: 'Authorization scheme of opaque tokens (compared case-insensitively).', equivalent: 'DRF `TokenAuthentication.keyword`, knox `AUTH_HEADER_PREFIX`' },
   { key: 'tokens.ttl', type: 'duration or null', default: '`null` (never expire)', doc: 'Lifetime of a new opaque token.', equivalent: 'knox `TOKEN_TTL`' },
   { key: 'tokens.autoRefresh', type: 'boolean', default: '`false`', doc: 'Push a token\'s expiry to now + ttl when it is used.', equivalent: 'knox `AUTO_REFRESH`' },
@@ -333,6 +382,7 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'jwt.strictUserId', type: 'boolean', default: '`true`', doc: 'Only an id\'s canonical form names a user: `1` or `"1"` (simplejwt 5.5.1 writes strings, older versions integers); `"01"`, `"+1"`, `" 1"`, `"1.0"` name no one (401 `User not found`; `1.5` was never an id). With `userIdField: username`, only a string. `false` accepts leading zeros as older versions did.', equivalent: '—' },
   { key: 'jwt.maxTokenBytes', type: 'bytes', default: '`8192`', doc: 'Longest token accepted.', equivalent: '—' },
   { key: 'throttle.rates', type: 'object: scope → rate or null', default: '`{"anon": null, "user": null}`', doc: 'Rates of `AnonRateThrottle` (`anon`), `UserRateThrottle` (`user`) and `ScopedRateThrottle` scopes, as `"100/min"`.', equivalent: 'DRF `DEFAULT_THROTTLE_RATES`' },
+  { key: 'throttle.accountEmailRate', type: 'rate or null', default: '`5/hour`', doc: 'Account e-mails (activation, confirmation, reset, "account exists") sent to one address (case-insensitive); beyond it the mail is skipped silently and the answer does not change. Counted in the throttle store (shared through Redis). `throttle.rates.accounts` (default `30/hour` when absent, `null`: none) limits each client address on the anonymous account endpoints.', equivalent: '— (allauth: a 180 s cooldown on its own views)' },
   { key: 'throttle.loginEnabled', type: 'boolean', default: '`true`', doc: 'Throttle failed logins on every login endpoint (per username and per client address, backing off).', equivalent: '— (DRF has none by default)' },
   { key: 'throttle.loginUsernameRate', type: 'rate', default: '`10/h`', doc: 'Failed logins allowed per username (per address, per device, and from all untrusted clients together) before backing off.', equivalent: '—' },
   { key: 'throttle.loginAddressRate', type: 'rate', default: '`100/h`', doc: 'Failed logins allowed per client address (IPv6 by /64) before backing off.', equivalent: '—' },
