@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { HTTP_TOKEN } from './request.js';
+import { PASSWORD_VALIDATOR_NAMES, validatorName } from '../passwords/validation/names.js';
 
 /** A duration option: seconds (number) or `"5m"`-style string → milliseconds. */
 function durationSchema<N extends boolean>(nullable: N) {
@@ -35,6 +36,13 @@ const POSITIVE = 'must be longer than 0 (a lifetime, TTL or timeout of 0 is refu
 const positiveDuration = duration.refine((v) => v > 0, POSITIVE);
 const optionalPositiveDuration = optionalDuration.refine((v) => v === null || v > 0, `${POSITIVE}; null means none`);
 
+/** A Django password validator name (class name or dotted path); an unknown one gets the nearest known name. */
+const passwordValidatorName = z.string().superRefine((name, ctx) => {
+  if (validatorName(name) !== null) return;
+  const near = nearestName(PASSWORD_VALIDATOR_NAMES, name.slice(name.lastIndexOf('.') + 1));
+  ctx.addIssue({ code: 'custom', message: `unknown password validator "${name}"${near ? ` (did you mean "${near}"?)` : ''}; known: ${PASSWORD_VALIDATOR_NAMES.join(', ')}` });
+});
+
 const passwordsSchema = z
   .object({
     algorithm: z.enum(['argon2id', 'pbkdf2_sha256']).default('argon2id'),
@@ -45,6 +53,10 @@ const passwordsSchema = z
     maxConcurrent: z.number().int().min(1).max(256).default(4),
     maxQueue: z.number().int().min(0).max(100_000).default(64),
     failedLoginMinTime: duration.default(0),
+    validators: z.array(passwordValidatorName).max(16).default([...PASSWORD_VALIDATOR_NAMES]),
+    minLength: z.number().int().min(0).max(4096).default(8),
+    similarityMaxRatio: z.number().min(0.1, 'must be at least 0.1 (as Django\'s max_similarity)').max(1).default(0.7),
+    commonPasswordsFile: z.union([z.null(), z.string().min(1)]).default(null),
   })
   .strict();
 
@@ -318,6 +330,10 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'passwords.pbkdf2Iterations', type: 'integer ≥ 600000', default: '`1000000`', doc: 'PBKDF2-SHA256 iterations (Django 5.2 default) when that hasher is chosen.', equivalent: '`PBKDF2PasswordHasher.iterations`' },
   { key: 'passwords.maxConcurrent', type: 'integer', default: '`4`', doc: 'Password hashes computed at once (bounded memory); others wait.', equivalent: '—' },
   { key: 'passwords.maxQueue', type: 'integer', default: '`64`', doc: 'Hashes allowed to wait; beyond that login answers 503 with `Retry-After`.', equivalent: '—' },
+  { key: 'passwords.validators', type: 'list of validator names', default: '`["UserAttributeSimilarityValidator","MinimumLengthValidator","CommonPasswordValidator","NumericPasswordValidator"]`', doc: 'Django\'s password validators every new password goes through (account endpoints, `createuser`, `changepassword`), in this order; all their messages are reported together. Class names or Django dotted paths (`django.contrib.auth.password_validation.…`); `[]` turns validation off. See docs/accounts.md, "Password validation".', equivalent: 'Django `AUTH_PASSWORD_VALIDATORS`' },
+  { key: 'passwords.minLength', type: 'integer', default: '`8`', doc: 'Fewest characters (code points) `MinimumLengthValidator` accepts.', equivalent: '`MinimumLengthValidator` `min_length`' },
+  { key: 'passwords.similarityMaxRatio', type: 'number 0.1–1', default: '`0.7`', doc: '`UserAttributeSimilarityValidator` refuses a password whose similarity to the username, first or last name or e-mail address (or a part of one) reaches this ratio.', equivalent: '`UserAttributeSimilarityValidator` `max_similarity`' },
+  { key: 'passwords.commonPasswordsFile', type: 'path or null', default: '`null`', doc: '`CommonPasswordValidator` list: one lower-case password a line, plain or gzip; null: Django\'s list of 20,000, bundled.', equivalent: '`CommonPasswordValidator` `password_list_path`' },
   { key: 'passwords.failedLoginMinTime', type: 'duration', default: '`0`', doc: 'Least time a failed login lasts. Every failure is padded to the costliest hash verification seen (docs/architecture.md, "Password checks"); set this to your slowest legacy hash format\'s cost to pad from the first request on.', equivalent: '—' },
   { key: 'accounts.loginField', type: '`username` \\| `email` \\| `either`', default: '`username`', doc: 'What a password login names the user by, on every login path. `email`: the address, matched case-insensitively, and only when exactly one account has it (an exact-case match wins over addresses differing only in case); simplejwt and cookie-mode login then read the body field `email`, `/api-token-auth/` and knox keep `username` (its value is the address), HTTP Basic takes it as the user-id. `either`: the username first, then the address when the value contains `@`.', equivalent: 'Django `USERNAME_FIELD`, djoser `LOGIN_FIELD`, allauth `ACCOUNT_AUTHENTICATION_METHOD`' },
   { key: 'accounts.uniqueEmail', type: 'boolean', default: '`true`', doc: 'E-mail addresses are unique, compared case-insensitively: sign-up and e-mail change refuse an address another account has (without telling whether it exists). `false` lets several accounts share one address (e-mail login then refuses an ambiguous address).', equivalent: 'allauth `ACCOUNT_UNIQUE_EMAIL`' },
@@ -459,9 +475,14 @@ function editDistance(a: string, b: string): number {
 
 /** The known option of `group` nearest to `key` (close enough to be a typo), if any. */
 export function nearestKey(group: string, key: string): string | undefined {
+  return nearestName(knownKeys(group), key);
+}
+
+/** The name among `candidates` nearest to `key` (close enough to be a typo), if any. */
+export function nearestName(candidates: readonly string[], key: string): string | undefined {
   if (key.length > 64) return undefined;
   let best: { key: string; distance: number } | undefined;
-  for (const candidate of knownKeys(group)) {
+  for (const candidate of candidates) {
     const distance = editDistance(key, candidate);
     if (!best || distance < best.distance) best = { key: candidate, distance };
   }
@@ -563,7 +584,7 @@ const isNotSetting = (rest: string): boolean => rest === '' || NOT_SETTINGS.has(
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv, sources?: Map<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix']);
+  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix']);
   stringKeys.add('metrics.token');
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('GATEHOUSE_') || raw === undefined) continue;
