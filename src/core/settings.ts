@@ -262,6 +262,22 @@ const metricsSchema = z
   })
   .strict();
 
+const noLineBreak = (v: string) => !/[\r\n]/.test(v);
+const emailSchema = z
+  .object({
+    backend: z.enum(['console', 'smtp', 'memory']).default('console'),
+    from: z.string().min(1).max(320).refine(noLineBreak, 'must be one line').default('webmaster@localhost'),
+    host: z.string().min(1).max(253).default('localhost'),
+    port: z.number().int().min(1).max(65535).default(25),
+    user: z.union([z.null(), z.string().min(1).max(320)]).default(null),
+    password: z.union([z.null(), z.string().min(1).max(1024)]).default(null),
+    security: z.enum(['none', 'starttls', 'tls']).default('none'),
+    timeout: positiveDuration.prefault('10s'),
+    tlsCa: z.union([z.null(), z.string().min(1)]).default(null),
+    templates: z.union([z.null(), z.string().min(1)]).default(null),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     secretKey: z
@@ -284,6 +300,7 @@ export const settingsSchema = z
     redis: redisSchema.prefault({}),
     log: logSchema.default(() => logSchema.parse({})),
     metrics: metricsSchema.default(() => metricsSchema.parse({})),
+    email: emailSchema.default(() => emailSchema.parse({})),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -438,6 +455,16 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'metrics.enabled', type: 'boolean', default: '`false`', doc: 'Serve `GET /metrics` (Prometheus text format: requests, auth outcomes, logins, lock-outs, cache hits, store latency); 404 while off. Env `GATEHOUSE_METRICS__ENABLED`.', equivalent: 'django-prometheus' },
   { key: 'metrics.token', type: 'string (≥ 16 chars) or null', default: '`null`', doc: 'When set, `/metrics` needs `Authorization: Bearer <token>` (compared in constant time); 401 otherwise. Env `GATEHOUSE_METRICS__TOKEN`.', equivalent: '—' },
   { key: 'metrics.allowFrom', type: 'list of IPs / CIDRs', default: '`[]` (any)', doc: 'When not empty, `/metrics` answers only these client addresses (as resolved through `http.trustedProxies`); 403 otherwise.', equivalent: '—' },
+  { key: 'email.backend', type: '`console` \\| `smtp` \\| `memory`', default: '`console`', doc: 'Where account e-mails go: `console` writes each message whole to standard output (development only: `serve` warns at start), `smtp` delivers through `email.host`, `memory` keeps them in an outbox (tests, library use). See docs/email.md.', equivalent: 'Django `EMAIL_BACKEND`' },
+  { key: 'email.from', type: 'string', default: '`webmaster@localhost`', doc: 'Sender of every e-mail, e.g. `"Example <no-reply@example.com>"`.', equivalent: 'Django `DEFAULT_FROM_EMAIL`' },
+  { key: 'email.host', type: 'host name', default: '`localhost`', doc: 'SMTP server.', equivalent: 'Django `EMAIL_HOST`' },
+  { key: 'email.port', type: 'port', default: '`25`', doc: 'SMTP port (587 for STARTTLS, 465 for TLS at most providers).', equivalent: 'Django `EMAIL_PORT`' },
+  { key: 'email.user', type: 'string or null', default: '`null`', doc: 'SMTP AUTH user name; `null`: no AUTH.', equivalent: 'Django `EMAIL_HOST_USER`' },
+  { key: 'email.password', type: 'string or null', default: '`null`', doc: 'SMTP AUTH password; never logged nor part of an error message. Env `GATEHOUSE_EMAIL__PASSWORD`.', equivalent: 'Django `EMAIL_HOST_PASSWORD`' },
+  { key: 'email.security', type: '`none` \\| `starttls` \\| `tls`', default: '`none`', doc: '`starttls`: upgrade with STARTTLS, refuse a server that does not offer it; `tls`: TLS from the first byte (port 465); `none`: plain SMTP (a local relay), and `serve` warns when a user or password would travel unencrypted. Certificates are always verified.', equivalent: 'Django `EMAIL_USE_TLS` / `EMAIL_USE_SSL`' },
+  { key: 'email.timeout', type: 'duration', default: '`10s`', doc: 'Connect, greeting and socket timeout of one SMTP delivery.', equivalent: 'Django `EMAIL_TIMEOUT`' },
+  { key: 'email.tlsCa', type: 'path or null', default: '`null` (the system CAs)', doc: 'PEM file of the CA certificate(s) to trust for the SMTP server, e.g. a private relay with its own CA.', equivalent: '—' },
+  { key: 'email.templates', type: 'directory or null', default: '`null`', doc: 'Directory of template overrides: `<kind>.subject.txt`, `<kind>.txt`, `<kind>.html`, with `{{name}}` placeholders; checked at start. Kinds and names in docs/email.md.', equivalent: 'Django `TEMPLATES` `DIRS` (djoser / allauth e-mail templates)' },
 ];
 
 /** Thrown for invalid settings; `message` lists every problem, one per line. */
@@ -586,6 +613,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, sources?: Map<string, st
   const out: Record<string, unknown> = {};
   const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix']);
   stringKeys.add('metrics.token');
+  for (const key of ['backend', 'from', 'host', 'user', 'password', 'security', 'tlsCa', 'templates']) stringKeys.add(`email.${key}`);
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('GATEHOUSE_') || raw === undefined) continue;
     const rest = name.slice('GATEHOUSE_'.length);
