@@ -103,7 +103,7 @@ if (unavailable !== null && required) {
 
     const url = (side: Side) => (side === 'oracle' ? oracle.url : server.url);
     const call = (side: Side, method: string, path: string, body?: unknown, who: Who = null, headers: Record<string, string> = {}) => {
-      const auth = who === null ? {} : { Authorization: `Token ${keys[side][who]}` };
+      const auth: Record<string, string> = who === null ? {} : { Authorization: `Token ${keys[side][who]}` };
       return send(url(side), method, `${P}${path}`, { headers: { ...auth, ...headers }, ...(body === undefined ? {} : { body }) });
     };
     const oracleOutbox = async (): Promise<OracleMail[]> => ((await send(oracle.url, 'GET', '/__oracle__/outbox/')).json as { messages: OracleMail[] }).messages;
