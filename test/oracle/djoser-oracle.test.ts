@@ -42,6 +42,7 @@ const required = process.env.GATEHOUSE_REQUIRE_ORACLE === '1';
 const oracleLike = (secretKey: string) => ({
   secretKey,
   email: { backend: 'memory' },
+  throttle: { rates: { accounts: null }, accountEmailRate: null },
   accounts: {
     djoser: P,
     domain: 'localhost:3000',
