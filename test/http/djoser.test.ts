@@ -461,7 +461,8 @@ describe('set_username, reset_username, reset_username_confirm', () => {
     const { uid, token, mail } = linkOf('nina@example.com', 'username/reset/confirm');
     assert.equal(mail.subject, 'Username reset on Oracle');
     const confirm = (body: unknown) => post('/users/reset_username_confirm/', body);
-    expectText(await confirm({}), 400, '{"uid":["This field is required."],"token":["This field is required."],"new_username":["This field is required."]}');
+    expectText(await confirm({}), 400, '{"new_username":["This field is required."]}');
+    expect(await confirm({ new_username: 'nina2' }), 400, { uid: ["Invalid user id or user doesn't exist."] });
     expect(await confirm({ uid, token: 'abc-123', new_username: 'nina2' }), 400, { token: ['Invalid token for given user.'] });
     expect(await confirm({ uid, token, new_username: 'admin' }), 400, { new_username: ['A user with that username already exists.'] });
     expect(await confirm({ uid, token, new_username: 'nina2' }), 204);
