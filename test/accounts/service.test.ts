@@ -494,6 +494,28 @@ describe('account e-mails: throttle, failures, links', () => {
     }
   });
 
+  test('accounts.loginField either: a username containing "@" must be the account\'s own address', async () => {
+    const h = await harness(open(), { accounts: { loginField: 'either', activation: false } });
+    try {
+      const { user: victim } = await h.app.accounts.register({ username: 'ivy', email: 'ivy@example.com', password: STRONG }, 'djoser');
+      await rejects(h.app.accounts.register({ username: 'ivy@example.com', email: 'mallory@example.com', password: STRONG }, 'djoser'), 'invalid_username');
+      await rejects(h.app.accounts.checkNewUsername('IVY@example.com', { email: 'mallory@example.com' }), 'invalid_username');
+      const { user: own } = await h.app.accounts.register({ username: 'Jo@Example.com', email: 'jo@example.com', password: STRONG }, 'djoser');
+      assert.equal(own!.username, 'Jo@Example.com');
+      await rejects(h.app.accounts.setUsername(victim!, { current: STRONG, username: 'jo@example.com' }), 'invalid_username');
+      await rejects(h.app.accounts.updateProfile(victim!, { username: 'someone@example.com' }, 'allauth'), 'invalid_username');
+      assert.equal((await h.app.accounts.setUsername(victim!, { current: STRONG, username: 'ivy@example.com' })).username, 'ivy@example.com');
+    } finally {
+      await h.close();
+    }
+    const plain = await harness(open(), { accounts: { activation: false } });
+    try {
+      assert.ok((await plain.app.accounts.register({ username: 'kim@example.com', email: 'other@example.com', password: STRONG }, 'djoser')).user, 'loginField username: any name');
+    } finally {
+      await plain.close();
+    }
+  });
+
   test('allauth with accounts.emailVerification none: no mail', async () => {
     const h = await harness(open(), { accounts: { emailVerification: 'none' } });
     try {

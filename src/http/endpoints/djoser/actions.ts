@@ -64,7 +64,7 @@ async function setUsername(env: DjoserEnv, ctx: HandlerContext): Promise<Handler
   const user = ctx.principal!.user;
   const values = await fieldPass(await ctx.body(), [charField('current_password'), charField('new_username')], async (pass) => {
     await currentPasswordCheck(env, user, pass, ACTION_FIELDS);
-    await newUsernameCheck(env, pass, ACTION_FIELDS);
+    await newUsernameCheck(env, pass, ACTION_FIELDS, user.email);
   });
   await asDjoser(ACTION_FIELDS, () => env.accounts.setUsername(user, { current: values.current_password!, username: values.new_username! }));
   return NO_CONTENT;
