@@ -500,3 +500,21 @@ describe('safety beyond djoser', () => {
     }
   });
 });
+
+describe('accounts.loginField email', () => {
+  test('token/login reads `email` (djoser LOGIN_FIELD = email); `username` is then no login', async () => {
+    const byEmail = await startServer({ settings: { ...DJOSER_SETTINGS, accounts: { ...DJOSER_SETTINGS.accounts, loginField: 'email' } } });
+    try {
+      await byEmail.app.users.create({ username: 'quinn', password: 'quinn-password-1', email: 'quinn@example.com' });
+      const ok = await byEmail.send('POST', `${P}/token/login/`, { body: { email: 'Quinn@Example.com', password: 'quinn-password-1' } });
+      assert.equal(ok.status, 200, ok.text);
+      assert.deepEqual(Object.keys(ok.json as object), ['auth_token']);
+      const byName = await byEmail.send('POST', `${P}/token/login/`, { body: { username: 'quinn', password: 'quinn-password-1' } });
+      expect(byName, 400, UNABLE);
+      const jwt = await byEmail.send('POST', `${P}/jwt/create/`, { body: { email: 'quinn@example.com', password: 'quinn-password-1' } });
+      assert.equal(jwt.status, 200, jwt.text);
+    } finally {
+      await byEmail.close();
+    }
+  });
+});
