@@ -5,7 +5,7 @@
  * accounts at the address (case-insensitive, `UserStore.findByEmail`) that `select`
  * picks each get their mail, in the background. The call resolves the same — same
  * value, same time, same failures — whether any account matched (docs/security.md,
- * case 121). Several accounts sharing the address each get their own mail (case 124).
+ * case 142). Several accounts sharing the address each get their own mail (case 145).
  */
 import type { User } from '../core/user.js';
 import type { AccountContext } from './context.js';

@@ -4,12 +4,12 @@
  *
  * - Links are `{accounts.protocol}://{accounts.domain}/{template}` with the template's
  *   `{uid}`, `{token}`, `{key}` filled in: from the settings, never from a request
- *   (docs/security.md, case 120).
+ *   (docs/security.md, case 141).
  * - `admit(address)`: `throttle.accountEmailRate` per address (case-insensitive, the
  *   address hashed in the key), counted in the shared throttle store. Operations that
  *   name an address ask before looking anything up, so the count and its failures do not
  *   depend on whether an account matches; a refused address gets no mail and the same
- *   answer (case 121).
+ *   answer (case 142).
  * - `deliver(…, 'notify', done)`: the state changed and the answer reveals nothing, so a
  *   backend failure is told: `AccountEmailFailed(done)` (the routes answer 503, the mail
  *   can be asked for again).

@@ -8,7 +8,7 @@
  * pending again (inactive, unverified) with the activation link mailed to the new address,
  * as djoser does. Clearing the address needs no link. An update that does not change the
  * address mails nothing — djoser mails an activation link on every update
- * (docs/security.md, case 123).
+ * (docs/security.md, case 144).
  *
  * allauth flow: username (case-insensitively unique) and names are writable; the address
  * is read-only (ignored).
