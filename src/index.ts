@@ -46,6 +46,7 @@ export { createJwtKeys, JwtKeyConfigError, rotateKey, retireKey, listKeys } from
 export * from './email/index.js';
 export { AccountService, type AccountServiceOptions } from './accounts/service.js';
 export { AccountError, AccountEmailFailed } from './accounts/types.js';
+export { AccountsNotConfigured } from './accounts/mail.js';
 export type {
   AccountErrorCode,
   AccountFlow,

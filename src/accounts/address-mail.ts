@@ -13,6 +13,7 @@ import { normalizeEmail } from './email-address.js';
 import type { AccountMailItem, AccountMailKind } from './mail.js';
 
 export async function mailEachAt(ctx: AccountContext, email: string, kind: AccountMailKind, select: (user: User) => AccountMailItem | null): Promise<void> {
+  ctx.mail.requireDomain();
   const address = normalizeEmail(email);
   if (address === '') return;
   if (!(await ctx.mail.admit(address))) {

@@ -40,6 +40,7 @@ async function newAddress(ctx: AccountContext, user: User, email: string | undef
 
 async function updateDjoser(ctx: AccountContext, user: User, patch: ProfilePatch): Promise<User> {
   const address = await newAddress(ctx, user, patch.email);
+  if (address) ctx.mail.requireDomain();
   const names = namePatch(patch);
   if (address === null) return Object.keys(names).length > 0 ? ((await ctx.stores.users.update(user.id, names)) ?? user) : user;
   const pending = address !== '';

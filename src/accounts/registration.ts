@@ -41,6 +41,7 @@ async function emailTaken(ctx: AccountContext, email: string): Promise<User | nu
 }
 
 export async function register(ctx: AccountContext, input: RegisterInput, flow: AccountFlow): Promise<RegisterResult> {
+  ctx.mail.requireDomain();
   const email = normalizeEmail(input.email);
   if (email !== '' && !isValidEmail(email)) throw new AccountError('invalid_email', [INVALID_EMAIL]);
   const username = await checkNewUsername(ctx, input.username, { caseInsensitive: flow === 'allauth', email });
