@@ -473,7 +473,7 @@ describe('set_username, reset_username, reset_username_confirm', () => {
 });
 
 describe('safety beyond djoser', () => {
-  test('reset_password_confirm runs the similarity validator against the account (docs/security.md #122)', async () => {
+  test('reset_password_confirm runs the similarity validator against the account (docs/security.md #143)', async () => {
     await s.app.users.create({ username: 'oscar', password: 'oscar-password-1', email: 'oscar@example.com' });
     expect(await post('/users/reset_password/', { email: 'oscar@example.com' }), 204);
     const { uid, token } = linkOf('oscar@example.com', 'password/reset/confirm');

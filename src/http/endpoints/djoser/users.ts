@@ -48,7 +48,7 @@ async function listUsers(env: DjoserEnv, ctx: HandlerContext): Promise<HandlerRe
   return { body: (await env.users.list()).map(userBody) };
 }
 
-/** The user `users/<id>/` names, when the caller may see it (itself, or anyone for staff); 404 otherwise, for every method (docs/security.md #130). */
+/** The user `users/<id>/` names, when the caller may see it (itself, or anyone for staff); 404 otherwise, for every method (docs/security.md #151). */
 async function target(env: DjoserEnv, ctx: HandlerContext): Promise<User> {
   const caller = ctx.principal!.user;
   const id = Number(ctx.params.id);
