@@ -518,3 +518,62 @@ describe('accounts.loginField email', () => {
     }
   });
 });
+
+describe('bad input on every djoser route: a typed 4xx, nothing changed', () => {
+  const ROUTES: Array<[string, string]> = [
+    ['POST', '/users/'],
+    ['PUT', '/users/me/'],
+    ['PATCH', '/users/me/'],
+    ['DELETE', '/users/me/'],
+    ['PATCH', '/users/1/'],
+    ['DELETE', '/users/1/'],
+    ['POST', '/users/activation/'],
+    ['POST', '/users/resend_activation/'],
+    ['POST', '/users/set_password/'],
+    ['POST', '/users/reset_password/'],
+    ['POST', '/users/reset_password_confirm/'],
+    ['POST', '/users/set_username/'],
+    ['POST', '/users/reset_username/'],
+    ['POST', '/users/reset_username_confirm/'],
+    ['POST', '/token/login/'],
+    // token/logout/ reads no body (as djoser).
+    ['POST', '/jwt/create/'],
+    ['POST', '/jwt/refresh/'],
+    ['POST', '/jwt/verify/'],
+  ];
+  const everyField = (value: unknown) =>
+    JSON.stringify(Object.fromEntries(['username', 'email', 'password', 're_password', 'new_password', 're_new_password', 'current_password', 'new_username', 'uid', 'token', 'refresh'].map((k) => [k, value])));
+  const bodies: Array<[string, string | Buffer, string]> = [
+    ['malformed JSON', '{"username": ', 'application/json'],
+    ['JSON list', '[1, 2]', 'application/json'],
+    ['JSON null', 'null', 'application/json'],
+    ['objects for every field', everyField({ a: 1 }), 'application/json'],
+    ['lists for every field', everyField(['x']), 'application/json'],
+    ['booleans for every field', everyField(true), 'application/json'],
+    ['NUL characters', everyField('a\u0000b'), 'application/json'],
+    ['lone surrogates', everyField('\ud800'), 'application/json'],
+    ['long values', everyField('x'.repeat(1400)), 'application/json'],
+    ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d]), 'application/json'],
+    ['text/plain', 'username=alice', 'text/plain'],
+  ];
+
+  test('anonymous and authenticated', async () => {
+    const users = async () => (await s.app.users.list()).map((u) => `${u.id}:${u.username}:${u.email}:${u.isActive}:${u.password}`).join('|');
+    const key = await login('alice', 'alice-password-1');
+    const before = await users();
+    const mails = outbox().length;
+    for (const [method, path] of ROUTES) {
+      for (const headers of [{}, tokenHeader(key)]) {
+        for (const [name, body, type] of bodies) {
+          const r = await s.send(method, `${P}${path}`, { body, headers: { ...headers, 'Content-Type': type } });
+          const context = `${method} ${path} ${name}${'Authorization' in headers ? ' (authenticated)' : ''}`;
+          assert.ok(r.status >= 400 && r.status < 500, `${context}: ${r.status} ${r.text.slice(0, 120)}`);
+          assert.equal(r.headers['content-type'], 'application/json', context);
+          assert.doesNotMatch(r.text, /\bat \w+ \(|node:internal|<html/i, context);
+        }
+      }
+    }
+    assert.equal(await users(), before, 'no user changed');
+    assert.equal(outbox().length, mails, 'nothing mailed');
+  });
+});
