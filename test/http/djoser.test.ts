@@ -356,6 +356,19 @@ describe('users/ and users/<id>/ (HIDE_USERS)', () => {
     expect(await s.send('GET', `${P}/users/1/`), 401, NOT_PROVIDED);
   });
 
+  test("staff updates another user's e-mail: the account is pending until the new address confirms", async () => {
+    await s.app.users.create({ username: 'rita', password: 'rita-password-1', email: 'rita@example.com' });
+    const rita = (await s.app.users.getByUsername('rita'))!;
+    const admin = await login('admin', 'admin-password-1');
+    const r = await s.send('PATCH', `${P}/users/${rita.id}/`, { headers: tokenHeader(admin), body: { email: 'rita2@example.com' } });
+    expect(r, 200, { email: 'rita2@example.com', id: rita.id, username: 'rita' });
+    assert.equal((await s.app.users.getByUsername('rita'))?.isActive, false);
+    const { uid, token } = linkOf('rita2@example.com', 'activate');
+    expect(await post('/users/activation/', { uid, token }), 204);
+    const head = await s.send('HEAD', `${P}/users/${rita.id}/`, { headers: tokenHeader(admin) });
+    assert.deepEqual([head.status, head.text], [200, '']);
+  });
+
   test("staff deletes another user with the staff's own password", async () => {
     await s.app.users.create({ username: 'temp', password: 'temp-password-1', email: 'temp@example.com' });
     const temp = (await s.app.users.getByUsername('temp'))!;
