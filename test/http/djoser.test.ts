@@ -590,3 +590,21 @@ describe('bad input on every djoser route: a typed 4xx, nothing changed', () => 
     assert.equal(outbox().length, mails, 'nothing mailed');
   });
 });
+
+describe('accounts.retypePassword false', () => {
+  test('sign-up, set_password and reset_password_confirm take no retype field', async () => {
+    const plain = await startServer({ settings: { ...DJOSER_SETTINGS, accounts: { ...DJOSER_SETTINGS.accounts, retypePassword: false } } });
+    try {
+      const p = (path: string, body: unknown, headers: Record<string, string> = {}) => plain.send('POST', `${P}${path}`, { body, headers });
+      expectText(await p('/users/', {}), 400, '{"username":["This field is required."],"password":["This field is required."]}');
+      assert.equal((await p('/users/', { username: 'sam', email: 'sam@example.com', password: STRONG })).status, 201);
+      await plain.app.users.create({ username: 'tess', password: 'tess-password-1', email: 'tess@example.com' });
+      const key = ((await p('/token/login/', { username: 'tess', password: 'tess-password-1' })).json as { auth_token: string }).auth_token;
+      expectText(await p('/users/set_password/', {}, tokenHeader(key)), 400, '{"new_password":["This field is required."],"current_password":["This field is required."]}');
+      expect(await p('/users/set_password/', { current_password: 'tess-password-1', new_password: STRONG }, tokenHeader(key)), 204);
+      expectText(await p('/users/reset_password_confirm/', {}), 400, '{"uid":["This field is required."],"token":["This field is required."],"new_password":["This field is required."]}');
+    } finally {
+      await plain.close();
+    }
+  });
+});
