@@ -65,15 +65,47 @@ const passwordsSchema = z
   })
   .strict();
 
+/** A path prefix a route set mounts at: `/auth`, `/api/dj-rest-auth` (no trailing slash). */
+const routePrefix = z.string().regex(/^(?:\/[A-Za-z0-9._~-]+)+$/, 'must be a path such as "/auth" (no trailing slash)');
+
+/** A front-end link template: a relative URL naming each of `names` as `{name}` (and no other placeholder). */
+function linkTemplate(names: readonly string[]) {
+  return z
+    .string()
+    .max(500)
+    .regex(/^[^\s/][^\s]*$/, 'must be a relative URL without spaces, such as "#/activate/{uid}/{token}"')
+    .refine((v) => names.every((n) => v.includes(`{${n}}`)), `must contain ${names.map((n) => `{${n}}`).join(' and ')}`)
+    .refine((v) => (v.match(/\{[^}]*\}/g) ?? []).every((p) => names.includes(p.slice(1, -1))), `may only contain the placeholders ${names.map((n) => `{${n}}`).join(', ')}`);
+}
+
 /**
- * Accounts: which field a password login names the user by, and whether e-mail
- * addresses are unique. The account service (sign-up, e-mail change) and the login
- * lookup (`UserService.findLoginUser`) read these.
+ * Accounts: which field a password login names the user by, whether e-mail addresses
+ * are unique, and the account service's flows, e-mails and front-end links
+ * (src/accounts). The account service (sign-up, e-mail change) and the login lookup
+ * (`UserService.findLoginUser`) read these.
  */
 const accountsSchema = z
   .object({
     loginField: z.enum(['username', 'email', 'either']).default('username'),
     uniqueEmail: z.boolean().default(true),
+    siteName: z.string().min(1).max(200).default('Gatehouse'),
+    domain: z.union([z.null(), z.string().regex(/^[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be a host name with an optional port, such as "app.example.com" or "localhost:3000"')]).default(null),
+    protocol: z.enum(['https', 'http']).default('https'),
+    djoser: z.union([z.null(), routePrefix]).default(null),
+    djRestAuth: z.union([z.null(), routePrefix]).default(null),
+    activation: z.boolean().default(true),
+    sendConfirmationEmail: z.boolean().default(false),
+    passwordChangedEmail: z.boolean().default(false),
+    usernameChangedEmail: z.boolean().default(false),
+    retypePassword: z.boolean().default(true),
+    activationUrl: linkTemplate(['uid', 'token']).default('#/activate/{uid}/{token}'),
+    passwordResetConfirmUrl: linkTemplate(['uid', 'token']).default('#/password/reset/confirm/{uid}/{token}'),
+    usernameResetConfirmUrl: linkTemplate(['uid', 'token']).default('#/username/reset/confirm/{uid}/{token}'),
+    allauthPasswordResetConfirmUrl: linkTemplate(['uid', 'token']).default('password-reset/confirm/{uid}/{token}/'),
+    emailConfirmationUrl: linkTemplate(['key']).default('dj-rest-auth/registration/account-confirm-email/{key}/'),
+    passwordResetTimeout: positiveDuration.prefault('3d'),
+    emailVerification: z.enum(['mandatory', 'optional', 'none']).default('optional'),
+    emailConfirmationExpire: positiveDuration.prefault('3d'),
   })
   .strict();
 
@@ -144,6 +176,7 @@ const throttleSchema = z
   .object({
     rates: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a scope name'), z.union([z.null(), rate])).default({ anon: null, user: null }),
     loginEnabled: z.boolean().default(true),
+    accountEmailRate: z.union([z.null(), rate]).default('5/hour'),
     loginUsernameRate: rate.default('10/h'),
     loginAddressRate: rate.default('100/h'),
     loginMaxBackoff: positiveDuration.prefault('1h'),
@@ -319,6 +352,24 @@ const SETTING_ROWS: SettingRow[] = [
   { key: 'passwords.failedLoginMinTime', doc: 'Least time a failed login lasts. Every failure is padded to the costliest hash verification seen, and every cost profile stored in the database is verified once at start-up (docs/security.md #117); set this to your slowest legacy hash format\'s cost when such hashes may first be written while the server runs (an import into a running database).', equivalent: '—' },
   { key: 'accounts.loginField', doc: 'What a password login names the user by, on every login path. `email`: the address, matched case-insensitively, naming one account only (among accounts sharing it, the verified one, then the exact-case one; otherwise the login fails like a wrong password, docs/security.md #122); simplejwt and cookie-mode login then read the body field `email`, `/api-token-auth/` and knox keep `username` (its value is the address), HTTP Basic takes it as the user-id. `either`: the username first, then the address when the value contains `@`.', equivalent: 'Django `USERNAME_FIELD`, djoser `LOGIN_FIELD`, allauth `ACCOUNT_AUTHENTICATION_METHOD`' },
   { key: 'accounts.uniqueEmail', doc: 'E-mail addresses are unique, compared case-insensitively: sign-up and e-mail change refuse an address another account has (without telling whether it exists). `false` lets several accounts share one address (an e-mail login then names one only as `loginField` says).', equivalent: 'allauth `ACCOUNT_UNIQUE_EMAIL`' },
+  { key: 'accounts.siteName', type: 'string', doc: 'The site name in account e-mails (subjects and bodies).', equivalent: 'djoser/templated-mail `SITE_NAME`, Django `Site.name`' },
+  { key: 'accounts.domain', type: 'host[:port] or null', doc: 'The front end the e-mailed links point to (`{protocol}://{domain}/{url}`). Links are never built from a request\'s `Host`. Required when an account route set is mounted (`accounts.djoser`, `accounts.djRestAuth`): the server refuses to start without it.', equivalent: 'djoser `DOMAIN`, Django `Site.domain`' },
+  { key: 'accounts.protocol', doc: 'Scheme of the e-mailed links.', equivalent: 'djoser `PROTOCOL` (Django: the request\'s scheme)' },
+  { key: 'accounts.djoser', type: 'path or null', doc: 'Mount djoser\'s account routes under this prefix, e.g. `/auth` (`/auth/users/`, `/auth/users/activation/`, …).', equivalent: '`path("auth/", include("djoser.urls"))`' },
+  { key: 'accounts.djRestAuth', type: 'path or null', doc: 'Mount dj-rest-auth\'s account routes under this prefix, e.g. `/dj-rest-auth` (`login/`, `user/`, `password/reset/`, `registration/`, …).', equivalent: '`path("dj-rest-auth/", include("dj_rest_auth.urls"))`' },
+  { key: 'accounts.activation', doc: 'djoser flow: a new account is inactive until the activation link mailed to its address is used. `false`: active at once (and the confirmation e-mail when `accounts.sendConfirmationEmail`).', equivalent: 'djoser `SEND_ACTIVATION_EMAIL`' },
+  { key: 'accounts.sendConfirmationEmail', doc: 'djoser flow: mail "account created and activated" after activation (or at sign-up when `accounts.activation` is off).', equivalent: 'djoser `SEND_CONFIRMATION_EMAIL`' },
+  { key: 'accounts.passwordChangedEmail', doc: 'djoser flow: mail "your password has been changed" after a password change or reset.', equivalent: 'djoser `PASSWORD_CHANGED_EMAIL_CONFIRMATION`' },
+  { key: 'accounts.usernameChangedEmail', doc: 'Mail "your username has been changed" after a username change or reset.', equivalent: 'djoser `USERNAME_CHANGED_EMAIL_CONFIRMATION`' },
+  { key: 'accounts.retypePassword', doc: 'djoser routes: sign-up takes `re_password`, `set_password` and `reset_password_confirm` take `re_new_password`, each compared with the password (`The two password fields didn\'t match.`). `false`: no retype field.', equivalent: 'djoser `USER_CREATE_PASSWORD_RETYPE`, `SET_PASSWORD_RETYPE`, `PASSWORD_RESET_CONFIRM_RETYPE`' },
+  { key: 'accounts.activationUrl', type: 'link template', doc: 'Front-end path of the activation link (after `{protocol}://{domain}/`).', equivalent: 'djoser `ACTIVATION_URL`' },
+  { key: 'accounts.passwordResetConfirmUrl', type: 'link template', doc: 'djoser flow: front-end path of the password-reset link.', equivalent: 'djoser `PASSWORD_RESET_CONFIRM_URL`' },
+  { key: 'accounts.usernameResetConfirmUrl', type: 'link template', doc: 'Front-end path of the username-reset link.', equivalent: 'djoser `USERNAME_RESET_CONFIRM_URL`' },
+  { key: 'accounts.allauthPasswordResetConfirmUrl', type: 'link template', doc: 'dj-rest-auth flow: front-end path of the password-reset link (base-36 uid, allauth token).', equivalent: 'the `password_reset_confirm` URL name dj-rest-auth reverses' },
+  { key: 'accounts.emailConfirmationUrl', type: 'link template', doc: 'dj-rest-auth flow: front-end path of the e-mail confirmation link; the page POSTs the key to `registration/verify-email/`.', equivalent: 'allauth `account_confirm_email` URL' },
+  { key: 'accounts.passwordResetTimeout', doc: 'How long activation, password-reset and username-reset links stay valid.', equivalent: 'Django `PASSWORD_RESET_TIMEOUT`' },
+  { key: 'accounts.emailVerification', doc: 'dj-rest-auth flow: `mandatory`/`optional` mail a confirmation key at sign-up (`mandatory`: login refused until it is used); `none` mails nothing.', equivalent: 'allauth `ACCOUNT_EMAIL_VERIFICATION`' },
+  { key: 'accounts.emailConfirmationExpire', doc: 'dj-rest-auth flow: how long a confirmation key stays valid (and only while the address is unverified: single use).', equivalent: 'allauth `ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS`' },
   { key: 'tokens.keyword', type: 'string', doc: 'Authorization scheme of opaque tokens (compared case-insensitively).', equivalent: 'DRF `TokenAuthentication.keyword`, knox `AUTH_HEADER_PREFIX`' },
   { key: 'tokens.ttl', defaultNote: '(never expire)', doc: 'Lifetime of a new opaque token.', equivalent: 'knox `TOKEN_TTL`' },
   { key: 'tokens.autoRefresh', doc: 'Push a token\'s expiry to now + ttl when it is used.', equivalent: 'knox `AUTO_REFRESH`' },
@@ -363,6 +414,7 @@ const SETTING_ROWS: SettingRow[] = [
   { key: 'jwt.strictUserId', doc: 'Only an id\'s canonical form names a user: `1` or `"1"` (simplejwt 5.5.1 writes strings, older versions integers); `"01"`, `"+1"`, `" 1"`, `"1.0"` name no one (401 `User not found`; `1.5` was never an id). With `userIdField: username`, only a string. `false` accepts leading zeros as older versions did.', equivalent: '—' },
   { key: 'jwt.maxTokenBytes', type: 'bytes', doc: 'Longest token accepted.', equivalent: '—' },
   { key: 'throttle.rates', type: 'object: scope → rate or null', doc: 'Rates of `AnonRateThrottle` (`anon`), `UserRateThrottle` (`user`) and `ScopedRateThrottle` scopes, as `"100/min"`.', equivalent: 'DRF `DEFAULT_THROTTLE_RATES`' },
+  { key: 'throttle.accountEmailRate', type: 'rate or null', doc: 'Account e-mails (activation, confirmation, reset, "account exists") sent to one address (case-insensitive); beyond it the mail is skipped silently and the answer does not change. Counted in the throttle store (shared through Redis). `throttle.rates.accounts` (default `30/hour` when absent, `null`: none) limits each client address on the anonymous account endpoints.', equivalent: '— (allauth: a 180 s cooldown on its own views)' },
   { key: 'throttle.loginEnabled', doc: 'Throttle failed logins on every login endpoint (per username and per client address, backing off).', equivalent: '— (DRF has none by default)' },
   { key: 'throttle.loginUsernameRate', type: 'rate', doc: 'Failed logins allowed per username (per address, per device, and from all untrusted clients together) before backing off.', equivalent: '—' },
   { key: 'throttle.loginAddressRate', type: 'rate', doc: 'Failed logins allowed per client address (IPv6 by /64) before backing off.', equivalent: '—' },
