@@ -16,6 +16,10 @@ export interface CharFieldSpec {
   trim?: boolean;
   /** Longest accepted value (characters). */
   maxLength?: number;
+  /** `required=False`: an absent field is left out of the values (DRF default true). */
+  required?: boolean;
+  /** `allow_blank=True`: a blank value is accepted as '' (DRF default false). */
+  allowBlank?: boolean;
 }
 
 export const NULL_CHARACTERS = 'Null characters are not allowed.';
@@ -68,9 +72,9 @@ function charValidatorErrors(value: string): string[] {
 }
 
 /**
- * Validate DRF `CharField`s: missing → required, null → may not be null, bool/list/object
+ * Validate DRF `CharField`s: missing → required (unless `required: false`), null → may not be null, bool/list/object
  * → not a valid string, numbers coerced to strings, blank (after Python's strip) → may not
- * be blank, then the length, NUL and lone-surrogate validators (all their messages).
+ * be blank (unless `allowBlank`), then the length, NUL and lone-surrogate validators (all their messages).
  * Returns the values or throws one `ValidationError` listing every bad field.
  */
 export function validateCharFields(data: BodyData, specs: readonly CharFieldSpec[]): Record<string, string> {
@@ -79,7 +83,7 @@ export function validateCharFields(data: BodyData, specs: readonly CharFieldSpec
   for (const spec of specs) {
     const raw = Object.hasOwn(data, spec.name) ? data[spec.name] : undefined;
     if (raw === undefined) {
-      errors[spec.name] = [REQUIRED];
+      if (spec.required !== false) errors[spec.name] = [REQUIRED];
       continue;
     }
     if (raw === null) {
@@ -95,7 +99,8 @@ export function validateCharFields(data: BodyData, specs: readonly CharFieldSpec
     }
     if (spec.trim !== false) value = pyStrip(value);
     if (value === '') {
-      errors[spec.name] = [BLANK];
+      if (spec.allowBlank) values[spec.name] = '';
+      else errors[spec.name] = [BLANK];
       continue;
     }
     const invalid = charValidatorErrors(value);

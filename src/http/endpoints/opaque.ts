@@ -46,6 +46,31 @@ function clientLabel(ctx: HandlerContext): string | null {
   return ua ? ua.slice(0, 200) : null;
 }
 
+/**
+ * Issue a login's opaque token (labelled with the client's User-Agent) and audit it; a
+ * login whose user's credentials changed while it ran fails as wrong credentials do.
+ * `after` runs once the token is stored (knox's `last_login` update). Every login that
+ * answers with an opaque token goes through here (DRF, knox, dj-rest-auth).
+ */
+export function issueLoginToken(
+  deps: { tokens: OpaqueTokenService; audit: Audit },
+  ctx: HandlerContext,
+  login: { user: User; endpoint: string; onLimit: 'refuse' | 'evictOldest' },
+  after?: () => Promise<void>,
+) {
+  const { user, endpoint, onLimit } = login;
+  return issueForLogin(
+    { user, endpoint, audit: deps.audit },
+    async () => {
+      const issued = await deps.tokens.issue(user, { label: clientLabel(ctx), onLimit });
+      await after?.();
+      return issued;
+    },
+    () => ValidationError.nonField(UNABLE_TO_LOG_IN),
+    (issued) => issued.record.id,
+  );
+}
+
 function tokenView(t: TokenRecord, current: TokenRecord | null): JsonValue {
   return {
     id: t.id,
@@ -85,18 +110,8 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
     return loginFromBody(ctx, 'knox-login');
   };
 
-  /** Issue a login's token; a login whose user's credentials changed while it ran fails as wrong credentials do. */
   const issueToken = (ctx: HandlerContext, user: User, endpoint: string, onLimit: 'refuse' | 'evictOldest', after?: () => Promise<void>) =>
-    issueForLogin(
-      { user, endpoint, audit },
-      async () => {
-        const issued = await tokens.issue(user, { label: clientLabel(ctx), onLimit });
-        await after?.();
-        return issued;
-      },
-      () => ValidationError.nonField(UNABLE_TO_LOG_IN),
-      (issued) => issued.record.id,
-    );
+    issueLoginToken({ tokens, audit }, ctx, { user, endpoint, onLimit }, after);
 
   return [
     {
