@@ -48,6 +48,18 @@ const passwordsSchema = z
   })
   .strict();
 
+/**
+ * Accounts: which field a password login names the user by, and whether e-mail
+ * addresses are unique. The account service (sign-up, e-mail change) and the login
+ * lookup (`UserService.findLoginUser`) read these.
+ */
+const accountsSchema = z
+  .object({
+    loginField: z.enum(['username', 'email', 'either']).default('username'),
+    uniqueEmail: z.boolean().default(true),
+  })
+  .strict();
+
 const tokensSchema = z
   .object({
     keyword: z
@@ -218,6 +230,7 @@ export const settingsSchema = z
     workers: z.union([z.number().int().min(0).max(1024), z.literal('auto')], { error: 'must be an integer from 0 to 1024 or "auto"' }).default(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     passwords: passwordsSchema.default(() => passwordsSchema.parse({})),
+    accounts: accountsSchema.default(() => accountsSchema.parse({})),
     tokens: tokensSchema.default(() => tokensSchema.parse({})),
     jwt: jwtSchema.default(() => jwtSchema.parse({})),
     throttle: throttleSchema.default(() => throttleSchema.parse({})),
@@ -274,6 +287,8 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'passwords.maxConcurrent', type: 'integer', default: '`4`', doc: 'Password hashes computed at once (bounded memory); others wait.', equivalent: '—' },
   { key: 'passwords.maxQueue', type: 'integer', default: '`64`', doc: 'Hashes allowed to wait; beyond that login answers 503 with `Retry-After`.', equivalent: '—' },
   { key: 'passwords.failedLoginMinTime', type: 'duration', default: '`0`', doc: 'Least time a failed login lasts. Every failure is padded to the costliest hash verification seen (docs/architecture.md, "Password checks"); set this to your slowest legacy hash format\'s cost to pad from the first request on.', equivalent: '—' },
+  { key: 'accounts.loginField', type: '`username` \\| `email` \\| `either`', default: '`username`', doc: 'What a password login names the user by, on every login path. `email`: the address, matched case-insensitively, and only when exactly one account has it (an exact-case match wins over addresses differing only in case); simplejwt and cookie-mode login then read the body field `email`, `/api-token-auth/` and knox keep `username` (its value is the address), HTTP Basic takes it as the user-id. `either`: the username first, then the address when the value contains `@`.', equivalent: 'Django `USERNAME_FIELD`, djoser `LOGIN_FIELD`, allauth `ACCOUNT_AUTHENTICATION_METHOD`' },
+  { key: 'accounts.uniqueEmail', type: 'boolean', default: '`true`', doc: 'E-mail addresses are unique, compared case-insensitively: sign-up and e-mail change refuse an address another account has (without telling whether it exists). `false` lets several accounts share one address (e-mail login then refuses an ambiguous address).', equivalent: 'allauth `ACCOUNT_UNIQUE_EMAIL`' },
   { key: 'tokens.keyword', type: 'string', default: '`Token`', doc: 'Authorization scheme of opaque tokens (compared case-insensitively).', equivalent: 'DRF `TokenAuthentication.keyword`, knox `AUTH_HEADER_PREFIX`' },
   { key: 'tokens.ttl', type: 'duration or null', default: '`null` (never expire)', doc: 'Lifetime of a new opaque token.', equivalent: 'knox `TOKEN_TTL`' },
   { key: 'tokens.autoRefresh', type: 'boolean', default: '`false`', doc: 'Push a token\'s expiry to now + ttl when it is used.', equivalent: 'knox `AUTO_REFRESH`' },

@@ -193,3 +193,10 @@ test('errors name the GATEHOUSE_* variable that caused them and suggest the near
   // A flag overrides the environment: the variable is not blamed for the flag's value.
   assert.doesNotMatch(message(() => loadSettings({ env: { GATEHOUSE_PORT: 'x' }, overrides: { port: 'y' } })), /environment/);
 });
+
+test('accounts.*: login by username by default, e-mail addresses unique; loginField is one of three names', () => {
+  assert.deepEqual(parseSettings({}).accounts, { loginField: 'username', uniqueEmail: true });
+  assert.equal(loadSettings({ env: { GATEHOUSE_ACCOUNTS__LOGIN_FIELD: 'email' }, configPath: undefined }).accounts.loginField, 'email');
+  assert.equal(parseSettings({ accounts: { loginField: 'either', uniqueEmail: false } }).accounts.uniqueEmail, false);
+  assert.throws(() => parseSettings({ accounts: { loginField: 'phone' } }), (e: unknown) => e instanceof SettingsError && /accounts\.loginField/.test(e.message));
+});
