@@ -10,14 +10,18 @@
  * - `invalid_username`, `username_taken` → `username`
  * - `invalid_uid` → `{"uid":["Invalid value"]}`; `invalid_token`, `stale_token` → `{"token":["Invalid value"]}`
  * - `invalid_key` → 404 `{"detail":"Not found."}` (allauth's `get_object_or_404`)
+ * - `invalid_email` → `email`: `Enter a valid email address.`; `email_taken` → `email`:
+ *   `A user is already registered with this e-mail address.` (only where the layout may tell)
  * - `AccountEmailFailed` → 503 `{"detail":"<what was done>, but the e-mail could not be sent; ask for it again later.","code":"email_not_sent"}`
  */
+import { INVALID_EMAIL } from '../../accounts/email-address.js';
 import { AccountEmailFailed, AccountError } from '../../accounts/types.js';
 import { DetailError, NotFound, ValidationError, type ApiError } from '../../core/errors.js';
 
 export const OLD_PASSWORD_WRONG = 'Your old password was entered incorrectly. Please enter it again.';
 export const USERNAME_TAKEN = 'A user with that username already exists.';
 export const INVALID_VALUE = 'Invalid value';
+export const EMAIL_TAKEN = 'A user is already registered with this e-mail address.';
 
 /** The state change was made, its e-mail was not sent: 503, and the body says what was done. */
 export class EmailNotSent extends DetailError {
@@ -37,7 +41,11 @@ export type PasswordField = 'new_password2' | 'password1' | 'non_field_errors';
  */
 export function djRestAuthError(error: unknown, passwordField: PasswordField): unknown {
   if (error instanceof AccountEmailFailed) return new EmailNotSent(error.message);
-  if (!(error instanceof AccountError)) return error;
+  return error instanceof AccountError ? refusal(error, passwordField) : error;
+}
+
+/** An `AccountError` as this layout's field error (every code has its answer: the switch is exhaustive). */
+function refusal(error: AccountError, passwordField: PasswordField): ApiError {
   const at = (field: string, messages: string[]): ApiError => new ValidationError({ [field]: messages });
   switch (error.code) {
     case 'wrong_password':
@@ -55,6 +63,10 @@ export function djRestAuthError(error: unknown, passwordField: PasswordField): u
       return at('token', [INVALID_VALUE]);
     case 'invalid_key':
       return new NotFound();
+    case 'invalid_email':
+      return at('email', [INVALID_EMAIL]);
+    case 'email_taken':
+      return at('email', [EMAIL_TAKEN]);
   }
 }
 

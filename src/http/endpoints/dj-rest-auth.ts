@@ -25,7 +25,7 @@ import { IsAuthenticated } from '../../permissions/index.js';
 import type { OpaqueTokenService } from '../../tokens/service.js';
 import { USERNAME_MAX, type UserService } from '../../users/service.js';
 import type { HandlerContext, HandlerResult, Route } from '../route.js';
-import { accountCall } from './dj-rest-auth-errors.js';
+import { EMAIL_TAKEN, accountCall } from './dj-rest-auth-errors.js';
 import { FORM_MISMATCH, SERIALIZER_MISMATCH, checkedBy, emailField, passwordField, readFields, requireSamePasswords, type Field } from './dj-rest-auth-fields.js';
 import { credentials, login, logout, type EmailVerification, type LoginField, type SessionEnv } from './dj-rest-auth-login.js';
 import { jwtEnv } from './jwt.js';
@@ -62,7 +62,6 @@ export const PASSWORD_SAVED = 'New password has been saved.';
 export const RESET_SENT = 'Password reset e-mail has been sent.';
 export const RESET_DONE = 'Password has been reset with the new password.';
 export const VERIFICATION_SENT = 'Verification e-mail sent.';
-export const EMAIL_TAKEN = 'A user is already registered with this e-mail address.';
 const OK = { detail: 'ok' };
 
 /** Django's `first_name` / `last_name`: optional, blank allowed, 150 characters. */
