@@ -12,25 +12,18 @@
  * - `invalid_key` → 404 `{"detail":"Not found."}` (allauth's `get_object_or_404`)
  * - `invalid_email` → `email`: `Enter a valid email address.`; `email_taken` → `email`:
  *   `A user is already registered with this e-mail address.` (only where the layout may tell)
- * - `AccountEmailFailed` → 503 `{"detail":"<what was done>, but the e-mail could not be sent; ask for it again later.","code":"email_not_sent"}`
+ * - `AccountEmailFailed` → 503 `{"detail":"<what was done>, but the e-mail could not be sent; ask for it again later.","code":"email_failed"}`
+ *   (djoser's `EmailNotSent`: one typed answer for both layouts)
  */
 import { INVALID_EMAIL } from '../../accounts/email-address.js';
 import { AccountEmailFailed, AccountError } from '../../accounts/types.js';
-import { DetailError, NotFound, ValidationError, type ApiError } from '../../core/errors.js';
+import { NotFound, ValidationError, type ApiError } from '../../core/errors.js';
+import { EmailNotSent } from './djoser/errors.js';
 
 export const OLD_PASSWORD_WRONG = 'Your old password was entered incorrectly. Please enter it again.';
 export const USERNAME_TAKEN = 'A user with that username already exists.';
 export const INVALID_VALUE = 'Invalid value';
 export const EMAIL_TAKEN = 'A user is already registered with this e-mail address.';
-
-/** The state change was made, its e-mail was not sent: 503, and the body says what was done. */
-export class EmailNotSent extends DetailError {
-  readonly status = 503;
-  readonly code = 'email_not_sent';
-  constructor(detail: string) {
-    super(detail, { code: 'email_not_sent' });
-  }
-}
 
 /** Where a route puts the password validators' messages. */
 export type PasswordField = 'new_password2' | 'password1' | 'non_field_errors';

@@ -1,12 +1,13 @@
 /**
  * dj-rest-auth's serializer fields: DRF `CharField` / `EmailField` checks (src/http/fields.ts)
- * followed by each field's own check (`validate_<field>`), every field's errors reported
- * together in declaration order, as a DRF serializer does; the object-level checks
- * (`validate()`) run only once every field passed, in the route.
+ * followed by each field's own check (`validate_<field>`, which may ask the account
+ * service), every field's errors reported together in declaration order, as a DRF
+ * serializer does; the object-level checks (`validate()`) run only once every field
+ * passed, in the route.
  */
 import { INVALID_EMAIL, isValidEmail } from '../../accounts/email-address.js';
 import { ValidationError } from '../../core/errors.js';
-import { validateCharFields, type CharFieldSpec } from '../fields.js';
+import { collectCharFields, throwFieldErrors, type CharFieldSpec } from '../fields.js';
 import type { HandlerContext } from '../route.js';
 import { djRestAuthError } from './dj-rest-auth-errors.js';
 
@@ -16,41 +17,32 @@ export const FORM_MISMATCH = 'The two password fields didn’t match.';
 export const SERIALIZER_MISMATCH = "The two password fields didn't match.";
 
 export interface Field extends CharFieldSpec {
-  /** The field's own check once the `CharField` checks passed (not run on a blank optional value): its messages. */
+  /** The field's own check once its `CharField` checks passed (not on a blank optional value): its messages. */
   check?: (value: string) => string[] | Promise<string[]>;
 }
 
 /** Validate `fields` of the request body; throws one `ValidationError` naming every bad field. */
 export async function readFields(ctx: HandlerContext, fields: readonly Field[]): Promise<Record<string, string>> {
-  const data = await ctx.body();
-  const values: Record<string, string> = {};
-  const errors: Record<string, string[]> = {};
+  const { values, errors } = collectCharFields(await ctx.body(), fields);
   for (const field of fields) {
-    let value: string | undefined;
-    try {
-      value = validateCharFields(data, [field])[field.name];
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      errors[field.name] = e.fields[field.name] ?? [];
-      continue;
-    }
-    if (value === undefined) continue;
-    const messages = field.check && value !== '' ? await field.check(value) : [];
-    if (messages.length > 0) errors[field.name] = messages;
-    else values[field.name] = value;
+    const value = values[field.name];
+    const messages = field.check && value ? await field.check(value) : [];
+    if (messages.length === 0) continue;
+    errors[field.name] = messages;
+    delete values[field.name];
   }
-  if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+  throwFieldErrors(errors, fields.map((f) => f.name));
   return values;
 }
 
-/** DRF `EmailField` with Django's `EmailValidator`. */
-export const emailField = (name: string, options: Omit<Field, 'name' | 'check'> = {}): Field => ({
+/** DRF `EmailField` (no length of its own; Django's `EmailValidator` caps what it reads). */
+export const emailField = (name: string, options: Pick<CharFieldSpec, 'required' | 'allowBlank'> = {}): Field => ({
   name,
   ...options,
-  check: (value) => (isValidEmail(value) ? [] : [INVALID_EMAIL]),
+  validate: (value) => (isValidEmail(value) ? [] : [INVALID_EMAIL]),
 });
 
-/** A password `CharField` (trimmed, as DRF's default; `maxLength` 128 where Django's form has it). */
+/** A password `CharField` (trimmed, as DRF's default; `maxLength` 128 where the serializer declares it). */
 export const passwordField = (name: string, maxLength?: number): Field => ({ name, ...(maxLength === undefined ? {} : { maxLength }) });
 
 /**

@@ -116,7 +116,7 @@ export async function login(env: SessionEnv, ctx: HandlerContext): Promise<Handl
 export async function credentials(env: SessionEnv, ctx: HandlerContext, user: User, endpoint: string, status: number): Promise<HandlerResult> {
   const touch = () => env.users.touchLastLogin(user);
   if (!env.useJwt) {
-    const { key } = await issueLoginToken({ tokens: env.tokens, audit: env.audit }, ctx, { user, endpoint, onLimit: 'evictOldest' }, touch);
+    const { key } = await issueLoginToken({ tokens: env.tokens, audit: env.audit }, ctx, { user, endpoint, onLimit: 'evictOldest', after: touch });
     return { status, body: { key } };
   }
   const pair = await issueForLogin({ user, endpoint, audit: env.audit }, () => env.jwt.obtainPair(user), () => ValidationError.nonField(UNABLE_TO_LOG_IN));

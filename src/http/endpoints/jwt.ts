@@ -92,59 +92,71 @@ const obtain = <T>(env: Env, user: User, endpoint: string, issue: () => Promise<
 /** The one required, trimmed string field of a token endpoint's body. */
 const one = async (ctx: HandlerContext, name: string) => (validateCharFields(await ctx.body(), [{ name }]) as Record<string, string>)[name] as string;
 
+/** simplejwt's views share these: no authenticators, their own challenge, never cached. */
+const viewPolicy = (env: Env) => ({ challenge: env.challenge, noStore: true }) as const;
+
+/** simplejwt `TokenObtainPairView` at `path` (`endpoint` names it in audit events). */
+export function obtainPairRoute(env: Env, path: string, endpoint = 'token-obtain'): Route {
+  return {
+    ...viewPolicy(env),
+    path,
+    name: 'Token Obtain Pair',
+    description: obtainDescription,
+    fields: obtainFields,
+    methods: {
+      POST: async (ctx) => {
+        const user = await login(env, ctx, endpoint);
+        const pair = await obtain(env, user, endpoint, () => env.jwt.obtainPair(user));
+        return { body: { refresh: pair.refresh, access: pair.access } };
+      },
+    },
+  };
+}
+
+/** simplejwt `TokenRefreshView` at `path`. */
+export function refreshRoute(env: Env, path: string): Route {
+  return {
+    ...viewPolicy(env),
+    path,
+    name: 'Token Refresh',
+    description: refreshDescription,
+    fields: refreshFields,
+    methods: {
+      POST: async (ctx): Promise<HandlerResult> => {
+        const result = await env.jwt.refresh(await one(ctx, 'refresh'));
+        return { body: result.refresh === undefined ? { access: result.access.token } : { access: result.access.token, refresh: result.refresh.token } };
+      },
+    },
+  };
+}
+
+/** simplejwt `TokenVerifyView` at `path`. */
+export function verifyRoute(env: Env, path: string): Route {
+  return {
+    ...viewPolicy(env),
+    path,
+    name: 'Token Verify',
+    description: 'Takes a token and indicates if it is valid.  This view provides no\ninformation about a token\'s fitness for a particular use.',
+    fields: tokenFields,
+    methods: {
+      POST: async (ctx) => {
+        if (!(await env.jwt.verify(await one(ctx, 'token')))) throw ValidationError.nonField(TOKEN_BLACKLISTED);
+        return { body: {} };
+      },
+    },
+  };
+}
+
 /** The simplejwt views under `/api/token/`. */
 export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[] {
-  const { users, jwt } = deps;
-  const env: Env = {
-    users,
-    jwt,
-    audit: deps.audit ?? noAudit,
-    clientAddress: deps.clientAddress ?? ((req) => req.remoteAddress),
-    challenge: `${jwt.settings.authHeaderTypes[0]} realm="api"`,
-  };
-  const common = { challenge: env.challenge, noStore: true } as const;
+  const env = jwtEnv(deps);
+  const { jwt } = env;
+  const common = viewPolicy(env);
 
   const routes: Route[] = [
-    {
-      ...common,
-      path: `${prefix}/`,
-      name: 'Token Obtain Pair',
-      description: obtainDescription,
-      fields: obtainFields,
-      methods: {
-        POST: async (ctx) => {
-          const user = await login(env, ctx, 'token-obtain');
-          const pair = await obtain(env, user, 'token-obtain', () => jwt.obtainPair(user));
-          return { body: { refresh: pair.refresh, access: pair.access } };
-        },
-      },
-    },
-    {
-      ...common,
-      path: `${prefix}/refresh/`,
-      name: 'Token Refresh',
-      description: refreshDescription,
-      fields: refreshFields,
-      methods: {
-        POST: async (ctx) => {
-          const result = await jwt.refresh(await one(ctx, 'refresh'));
-          return { body: result.refresh === undefined ? { access: result.access.token } : { access: result.access.token, refresh: result.refresh.token } };
-        },
-      },
-    },
-    {
-      ...common,
-      path: `${prefix}/verify/`,
-      name: 'Token Verify',
-      description: 'Takes a token and indicates if it is valid.  This view provides no\ninformation about a token\'s fitness for a particular use.',
-      fields: tokenFields,
-      methods: {
-        POST: async (ctx) => {
-          if (!(await jwt.verify(await one(ctx, 'token')))) throw ValidationError.nonField(TOKEN_BLACKLISTED);
-          return { body: {} };
-        },
-      },
-    },
+    obtainPairRoute(env, `${prefix}/`),
+    refreshRoute(env, `${prefix}/refresh/`),
+    verifyRoute(env, `${prefix}/verify/`),
     {
       ...common,
       path: `${prefix}/blacklist/`,

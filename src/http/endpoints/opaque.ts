@@ -46,31 +46,6 @@ function clientLabel(ctx: HandlerContext): string | null {
   return ua ? ua.slice(0, 200) : null;
 }
 
-/**
- * Issue a login's opaque token (labelled with the client's User-Agent) and audit it; a
- * login whose user's credentials changed while it ran fails as wrong credentials do.
- * `after` runs once the token is stored (knox's `last_login` update). Every login that
- * answers with an opaque token goes through here (DRF, knox, dj-rest-auth).
- */
-export function issueLoginToken(
-  deps: { tokens: OpaqueTokenService; audit: Audit },
-  ctx: HandlerContext,
-  login: { user: User; endpoint: string; onLimit: 'refuse' | 'evictOldest' },
-  after?: () => Promise<void>,
-) {
-  const { user, endpoint, onLimit } = login;
-  return issueForLogin(
-    { user, endpoint, audit: deps.audit },
-    async () => {
-      const issued = await deps.tokens.issue(user, { label: clientLabel(ctx), onLimit });
-      await after?.();
-      return issued;
-    },
-    () => ValidationError.nonField(UNABLE_TO_LOG_IN),
-    (issued) => issued.record.id,
-  );
-}
-
 function tokenView(t: TokenRecord, current: TokenRecord | null): JsonValue {
   return {
     id: t.id,
@@ -81,6 +56,30 @@ function tokenView(t: TokenRecord, current: TokenRecord | null): JsonValue {
     client: t.label,
     current: current !== null && current.id === t.id,
   };
+}
+
+/**
+ * Issue a login's opaque token (labelled with the client's User-Agent), run `after`
+ * (e.g. `touchLastLogin`) and audit the login. A login whose user's credentials changed
+ * while it ran fails as wrong credentials do (`Unable to log in with provided credentials.`).
+ * Every endpoint that hands out a DRF/knox token after a password check goes through here.
+ */
+export function issueLoginToken(
+  deps: { tokens: OpaqueTokenService; audit: Audit },
+  ctx: HandlerContext,
+  login: { user: User; endpoint: string; onLimit: 'refuse' | 'evictOldest'; after?: () => Promise<void> },
+) {
+  const { user, endpoint, onLimit, after } = login;
+  return issueForLogin(
+    { user, endpoint, audit: deps.audit },
+    async () => {
+      const issued = await deps.tokens.issue(user, { label: clientLabel(ctx), onLimit });
+      await after?.();
+      return issued;
+    },
+    () => ValidationError.nonField(UNABLE_TO_LOG_IN),
+    (issued) => issued.record.id,
+  );
 }
 
 /** The opaque-token routes under their DRF / knox paths. */
@@ -111,7 +110,7 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
   };
 
   const issueToken = (ctx: HandlerContext, user: User, endpoint: string, onLimit: 'refuse' | 'evictOldest', after?: () => Promise<void>) =>
-    issueLoginToken({ tokens, audit }, ctx, { user, endpoint, onLimit }, after);
+    issueLoginToken({ tokens, audit }, ctx, { user, endpoint, onLimit, ...(after ? { after } : {}) });
 
   return [
     {
