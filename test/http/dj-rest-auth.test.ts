@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EmailMessage } from '../../src/email/types.js';
+import { gatehouseOutbox } from '../accounts-helpers.js';
 import { startServer, tokenHeader, type TestResponse, type TestServer } from '../helpers.js';
 
 const P = '/dj-rest-auth';
@@ -33,15 +34,8 @@ async function server(accounts: Record<string, unknown> = {}, extra: Record<stri
   return s;
 }
 
-/** The messages the memory backend holds (oldest first), emptied by `take`. */
-function outbox(s: TestServer): EmailMessage[] {
-  return s.app.email.messages;
-}
-function take(s: TestServer): EmailMessage[] {
-  const all = [...outbox(s)];
-  outbox(s).length = 0;
-  return all;
-}
+/** The mails sent since the last call (the outbox is emptied). */
+const take = (s: TestServer) => gatehouseOutbox(s, { clear: true });
 
 /** allauth's signed confirmation key (`<b64 pk>:<b62 time>:<signature>`) in a mail. */
 const confirmationKey = (m: EmailMessage) => /account-confirm-email\/([A-Za-z0-9_-]+:[A-Za-z0-9]+:[A-Za-z0-9_-]+)\//.exec(m.text)?.[1];
@@ -146,8 +140,8 @@ describe('Token mode, mandatory verification', () => {
     assert.equal((await s.send('GET', `${P}/login/`)).status, 405);
   });
 
-  test('a user who never verified an address (created elsewhere) is refused after the password check', async () => {
-    await s.createUser('henry', GOOD);
+  test('a user whose address is not verified is refused after the password check', async () => {
+    await s.app.users.create({ username: 'henry', password: GOOD, email: 'henry@example.com', emailVerified: false });
     expect(await post(s, '/login/', { username: 'henry', password: 'wrong-password' }), 400, { non_field_errors: ['Unable to log in with provided credentials.'] });
     expect(await post(s, '/login/', { username: 'henry', password: GOOD }), 400, { non_field_errors: ['E-mail is not verified.'] });
   });
