@@ -342,4 +342,59 @@ if (unavailable !== null && required) {
       });
     });
   });
+
+  describe('dj-rest-auth JWT mode: Gatehouse (accounts.djRestAuthJwt, no cookie mode) vs 4.0.1 with DJRA_JWT=1', () => {
+    let oracle: Oracle;
+    let server: TestServer;
+    before(async () => {
+      oracle = await startOracle({ DJRA_JWT: '1' });
+      server = await startServer({ settings: { secretKey: oracleSecretKey(), accounts: { ...ACCOUNTS, djRestAuthJwt: true }, email: { backend: 'memory' }, throttle: THROTTLES } });
+      await seedVerifiedUsers(server, ORACLE_USERS);
+    });
+    after(async () => {
+      await server?.close();
+      oracle?.stop();
+    });
+
+    const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => ({
+      o: await send(oracle.url, 'POST', `${P}${path}`, { body, headers }),
+      g: await send(server.url, 'POST', `${P}${path}`, { body, headers }),
+    });
+    const same = ({ o, g }: { o: TestResponse; g: TestResponse }, name: string) =>
+      assert.deepEqual([g.status, g.json], [o.status, o.json], `${name}: oracle ${o.text}, Gatehouse ${g.text}`);
+    /** The refresh token of a login: the oracle's in its HttpOnly cookie (body ""), Gatehouse's in the body. */
+    const refreshOf = ({ o, g }: { o: TestResponse; g: TestResponse }) => {
+      const cookie = ((o.headers['set-cookie'] as string[] | undefined) ?? []).find((l) => l.startsWith('my-refresh-token='))!;
+      return { o: cookie.slice(cookie.indexOf('=') + 1, cookie.indexOf(';')), g: (g.json as { refresh: string }).refresh };
+    };
+
+    test('login: {access, refresh, user}, the same user object; refusals as in Token mode', async () => {
+      same(await post('/login/', { username: 'alice', password: 'nope' }), 'wrong password');
+      same(await post('/login/', {}), 'empty');
+      const ok = await post('/login/', { username: 'alice', password: 'alice-password-1' });
+      assert.equal(ok.o.status, 200, ok.o.text);
+      assert.equal(ok.g.status, 200, ok.g.text);
+      const [o, g] = [ok.o.json as Record<string, unknown>, ok.g.json as Record<string, unknown>];
+      assert.deepEqual(Object.keys(g).sort(), Object.keys(o).sort());
+      assert.deepEqual(g.user, o.user);
+      assert.equal(o.refresh, '', "the oracle's refresh token is in its HttpOnly cookie");
+      assert.match(g.refresh as string, /^[\w-]+\.[\w-]+\.[\w-]+$/, "Gatehouse's, without cookie mode, in the body");
+    });
+
+    test('logout: the refresh token of the body is blacklisted; the messages of 4.0.1', async () => {
+      same(await post('/logout/', {}), 'no refresh token');
+      same(await post('/logout/', { refresh: 'garbage' }), 'garbage');
+      const refresh = refreshOf(await post('/login/', { username: 'alice', password: 'alice-password-1' }));
+      const out = { o: await send(oracle.url, 'POST', `${P}/logout/`, { body: { refresh: refresh.o } }), g: await send(server.url, 'POST', `${P}/logout/`, { body: { refresh: refresh.g } }) };
+      same(out, 'logout');
+      assert.deepEqual(out.g.json, { detail: 'Successfully logged out.' });
+      const again = { o: await send(oracle.url, 'POST', `${P}/logout/`, { body: { refresh: refresh.o } }), g: await send(server.url, 'POST', `${P}/logout/`, { body: { refresh: refresh.g } }) };
+      same(again, 'again');
+      assert.deepEqual(again.g.json, { detail: 'Token is blacklisted' });
+    });
+
+    test('sign-up with mandatory verification: the same 201 as in Token mode', async () => {
+      same(await post('/registration/', { username: 'dave', email: 'dave@example.com', password1: GOOD, password2: GOOD }), 'sign-up');
+    });
+  });
 }
