@@ -5,6 +5,7 @@
  * error is returned unchanged (the engine renders it).
  */
 import { ApiError, DetailError, ValidationError, type JsonValue } from '../../../core/errors.js';
+import { INVALID_EMAIL } from '../../../accounts/email-address.js';
 import { AccountEmailFailed, AccountError } from '../../../accounts/types.js';
 
 export const INVALID_PASSWORD = 'Invalid password.';
@@ -12,6 +13,8 @@ export const INVALID_UID = "Invalid user id or user doesn't exist.";
 export const INVALID_TOKEN = 'Invalid token for given user.';
 export const STALE_TOKEN = 'Stale token for given user.';
 export const PASSWORD_MISMATCH = "The two password fields didn't match.";
+export const USERNAME_TAKEN = 'A user with that username already exists.';
+export const EMAIL_TAKEN = 'A user with that email address already exists.';
 
 /** djoser's activation of a user that needs none: 403 `Stale token for given user.` */
 export class StaleToken extends DetailError {
@@ -47,8 +50,13 @@ export function djoserFailure(e: unknown, fields: ErrorFields): unknown {
     case 'weak_password':
       return new ValidationError({ [fields.password]: e.messages });
     case 'invalid_username':
-    case 'username_taken':
       return new ValidationError({ [fields.username]: e.messages });
+    case 'username_taken':
+      return new ValidationError({ [fields.username]: orDefault(e, USERNAME_TAKEN) });
+    case 'invalid_email':
+      return new ValidationError({ email: [INVALID_EMAIL] });
+    case 'email_taken':
+      return new ValidationError({ email: orDefault(e, EMAIL_TAKEN) });
     case 'invalid_uid':
       return new ValidationError({ uid: [INVALID_UID] });
     case 'invalid_token':
@@ -56,8 +64,13 @@ export function djoserFailure(e: unknown, fields: ErrorFields): unknown {
       return new ValidationError({ token: [INVALID_TOKEN] });
     case 'stale_token':
       return new StaleToken();
+    default:
+      return e;
   }
 }
+
+/** The error's own messages, else `message`. */
+const orDefault = (e: AccountError, message: string) => (e.messages.length > 0 ? e.messages : [message]);
 
 /** Run an account operation; its refusal is thrown as djoser answers it. */
 export async function asDjoser<T>(fields: ErrorFields, operation: () => Promise<T>): Promise<T> {

@@ -4,19 +4,17 @@
  * them), uid and token, and the checks every serializer pass ends with — the password
  * validators on the password field, then the retype comparison.
  */
-import { isValidEmail } from '../../../accounts/email-address.js';
+import { EMAIL_MAX_LENGTH, INVALID_EMAIL, isValidEmail } from '../../../accounts/email-address.js';
 import type { AccountOperations, PasswordOwner } from '../../../accounts/types.js';
 import { ValidationError } from '../../../core/errors.js';
 import type { BodyData } from '../../body.js';
 import { collectCharFields, throwFieldErrors, type CharFieldSpec, type FieldPass } from '../../fields.js';
 import { PASSWORD_MISMATCH } from './errors.js';
 
-export const INVALID_EMAIL = 'Enter a valid email address.';
-
 /** Django's `EmailField` as DRF declares it (254 characters at most). */
 export const emailField = (options: { required?: boolean; allowBlank?: boolean } = {}): CharFieldSpec => ({
   name: 'email',
-  maxLength: 254,
+  maxLength: EMAIL_MAX_LENGTH,
   ...options,
   validate: (value) => (isValidEmail(value) ? [] : [INVALID_EMAIL]),
 });
