@@ -22,6 +22,7 @@ import { resolve } from 'node:path';
 import { loadSettings, SettingsError, type Settings } from '../core/settings.js';
 import { drfDateTime } from '../core/json.js';
 import { cliEventHook } from './events.js';
+import { registerEmailCommands } from './email.js';
 import { registerKeyCommands } from './keys.js';
 import { registerImportDjango } from './import-django/index.js';
 import { DrfTokenRowsRefused, importDrfTokenRows } from './import-django/drf-tokens.js';
@@ -419,6 +420,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerImportDjango(program, { io, settingsFor: (opts) => settingsFor(opts, io), common, fail: (message, exitCode) => new CliError(message, exitCode) });
   registerUserCommands(program, { io, common, withApp: (opts, fn) => withApp(opts, io, fn), requireUser });
   registerLockCommands(program, { io, common, settingsFor: (opts) => settingsFor(opts, io), withApp: (opts, fn) => withApp(opts, io, fn) });
+  registerEmailCommands(program, { io, common, settingsFor: (opts) => settingsFor(opts, io) });
 
   return program;
 }
