@@ -6,7 +6,7 @@
  *   exact (djoser, Django's default) or case-insensitive (allauth);
  * - a reset link is a Gatehouse username-reset token (purpose-bound, src/accounts/tokens.ts)
  *   for an active user; its confirmation sets `last_login` (as djoser), which is what makes
- *   the link single use: the username is not part of the token (docs/security.md, case 126);
+ *   the link single use: the username is not part of the token (docs/security.md, case 147);
  * - `username_changed` is mailed after a change or reset when `accounts.usernameChangedEmail`.
  */
 import type { User } from '../core/user.js';
@@ -37,7 +37,7 @@ async function usernameHeld(ctx: AccountContext, username: string, caseInsensiti
  * With `accounts.loginField` `either` a login tries the username first, then the address:
  * a username equal to another account's address would take that address's logins. So
  * there a username containing `@` must be the account's own address (docs/security.md,
- * case 129).
+ * case 150).
  */
 function standsForAnotherAddress(ctx: AccountContext, username: string, email: string | undefined): boolean {
   return ctx.settings.loginField === 'either' && email !== undefined && username.includes('@') && username.toLowerCase() !== email.toLowerCase();

@@ -473,7 +473,7 @@ describe('set_username, reset_username, reset_username_confirm', () => {
 });
 
 describe('safety beyond djoser', () => {
-  test('reset_password_confirm runs the similarity validator against the account (docs/security.md #122)', async () => {
+  test('reset_password_confirm runs the similarity validator against the account (docs/security.md #143)', async () => {
     await s.app.users.create({ username: 'oscar', password: 'oscar-password-1', email: 'oscar@example.com' });
     expect(await post('/users/reset_password/', { email: 'oscar@example.com' }), 204);
     const { uid, token } = linkOf('oscar@example.com', 'password/reset/confirm');
@@ -497,6 +497,24 @@ describe('safety beyond djoser', () => {
       assert.equal((await down.app.users.getByUsername('paula'))?.isActive, false, 'the account stands, pending');
     } finally {
       await down.close();
+    }
+  });
+});
+
+describe('accounts.loginField email', () => {
+  test('token/login reads `email` (djoser LOGIN_FIELD = email); `username` is then no login', async () => {
+    const byEmail = await startServer({ settings: { ...DJOSER_SETTINGS, accounts: { ...DJOSER_SETTINGS.accounts, loginField: 'email' } } });
+    try {
+      await byEmail.app.users.create({ username: 'quinn', password: 'quinn-password-1', email: 'quinn@example.com' });
+      const ok = await byEmail.send('POST', `${P}/token/login/`, { body: { email: 'Quinn@Example.com', password: 'quinn-password-1' } });
+      assert.equal(ok.status, 200, ok.text);
+      assert.deepEqual(Object.keys(ok.json as object), ['auth_token']);
+      const byName = await byEmail.send('POST', `${P}/token/login/`, { body: { username: 'quinn', password: 'quinn-password-1' } });
+      expect(byName, 400, UNABLE);
+      const jwt = await byEmail.send('POST', `${P}/jwt/create/`, { body: { email: 'quinn@example.com', password: 'quinn-password-1' } });
+      assert.equal(jwt.status, 200, jwt.text);
+    } finally {
+      await byEmail.close();
     }
   });
 });

@@ -75,7 +75,7 @@ async function updateUser(env: Env, ctx: HandlerContext, partial: boolean): Prom
   return { body: userDetails(updated) };
 }
 
-/** POST `password/change/` (`PasswordChangeSerializer` over Django's `SetPasswordForm`). Revokes every credential, the one used too (docs/security.md #119). */
+/** POST `password/change/` (`PasswordChangeSerializer` over Django's `SetPasswordForm`). Revokes every credential, the one used too (docs/security.md #140). */
 async function changePassword(env: Env, ctx: HandlerContext): Promise<HandlerResult> {
   const user = me(ctx);
   const old: Field = {
@@ -112,9 +112,9 @@ async function confirmReset(env: Env, ctx: HandlerContext): Promise<HandlerResul
  * need no user on `password1`), the match, then the sign-up (the similarity validator on
  * `non_field_errors`). The answer by `accounts.emailVerification`: mandatory → 201
  * `Verification e-mail sent.`, also for a taken address, which creates nothing
- * (docs/security.md #121); otherwise the new account's credentials (201; dj-rest-auth's
+ * (docs/security.md #142); otherwise the new account's credentials (201; dj-rest-auth's
  * session login answers 204), and a taken address — which cannot get the same answer —
- * dj-rest-auth's 400 (docs/security.md #132).
+ * dj-rest-auth's 400 (docs/security.md #153).
  */
 async function register(env: Env, ctx: HandlerContext): Promise<HandlerResult> {
   const signUp = async (): Promise<User | null> => {
