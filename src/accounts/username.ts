@@ -27,10 +27,13 @@ async function usernameHeld(ctx: AccountContext, username: string, caseInsensiti
   const exact = await ctx.stores.users.getByUsername(username);
   if (exact && exact.id !== self?.id) return true;
   if (!caseInsensitive) return false;
-  // allauth's `username__iexact`: Python's lower() on both sides, as Django's `UPPER()`/`LOWER()` lookups.
+  // allauth's `username__iexact`: the store's lookup, or every name compared here for a store without one.
+  const store = ctx.stores.users;
   const folded = username.toLowerCase();
-  const all = await ctx.stores.users.list();
-  return all.some((u) => u.id !== self?.id && u.username.toLowerCase() === folded);
+  const found = store.findByUsernameIgnoringCase
+    ? await store.findByUsernameIgnoringCase(username)
+    : (await store.list()).filter((u) => u.username.toLowerCase() === folded);
+  return found.some((u) => u.id !== self?.id);
 }
 
 /**
