@@ -290,23 +290,37 @@ async function liveSessionCsrf(jwt: JwtService, mode: CookieMode, req: RequestVi
   return null;
 }
 
-/** Cookie-mode login: CSRF against the pre-session, the password, then a new session in cookies. */
-async function cookieLogin(env: Env, mode: CookieMode, ctx: HandlerContext): Promise<HandlerResult> {
+/** A cookie-mode login's outcome: the user, the `Set-Cookie` headers, and the expirations the page cannot read from HttpOnly cookies. */
+export interface CookieSession {
+  user: User;
+  headers: ReturnType<typeof setCookieHeaders>;
+  expirations: { access_expiration: string; refresh_expiration: string };
+}
+
+/**
+ * A cookie-mode login (here and dj-rest-auth's `login/`): CSRF against the pre-session,
+ * `authenticate` (the endpoint's fields and password check), then a new session in
+ * cookies; the sessions the browser held end (fixation).
+ */
+export async function cookieSessionLogin(env: Env, mode: CookieMode, ctx: HandlerContext, authenticate: () => Promise<User>, endpoint: string): Promise<CookieSession> {
   mode.assertMaySetCookies(ctx.req);
   await ctx.body(); // 415 / 400 before anything else
   const held = await heldSessions(env.jwt, mode, ctx.req);
   mode.checkLogin(ctx.req, held);
-  const user = await login(env, ctx, 'token-obtain');
+  const user = await authenticate();
   // Fixation: whatever session this browser carried ends here.
   for (const sid of held) await env.jwt.revokeSession(sid, 'login');
-  const { refresh, access } = await obtain(env, user, 'token-obtain', () => env.jwt.issuePair(user));
+  const { refresh, access } = await obtain(env, user, endpoint, () => env.jwt.issuePair(user));
   const cookies = [mode.setAccess(access.token, access.exp), mode.setRefresh(refresh.token, refresh.exp)];
   if (refresh.family !== null) cookies.push(...mode.setSessionCsrf(refresh.family, refresh.exp));
   if (mode.csrfEnabled) cookies.push(mode.clearPresession());
-  return {
-    headers: setCookieHeaders(cookies),
-    body: { refresh: '', access: '', access_expiration: expiration(access.exp), refresh_expiration: expiration(refresh.exp) },
-  };
+  return { user, headers: setCookieHeaders(cookies), expirations: { access_expiration: expiration(access.exp), refresh_expiration: expiration(refresh.exp) } };
+}
+
+/** Cookie-mode obtain: the tokens in cookies, the body's token keys empty. */
+async function cookieLogin(env: Env, mode: CookieMode, ctx: HandlerContext): Promise<HandlerResult> {
+  const session = await cookieSessionLogin(env, mode, ctx, () => login(env, ctx, 'token-obtain'), 'token-obtain');
+  return { headers: session.headers, body: { refresh: '', access: '', ...session.expirations } };
 }
 
 /** Cookie-mode refresh: the token (body or cookie) verified, CSRF against its session, then new cookies. */
@@ -331,8 +345,11 @@ async function cookieRefresh(env: Env, mode: CookieMode, ctx: HandlerContext): P
   return { headers: setCookieHeaders(cookies), body };
 }
 
-/** Cookie-mode logout: the cookies are cleared whatever happens; the refresh token's session is blacklisted. */
-async function cookieLogout(env: Env, mode: CookieMode, ctx: HandlerContext): Promise<HandlerResult> {
+/**
+ * Cookie-mode logout (here and dj-rest-auth's `logout/` in cookie mode): the cookies are
+ * cleared whatever happens; the refresh token (body, else cookie) has its session blacklisted.
+ */
+export async function cookieLogout(env: Env, mode: CookieMode, ctx: HandlerContext): Promise<HandlerResult> {
   await ctx.body();
   mode.precheck(ctx.req);
   const token = await refreshTokenOf(mode, ctx);
