@@ -48,7 +48,7 @@ export function checkResetToken(ctx: AccountContext, user: User, token: string, 
 
 export async function confirmPasswordReset(ctx: AccountContext, input: { uid: string; token: string; password: string }, flow: AccountFlow): Promise<User> {
   const user = await userFromLink(ctx, input.uid, input.token, resetPurpose(flow), flow);
-  await setNewPassword(ctx, user, input.password);
+  await setNewPassword(ctx, user, input.password, { ifUnchanged: true });
   ctx.events({ event: 'password_reset', userId: user.id });
   const updated = await reread(ctx, user);
   if (flow === 'djoser' && ctx.settings.passwordChangedEmail && updated.email !== '') {

@@ -19,10 +19,15 @@ export function requireStrongPassword(ctx: AccountContext, password: string, own
   if (messages.length > 0) throw new AccountError('weak_password', messages);
 }
 
-/** Validate against `user`, then set: every credential of the user is revoked. Throws `weak_password`. */
-export async function setNewPassword(ctx: AccountContext, user: User, password: string): Promise<void> {
+/**
+ * Validate against `user`, then set: every credential of the user is revoked. Throws
+ * `weak_password`. With `ifUnchanged` (a reset link), only while the user's credential
+ * generation is the one read with `user`: a link confirmed twice at once sets one
+ * password, the other confirmation is refused as a used link (`invalid_token`).
+ */
+export async function setNewPassword(ctx: AccountContext, user: User, password: string, options: { ifUnchanged?: boolean } = {}): Promise<void> {
   requireStrongPassword(ctx, password, passwordOwner(user));
-  await ctx.users.setPassword(user, password);
+  if (!(await ctx.users.setPassword(user, password, options))) throw new AccountError('invalid_token');
 }
 
 export async function checkCurrentPassword(ctx: AccountContext, user: User, password: string): Promise<boolean> {

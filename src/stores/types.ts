@@ -77,9 +77,11 @@ export interface UserStore {
    * Move the user's credential generation, with `patch` applied in the same statement
    * (src/stores/generation.ts): credentials issued against the previous generation are
    * refused from now on. Returns the updated user, or null if it does not exist; throws
-   * `UsernameTaken` as `update` does (nothing written, the generation unmoved).
+   * `UsernameTaken` as `update` does (nothing written, the generation unmoved). With
+   * `expected`, only when that is still the user's generation (`generationCurrent`; else
+   * null, nothing written): of two password resets with one link, one wins.
    */
-  bumpGeneration(id: number, patch?: UserPatch): Promise<User | null>;
+  bumpGeneration(id: number, patch?: UserPatch, expected?: number): Promise<User | null>;
   /** Deletes the user and, atomically, every credential that belongs to it. */
   delete(id: number): Promise<boolean>;
   list(): Promise<User[]>;

@@ -318,10 +318,14 @@ export class UserService {
   /**
    * Set a new password; every opaque token of the user is revoked with it, and the
    * listeners run. Logins in flight with the old password store nothing (see `revokeFrom`).
+   * With `ifUnchanged`, only while the user's credential generation is still the one read
+   * with `user` (a password reset: of two confirmations of one link, one sets the password);
+   * resolves false, nothing written, when it moved.
    */
-  async setPassword(user: User, password: string): Promise<void> {
+  async setPassword(user: User, password: string, options: { ifUnchanged?: boolean } = {}): Promise<boolean> {
     const hash = await this.hasher.hash(password);
-    await this.revokeFrom(user, { password: hash }, 'password_change');
+    const expected = options.ifUnchanged ? (user.credentialGeneration ?? 0) : undefined;
+    return this.revokeFrom(user, { password: hash }, 'password_change', expected);
   }
 
   /**
@@ -338,11 +342,13 @@ export class UserService {
    * login that saw the old generation stored its credential before the move (and it is
    * revoked here) or is refused.
    */
-  private async revokeFrom(user: User, patch: UserPatch, reason: RevocationReason): Promise<void> {
-    const updated = await this.stores.users.bumpGeneration(user.id, patch);
+  private async revokeFrom(user: User, patch: UserPatch, reason: RevocationReason, expected?: number): Promise<boolean> {
+    const updated = await this.stores.users.bumpGeneration(user.id, patch, expected);
+    if (expected !== undefined && updated === null) return false;
     await this.stores.tokens.deleteAllForUser(user.id);
     for (const listener of this.credentialListeners) await listener(updated ?? { ...user, ...patch }, reason);
     this.events(reason === 'password_change' ? { event: 'password_changed', userId: user.id } : { event: 'logout_all', userId: user.id });
+    return true;
   }
 
   /** Django's `update_last_login`. */

@@ -291,6 +291,20 @@ for (const [kind, open] of STORE_KINDS) {
         assert.match(h.log.text, new RegExp(`"event":"password_reset","userId":${user.id}`));
       });
 
+      test('one reset link confirmed twice at once sets one password; the other confirmation is refused as a used link', async () => {
+        const user = await activeDjoserUser('race');
+        await h.app.accounts.requestPasswordReset(user.email, 'djoser');
+        const [uid, token] = linkParts((await h.mails(user.email)).at(-1), RESET);
+        const passwords = ['first-racer-pass-7', 'second-racer-pass-8'];
+        const outcomes = await Promise.allSettled(passwords.map((password) => h.app.accounts.confirmPasswordReset({ uid: uid!, token: token!, password }, 'djoser')));
+        assert.deepEqual(outcomes.map((o) => o.status).sort(), ['fulfilled', 'rejected']);
+        const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+        assert.ok(lost.reason instanceof AccountError && lost.reason.code === 'invalid_token', String(lost.reason));
+        const won = passwords[outcomes.findIndex((o) => o.status === 'fulfilled')]!;
+        assert.ok(await h.app.users.authenticate(user.username, won), 'the winner\'s password is set');
+        assert.equal(await h.app.users.authenticate(user.username, passwords.find((p) => p !== won)!), null, 'the loser\'s is not');
+      });
+
       test('a reset link expires after accounts.passwordResetTimeout', async () => {
         const user = await activeDjoserUser('olga');
         await h.app.accounts.requestPasswordReset(user.email, 'djoser');

@@ -159,6 +159,20 @@ for (const [name, make] of backends) {
       await s.close();
     });
 
+    test('credential generation: a bump with an expected generation writes only while it is current (one of two racing resets)', async () => {
+      const s = make();
+      const alice = await newUser(s, 'alice');
+      const g0 = alice.credentialGeneration!;
+      const [a, b] = await Promise.all([s.users.bumpGeneration(alice.id, { password: '!first' }, g0), s.users.bumpGeneration(alice.id, { password: '!second' }, g0)]);
+      assert.equal([a, b].filter((u) => u !== null).length, 1, 'exactly one bump wins');
+      const winner = (a ?? b)!;
+      assert.deepEqual(await s.users.getById(alice.id), winner);
+      assert.equal(await s.users.bumpGeneration(alice.id, { password: '!stale' }, g0), null, 'a stale expectation writes nothing');
+      assert.equal((await s.users.getById(alice.id))!.password, winner.password);
+      assert.notEqual(await s.users.bumpGeneration(alice.id, {}, winner.credentialGeneration), null);
+      await s.close();
+    });
+
     test('credential generation: read with the user, moved with a patch in one write, checked by the token insert', async () => {
       const s = make();
       const alice = await newUser(s, 'alice');

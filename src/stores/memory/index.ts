@@ -95,9 +95,10 @@ class MemoryUserStore implements UserStore {
     if (Object.keys(defined).some((k) => k !== 'lastLogin')) this.changes.bump();
     return copyUser(u);
   }
-  async bumpGeneration(id: number, patch: UserPatch = {}): Promise<User | null> {
+  async bumpGeneration(id: number, patch: UserPatch = {}, expected?: number): Promise<User | null> {
     const u = this.rows.get(id);
     if (!u) return null;
+    if (expected !== undefined && !generationCurrent(expected, this.generation(id))) return null;
     this.claim(patch.username, id);
     Object.assign(u, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
     u.credentialGeneration = (u.credentialGeneration ?? 0) + 1;

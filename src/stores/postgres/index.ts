@@ -188,13 +188,23 @@ class PostgresUserStore implements UserStore {
     });
   }
 
-  async bumpGeneration(id: number, patch: UserPatch = {}): Promise<User | null> {
+  async bumpGeneration(id: number, patch: UserPatch = {}, expected?: number): Promise<User | null> {
     if (!isId(id)) return null;
     const columns = patchColumns(patch);
     const set = [...columns.map(([name], i) => `${name} = $${i + 2}`), 'credential_generation = credential_generation + 1'].join(', ');
     const values = [id, ...columns.map(([, v]) => v)];
-    // One statement: the change, the move of the generation and the notification.
-    return this.updateNotifying(set, values).catch((e: unknown) => {
+    // One statement: the change, the move of the generation and the notification; with an
+    // expected generation, the row locked and checked first, in one transaction.
+    const written =
+      expected === undefined
+        ? this.updateNotifying(set, values)
+        : this.db.tx(async (t) => {
+            if (!generationCurrent(expected, await lockedGeneration(t, id, 'FOR NO KEY UPDATE'))) return null;
+            const { rows } = await t.query<UserRow>(`UPDATE gatehouse_user SET ${set} WHERE id = $1 RETURNING ${USER_COLUMNS}`, values);
+            await t.notify('user');
+            return rows[0] ? toUser(rows[0]) : null;
+          });
+    return written.catch((e: unknown) => {
       throw usernameTaken(e, patch.username);
     });
   }

@@ -70,7 +70,7 @@ export function withRedis(stores: Stores, layer: RedisLayer): Stores {
       Object.entries(patch).every(([k, v]) => k === 'lastLogin' || v === undefined)
         ? s.users.update(id, patch, generation)
         : after('user', () => s.users.update(id, patch, generation), (u) => u !== null),
-    bumpGeneration: (id, patch) => after('user', () => s.users.bumpGeneration(id, patch), (u) => u !== null),
+    bumpGeneration: (id, patch, expected) => after('user', () => s.users.bumpGeneration(id, patch, expected), (u) => u !== null),
     delete: (id) => after('user', () => s.users.delete(id), (deleted) => deleted),
     list: () => s.users.list(),
     passwordProfiles: (limit) => s.users.passwordProfiles(limit),

@@ -198,11 +198,16 @@ class SqliteUserStore implements UserStore {
     if (names.some((n) => n !== 'last_login')) this.changes.bump();
     return this.getById(id);
   }
-  async bumpGeneration(id: number, patch: UserPatch = {}): Promise<User | null> {
+  async bumpGeneration(id: number, patch: UserPatch = {}, expected?: number): Promise<User | null> {
     const columns = patchColumns(patch);
     const set = [...Object.keys(columns).map((n) => `${n} = @${n}`), 'credential_generation = credential_generation + 1'].join(', ');
     // One statement: the change and the move of the generation are one write.
-    const changed = renaming(patch, () => this.db.prepare(`UPDATE gatehouse_user SET ${set} WHERE id = @id`).run({ ...columns, id })).changes > 0;
+    const write = () => renaming(patch, () => this.db.prepare(`UPDATE gatehouse_user SET ${set} WHERE id = @id`).run({ ...columns, id })).changes > 0;
+    // With an expected generation: read it and write in one IMMEDIATE transaction (no writer in between).
+    const changed =
+      expected === undefined
+        ? write()
+        : this.db.transaction(() => generationCurrent(expected, (this.generation.get(id) as number | undefined) ?? null) && write()).immediate();
     this.changes.bump();
     return changed ? this.getById(id) : null;
   }
