@@ -135,6 +135,18 @@ export class ValidationError extends ApiError {
   }
 }
 
+/**
+ * An account change was made but its e-mail could not be sent (both account layouts):
+ * 503 `{"detail": <what was done>, "code": "email_failed"}`; the mail can be asked for again.
+ */
+export class EmailNotSent extends ApiError {
+  readonly status = 503;
+  readonly code = 'email_failed';
+  body(): JsonValue {
+    return { detail: this.message, code: this.code };
+  }
+}
+
 /** Rate limit exceeded (DRF `Throttled`); `wait` in seconds or null when unknown. */
 export class Throttled extends ApiError {
   readonly status = 429;

@@ -13,12 +13,12 @@
  * - `invalid_email` → `email`: `Enter a valid email address.`; `email_taken` → `email`:
  *   `A user is already registered with this e-mail address.` (only where the layout may tell)
  * - `AccountEmailFailed` → 503 `{"detail":"<what was done>, but the e-mail could not be sent; ask for it again later.","code":"email_failed"}`
- *   (djoser's `EmailNotSent`: one typed answer for both layouts)
+ *   (`EmailNotSent`, src/core/errors.ts: one typed answer for both layouts)
  */
 import { INVALID_EMAIL } from '../../accounts/email-address.js';
 import { AccountEmailFailed, AccountError } from '../../accounts/types.js';
 import { NotFound, ValidationError, type ApiError } from '../../core/errors.js';
-import { EmailNotSent } from './djoser/errors.js';
+import { EmailNotSent } from '../../core/errors.js';
 
 export const OLD_PASSWORD_WRONG = 'Your old password was entered incorrectly. Please enter it again.';
 export const USERNAME_TAKEN = 'A user with that username already exists.';

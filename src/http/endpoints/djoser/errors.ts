@@ -4,7 +4,7 @@
  * and an `AccountEmailFailed` becomes a typed 503 that says what was done. Any other
  * error is returned unchanged (the engine renders it).
  */
-import { ApiError, DetailError, ValidationError, type JsonValue } from '../../../core/errors.js';
+import { DetailError, EmailNotSent, ValidationError } from '../../../core/errors.js';
 import { INVALID_EMAIL } from '../../../accounts/email-address.js';
 import { AccountEmailFailed, AccountError } from '../../../accounts/types.js';
 
@@ -22,15 +22,6 @@ export class StaleToken extends DetailError {
   readonly code = 'stale_token';
   constructor() {
     super(STALE_TOKEN);
-  }
-}
-
-/** The change was made but its e-mail was not sent: 503 `{"detail": ..., "code": "email_failed"}`. */
-export class EmailNotSent extends ApiError {
-  readonly status = 503;
-  readonly code = 'email_failed';
-  body(): JsonValue {
-    return { detail: this.message, code: this.code };
   }
 }
 
