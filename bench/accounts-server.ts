@@ -8,8 +8,8 @@
  * Over IPC it measures itself: `{ cmd: 'start' }` resets the event-loop delay histogram
  * (perf_hooks `monitorEventLoopDelay`, 1 ms resolution) and the CPU clock
  * (`process.cpuUsage`); `{ cmd: 'stop' }` answers `{ p99Ms, maxMs, cpuUs }` for the time in
- * between. The login and sign-up throttles are off: the benchmark measures the work, not
- * the refusals.
+ * between. The login throttle and the account throttles (per client address, per e-mail
+ * address) are off: the benchmark measures the work, not the refusals.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync } from 'node:fs';
@@ -24,7 +24,7 @@ const settings = parseSettings({
   database: process.env.BENCH_DATABASE ?? join(dir, 'bench.sqlite3'),
   secretKey: 'bench-secret-key-0123456789abcdefghijklmnop',
   logLevel: 'silent',
-  throttle: { loginEnabled: false },
+  throttle: { loginEnabled: false, accountEmailRate: null, rates: { accounts: null } },
   accounts: { djoser: '/auth', domain: 'localhost:3000' },
   email: { backend: 'memory' },
 });
