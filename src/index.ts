@@ -42,6 +42,7 @@ export type { ClaimsHook, JwtServiceOptions } from './jwt/service.js';
 export { JWTAuthentication, JWTStatelessUserAuthentication } from './jwt/authentication.js';
 export type { JwtAuth } from './jwt/authentication.js';
 export { createJwtKeys, JwtKeyConfigError, rotateKey, retireKey, listKeys } from './jwt/keyring/index.js';
+export * from './email/index.js';
 export type { JwtKeys } from './jwt/keyring/index.js';
 export { jwtRoutes } from './http/endpoints/jwt.js';
 export { jwksRoutes } from './http/endpoints/jwks.js';

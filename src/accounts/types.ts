@@ -40,7 +40,14 @@ export type AccountErrorCode =
   /** djoser activation of a user that needs none (already active): 403 `Stale token for given user.` */
   | 'stale_token'
   /** An allauth confirmation key that is bad, expired or already used. */
-  | 'invalid_key';
+  | 'invalid_key'
+  /** Not an address Django's `EmailValidator` accepts (`Enter a valid email address.`); the routes check first. */
+  | 'invalid_email'
+  /**
+   * djoser e-mail change to an address another account has (`accounts.uniqueEmail`):
+   * told to the logged-in user only (sign-up never tells: docs/security.md, case 123).
+   */
+  | 'email_taken';
 
 export class AccountError extends Error {
   constructor(

@@ -33,6 +33,21 @@ export type SecurityEvent =
   | { event: 'password_changed'; userId: number }
   /** Logout-all: every token of the user is revoked. */
   | { event: 'logout_all'; userId: number }
+  /** Account service (src/accounts): a new account (`flow`: which layout's rules made it). */
+  | { event: 'signed_up'; userId: number; flow: 'djoser' | 'allauth' }
+  /** A pending account was activated (djoser), or an address confirmed (allauth). */
+  | { event: 'activated' | 'email_verified'; userId: number }
+  /** A reset link was mailed to this user (`purpose`: what it resets). */
+  | { event: 'password_reset_requested' | 'username_reset_requested'; userId: number }
+  /** A password was set through a reset link (the `password_changed` event follows from the user service). */
+  | { event: 'password_reset'; userId: number }
+  | { event: 'username_changed'; userId: number; by: 'change' | 'reset' }
+  | { event: 'account_deleted'; userId: number }
+  /**
+   * An account e-mail was not sent: `failed` (the backend refused; `error`: its message,
+   * never the mail's content) or `throttled` (`throttle.accountEmailRate` for that address).
+   */
+  | { event: 'account_email_not_sent'; kind: string; userId?: number; reason: 'failed' | 'throttled'; error?: string }
   /** A `gatehouse` command changed state (`command`: e.g. `createuser`, `keys rotate`, `unlock`); `username` for a command about one user. */
   | { event: 'cli'; command: string; username?: string };
 
@@ -44,9 +59,9 @@ export type EventSink = (event: SecurityEvent) => void;
 /** The sink of a service nobody listens to. */
 export const noEvents: EventSink = () => {};
 
-/** Reuse detection and lock-outs are logged at `warn`; everything else at `info`. */
+/** Reuse detection, lock-outs and account e-mails not sent are logged at `warn`; everything else at `info`. */
 export function eventLevel(event: SecurityEvent): 'info' | 'warn' {
-  return event.event === 'refresh_reuse_detected' || event.event === 'login_locked' ? 'warn' : 'info';
+  return event.event === 'refresh_reuse_detected' || event.event === 'login_locked' || event.event === 'account_email_not_sent' ? 'warn' : 'info';
 }
 
 /** What `eventLogger` needs of a logger (a pino logger fits). */

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { HTTP_TOKEN } from './request.js';
+import { PASSWORD_VALIDATOR_NAMES, validatorName } from '../passwords/validation/names.js';
 
 /** A duration option: seconds (number) or `"5m"`-style string → milliseconds. */
 function durationSchema<N extends boolean>(nullable: N) {
@@ -35,6 +36,13 @@ const POSITIVE = 'must be longer than 0 (a lifetime, TTL or timeout of 0 is refu
 const positiveDuration = duration.refine((v) => v > 0, POSITIVE);
 const optionalPositiveDuration = optionalDuration.refine((v) => v === null || v > 0, `${POSITIVE}; null means none`);
 
+/** A Django password validator name (class name or dotted path); an unknown one gets the nearest known name. */
+const passwordValidatorName = z.string().superRefine((name, ctx) => {
+  if (validatorName(name) !== null) return;
+  const near = nearestName(PASSWORD_VALIDATOR_NAMES, name.slice(name.lastIndexOf('.') + 1));
+  ctx.addIssue({ code: 'custom', message: `unknown password validator "${name}"${near ? ` (did you mean "${near}"?)` : ''}; known: ${PASSWORD_VALIDATOR_NAMES.join(', ')}` });
+});
+
 const passwordsSchema = z
   .object({
     algorithm: z.enum(['argon2id', 'pbkdf2_sha256']).default('argon2id'),
@@ -45,6 +53,55 @@ const passwordsSchema = z
     maxConcurrent: z.number().int().min(1).max(256).default(4),
     maxQueue: z.number().int().min(0).max(100_000).default(64),
     failedLoginMinTime: duration.default(0),
+    validators: z.array(passwordValidatorName).max(16).default([...PASSWORD_VALIDATOR_NAMES]),
+    minLength: z.number().int().min(0).max(4096).default(8),
+    similarityMaxRatio: z.number().min(0.1, 'must be at least 0.1 (as Django\'s max_similarity)').max(1).default(0.7),
+    commonPasswordsFile: z.union([z.null(), z.string().min(1)]).default(null),
+  })
+  .strict();
+
+/** A path prefix a route set mounts at: `/auth`, `/api/dj-rest-auth` (no trailing slash). */
+const routePrefix = z.string().regex(/^(?:\/[A-Za-z0-9._~-]+)+$/, 'must be a path such as "/auth" (no trailing slash)');
+
+/** A front-end link template: a relative URL naming each of `names` as `{name}` (and no other placeholder). */
+function linkTemplate(names: readonly string[]) {
+  return z
+    .string()
+    .max(500)
+    .regex(/^[^\s/][^\s]*$/, 'must be a relative URL without spaces, such as "#/activate/{uid}/{token}"')
+    .refine((v) => names.every((n) => v.includes(`{${n}}`)), `must contain ${names.map((n) => `{${n}}`).join(' and ')}`)
+    .refine((v) => (v.match(/\{[^}]*\}/g) ?? []).every((p) => names.includes(p.slice(1, -1))), `may only contain the placeholders ${names.map((n) => `{${n}}`).join(', ')}`);
+}
+
+/**
+ * Accounts: which field a password login names the user by, whether e-mail addresses
+ * are unique, and the account service's flows, e-mails and front-end links
+ * (src/accounts). The account service (sign-up, e-mail change) and the login lookup
+ * (`UserService.findLoginUser`) read these.
+ */
+const accountsSchema = z
+  .object({
+    loginField: z.enum(['username', 'email', 'either']).default('username'),
+    uniqueEmail: z.boolean().default(true),
+    siteName: z.string().min(1).max(200).default('Gatehouse'),
+    domain: z.union([z.null(), z.string().regex(/^[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be a host name with an optional port, such as "app.example.com" or "localhost:3000"')]).default(null),
+    protocol: z.enum(['https', 'http']).default('https'),
+    djoser: z.union([z.null(), routePrefix]).default(null),
+    djRestAuth: z.union([z.null(), routePrefix]).default(null),
+    djRestAuthJwt: z.boolean().default(false),
+    djRestAuthOldPassword: z.boolean().default(true),
+    activation: z.boolean().default(true),
+    sendConfirmationEmail: z.boolean().default(false),
+    passwordChangedEmail: z.boolean().default(false),
+    usernameChangedEmail: z.boolean().default(false),
+    activationUrl: linkTemplate(['uid', 'token']).default('#/activate/{uid}/{token}'),
+    passwordResetConfirmUrl: linkTemplate(['uid', 'token']).default('#/password/reset/confirm/{uid}/{token}'),
+    usernameResetConfirmUrl: linkTemplate(['uid', 'token']).default('#/username/reset/confirm/{uid}/{token}'),
+    allauthPasswordResetConfirmUrl: linkTemplate(['uid', 'token']).default('password-reset/confirm/{uid}/{token}/'),
+    emailConfirmationUrl: linkTemplate(['key']).default('dj-rest-auth/registration/account-confirm-email/{key}/'),
+    passwordResetTimeout: positiveDuration.prefault('3d'),
+    emailVerification: z.enum(['mandatory', 'optional', 'none']).default('optional'),
+    emailConfirmationExpire: positiveDuration.prefault('3d'),
   })
   .strict();
 
@@ -115,6 +172,7 @@ const throttleSchema = z
   .object({
     rates: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a scope name'), z.union([z.null(), rate])).default({ anon: null, user: null }),
     loginEnabled: z.boolean().default(true),
+    accountEmailRate: z.union([z.null(), rate]).default('5/hour'),
     loginUsernameRate: rate.default('10/h'),
     loginAddressRate: rate.default('100/h'),
     loginMaxBackoff: positiveDuration.prefault('1h'),
@@ -206,6 +264,22 @@ const metricsSchema = z
   })
   .strict();
 
+const noLineBreak = (v: string) => !/[\r\n]/.test(v);
+const emailSchema = z
+  .object({
+    backend: z.enum(['console', 'smtp', 'memory']).default('console'),
+    from: z.string().min(1).max(320).refine(noLineBreak, 'must be one line').default('webmaster@localhost'),
+    host: z.string().min(1).max(253).default('localhost'),
+    port: z.number().int().min(1).max(65535).default(25),
+    user: z.union([z.null(), z.string().min(1).max(320)]).default(null),
+    password: z.union([z.null(), z.string().min(1).max(1024)]).default(null),
+    security: z.enum(['none', 'starttls', 'tls']).default('none'),
+    timeout: positiveDuration.prefault('10s'),
+    tlsCa: z.union([z.null(), z.string().min(1)]).default(null),
+    templates: z.union([z.null(), z.string().min(1)]).default(null),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     secretKey: z
@@ -218,6 +292,7 @@ export const settingsSchema = z
     workers: z.union([z.number().int().min(0).max(1024), z.literal('auto')], { error: 'must be an integer from 0 to 1024 or "auto"' }).default(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     passwords: passwordsSchema.default(() => passwordsSchema.parse({})),
+    accounts: accountsSchema.default(() => accountsSchema.parse({})),
     tokens: tokensSchema.default(() => tokensSchema.parse({})),
     jwt: jwtSchema.default(() => jwtSchema.parse({})),
     throttle: throttleSchema.default(() => throttleSchema.parse({})),
@@ -227,6 +302,7 @@ export const settingsSchema = z
     redis: redisSchema.prefault({}),
     log: logSchema.default(() => logSchema.parse({})),
     metrics: metricsSchema.default(() => metricsSchema.parse({})),
+    email: emailSchema.default(() => emailSchema.parse({})),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -273,7 +349,32 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'passwords.pbkdf2Iterations', type: 'integer ≥ 600000', default: '`1000000`', doc: 'PBKDF2-SHA256 iterations (Django 5.2 default) when that hasher is chosen.', equivalent: '`PBKDF2PasswordHasher.iterations`' },
   { key: 'passwords.maxConcurrent', type: 'integer', default: '`4`', doc: 'Password hashes computed at once (bounded memory); others wait.', equivalent: '—' },
   { key: 'passwords.maxQueue', type: 'integer', default: '`64`', doc: 'Hashes allowed to wait; beyond that login answers 503 with `Retry-After`.', equivalent: '—' },
+  { key: 'passwords.validators', type: 'list of validator names', default: '`["UserAttributeSimilarityValidator","MinimumLengthValidator","CommonPasswordValidator","NumericPasswordValidator"]`', doc: 'Django\'s password validators every new password goes through (account endpoints, `createuser`, `changepassword`), in this order; all their messages are reported together. Class names or Django dotted paths (`django.contrib.auth.password_validation.…`); `[]` turns validation off. See docs/accounts.md, "Password validation".', equivalent: 'Django `AUTH_PASSWORD_VALIDATORS`' },
+  { key: 'passwords.minLength', type: 'integer', default: '`8`', doc: 'Fewest characters (code points) `MinimumLengthValidator` accepts.', equivalent: '`MinimumLengthValidator` `min_length`' },
+  { key: 'passwords.similarityMaxRatio', type: 'number 0.1–1', default: '`0.7`', doc: '`UserAttributeSimilarityValidator` refuses a password whose similarity to the username, first or last name or e-mail address (or a part of one) reaches this ratio.', equivalent: '`UserAttributeSimilarityValidator` `max_similarity`' },
+  { key: 'passwords.commonPasswordsFile', type: 'path or null', default: '`null`', doc: '`CommonPasswordValidator` list: one lower-case password a line, plain or gzip; null: Django\'s list of 20,000, bundled.', equivalent: '`CommonPasswordValidator` `password_list_path`' },
   { key: 'passwords.failedLoginMinTime', type: 'duration', default: '`0`', doc: 'Least time a failed login lasts. Every failure is padded to the costliest hash verification seen (docs/architecture.md, "Password checks"); set this to your slowest legacy hash format\'s cost to pad from the first request on.', equivalent: '—' },
+  { key: 'accounts.loginField', type: '`username` \\| `email` \\| `either`', default: '`username`', doc: 'What a password login names the user by, on every login path. `email`: the address, matched case-insensitively, and only when exactly one account has it (an exact-case match wins over addresses differing only in case); simplejwt and cookie-mode login then read the body field `email`, `/api-token-auth/` and knox keep `username` (its value is the address), HTTP Basic takes it as the user-id. `either`: the username first, then the address when the value contains `@`.', equivalent: 'Django `USERNAME_FIELD`, djoser `LOGIN_FIELD`, allauth `ACCOUNT_AUTHENTICATION_METHOD`' },
+  { key: 'accounts.uniqueEmail', type: 'boolean', default: '`true`', doc: 'E-mail addresses are unique, compared case-insensitively: sign-up and e-mail change refuse an address another account has (without telling whether it exists). `false` lets several accounts share one address (e-mail login then refuses an ambiguous address).', equivalent: 'allauth `ACCOUNT_UNIQUE_EMAIL`' },
+  { key: 'accounts.siteName', type: 'string', default: '`Gatehouse`', doc: 'The site name in account e-mails (subjects and bodies).', equivalent: 'djoser/templated-mail `SITE_NAME`, Django `Site.name`' },
+  { key: 'accounts.domain', type: 'host[:port] or null', default: '`null`', doc: 'The front end the e-mailed links point to (`{protocol}://{domain}/{url}`). Links are never built from a request\'s `Host`. Required when an account route set is mounted (`accounts.djoser`, `accounts.djRestAuth`): the server refuses to start without it.', equivalent: 'djoser `DOMAIN`, Django `Site.domain`' },
+  { key: 'accounts.protocol', type: '`https` \\| `http`', default: '`https`', doc: 'Scheme of the e-mailed links.', equivalent: 'djoser `PROTOCOL` (Django: the request\'s scheme)' },
+  { key: 'accounts.djoser', type: 'path or null', default: '`null` (not mounted)', doc: 'Mount djoser\'s account routes under this prefix, e.g. `/auth` (`/auth/users/`, `/auth/users/activation/`, …).', equivalent: '`path("auth/", include("djoser.urls"))`' },
+  { key: 'accounts.djRestAuth', type: 'path or null', default: '`null` (not mounted)', doc: 'Mount dj-rest-auth\'s account routes under this prefix, e.g. `/dj-rest-auth` (`login/`, `user/`, `password/reset/`, `registration/`, …).', equivalent: '`path("dj-rest-auth/", include("dj_rest_auth.urls"))`' },
+  { key: 'accounts.djRestAuthJwt', type: 'boolean', default: '`false`', doc: 'dj-rest-auth routes: `login/` and sign-up answer `{"access","refresh","user"}` (in cookie mode the tokens go into the cookie-mode cookies), `logout/` blacklists the refresh token of the body or of the refresh cookie. `false`: the opaque token, `{"key"}`.', equivalent: 'dj-rest-auth `USE_JWT`' },
+  { key: 'accounts.djRestAuthOldPassword', type: 'boolean', default: '`true`', doc: 'dj-rest-auth `password/change/` asks for the current password (`old_password`).', equivalent: 'dj-rest-auth `OLD_PASSWORD_FIELD_ENABLED`' },
+  { key: 'accounts.activation', type: 'boolean', default: '`true`', doc: 'djoser flow: a new account is inactive until the activation link mailed to its address is used. `false`: active at once (and the confirmation e-mail when `accounts.sendConfirmationEmail`).', equivalent: 'djoser `SEND_ACTIVATION_EMAIL`' },
+  { key: 'accounts.sendConfirmationEmail', type: 'boolean', default: '`false`', doc: 'djoser flow: mail "account created and activated" after activation (or at sign-up when `accounts.activation` is off).', equivalent: 'djoser `SEND_CONFIRMATION_EMAIL`' },
+  { key: 'accounts.passwordChangedEmail', type: 'boolean', default: '`false`', doc: 'djoser flow: mail "your password has been changed" after a password change or reset.', equivalent: 'djoser `PASSWORD_CHANGED_EMAIL_CONFIRMATION`' },
+  { key: 'accounts.usernameChangedEmail', type: 'boolean', default: '`false`', doc: 'Mail "your username has been changed" after a username change or reset.', equivalent: 'djoser `USERNAME_CHANGED_EMAIL_CONFIRMATION`' },
+  { key: 'accounts.activationUrl', type: 'link template', default: '`#/activate/{uid}/{token}`', doc: 'Front-end path of the activation link (after `{protocol}://{domain}/`).', equivalent: 'djoser `ACTIVATION_URL`' },
+  { key: 'accounts.passwordResetConfirmUrl', type: 'link template', default: '`#/password/reset/confirm/{uid}/{token}`', doc: 'djoser flow: front-end path of the password-reset link.', equivalent: 'djoser `PASSWORD_RESET_CONFIRM_URL`' },
+  { key: 'accounts.usernameResetConfirmUrl', type: 'link template', default: '`#/username/reset/confirm/{uid}/{token}`', doc: 'Front-end path of the username-reset link.', equivalent: 'djoser `USERNAME_RESET_CONFIRM_URL`' },
+  { key: 'accounts.allauthPasswordResetConfirmUrl', type: 'link template', default: '`password-reset/confirm/{uid}/{token}/`', doc: 'dj-rest-auth flow: front-end path of the password-reset link (base-36 uid, allauth token).', equivalent: 'the `password_reset_confirm` URL name dj-rest-auth reverses' },
+  { key: 'accounts.emailConfirmationUrl', type: 'link template', default: '`dj-rest-auth/registration/account-confirm-email/{key}/`', doc: 'dj-rest-auth flow: front-end path of the e-mail confirmation link; the page POSTs the key to `registration/verify-email/`.', equivalent: 'allauth `account_confirm_email` URL' },
+  { key: 'accounts.passwordResetTimeout', type: 'duration', default: '`3d`', doc: 'How long activation, password-reset and username-reset links stay valid.', equivalent: 'Django `PASSWORD_RESET_TIMEOUT`' },
+  { key: 'accounts.emailVerification', type: '`mandatory` \\| `optional` \\| `none`', default: '`optional`', doc: 'dj-rest-auth flow: `mandatory`/`optional` mail a confirmation key at sign-up (`mandatory`: login refused until it is used); `none` mails nothing.', equivalent: 'allauth `ACCOUNT_EMAIL_VERIFICATION`' },
+  { key: 'accounts.emailConfirmationExpire', type: 'duration', default: '`3d`', doc: 'dj-rest-auth flow: how long a confirmation key stays valid (and only while the address is unverified: single use).', equivalent: 'allauth `ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS`' },
   { key: 'tokens.keyword', type: 'string', default: '`Token`', doc: 'Authorization scheme of opaque tokens (compared case-insensitively).', equivalent: 'DRF `TokenAuthentication.keyword`, knox `AUTH_HEADER_PREFIX`' },
   { key: 'tokens.ttl', type: 'duration or null', default: '`null` (never expire)', doc: 'Lifetime of a new opaque token.', equivalent: 'knox `TOKEN_TTL`' },
   { key: 'tokens.autoRefresh', type: 'boolean', default: '`false`', doc: 'Push a token\'s expiry to now + ttl when it is used.', equivalent: 'knox `AUTO_REFRESH`' },
@@ -318,6 +419,7 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'jwt.strictUserId', type: 'boolean', default: '`true`', doc: 'Only an id\'s canonical form names a user: `1` or `"1"` (simplejwt 5.5.1 writes strings, older versions integers); `"01"`, `"+1"`, `" 1"`, `"1.0"` name no one (401 `User not found`; `1.5` was never an id). With `userIdField: username`, only a string. `false` accepts leading zeros as older versions did.', equivalent: '—' },
   { key: 'jwt.maxTokenBytes', type: 'bytes', default: '`8192`', doc: 'Longest token accepted.', equivalent: '—' },
   { key: 'throttle.rates', type: 'object: scope → rate or null', default: '`{"anon": null, "user": null}`', doc: 'Rates of `AnonRateThrottle` (`anon`), `UserRateThrottle` (`user`) and `ScopedRateThrottle` scopes, as `"100/min"`.', equivalent: 'DRF `DEFAULT_THROTTLE_RATES`' },
+  { key: 'throttle.accountEmailRate', type: 'rate or null', default: '`5/hour`', doc: 'Account e-mails (activation, confirmation, reset, "account exists") sent to one address (case-insensitive); beyond it the mail is skipped silently and the answer does not change. Counted in the throttle store (shared through Redis). `throttle.rates.accounts` (default `30/hour` when absent, `null`: none) limits each client address on the anonymous account endpoints.', equivalent: '— (allauth: a 180 s cooldown on its own views)' },
   { key: 'throttle.loginEnabled', type: 'boolean', default: '`true`', doc: 'Throttle failed logins on every login endpoint (per username and per client address, backing off).', equivalent: '— (DRF has none by default)' },
   { key: 'throttle.loginUsernameRate', type: 'rate', default: '`10/h`', doc: 'Failed logins allowed per username (per address, per device, and from all untrusted clients together) before backing off.', equivalent: '—' },
   { key: 'throttle.loginAddressRate', type: 'rate', default: '`100/h`', doc: 'Failed logins allowed per client address (IPv6 by /64) before backing off.', equivalent: '—' },
@@ -357,6 +459,16 @@ export const SETTINGS_DOC: SettingDoc[] = [
   { key: 'metrics.enabled', type: 'boolean', default: '`false`', doc: 'Serve `GET /metrics` (Prometheus text format: requests, auth outcomes, logins, lock-outs, cache hits, store latency); 404 while off. Env `GATEHOUSE_METRICS__ENABLED`.', equivalent: 'django-prometheus' },
   { key: 'metrics.token', type: 'string (≥ 16 chars) or null', default: '`null`', doc: 'When set, `/metrics` needs `Authorization: Bearer <token>` (compared in constant time); 401 otherwise. Env `GATEHOUSE_METRICS__TOKEN`.', equivalent: '—' },
   { key: 'metrics.allowFrom', type: 'list of IPs / CIDRs', default: '`[]` (any)', doc: 'When not empty, `/metrics` answers only these client addresses (as resolved through `http.trustedProxies`); 403 otherwise.', equivalent: '—' },
+  { key: 'email.backend', type: '`console` \\| `smtp` \\| `memory`', default: '`console`', doc: 'Where account e-mails go: `console` writes each message whole to standard output (development only: `serve` warns at start), `smtp` delivers through `email.host`, `memory` keeps them in an outbox (tests, library use). See docs/email.md.', equivalent: 'Django `EMAIL_BACKEND`' },
+  { key: 'email.from', type: 'string', default: '`webmaster@localhost`', doc: 'Sender of every e-mail, e.g. `"Example <no-reply@example.com>"`.', equivalent: 'Django `DEFAULT_FROM_EMAIL`' },
+  { key: 'email.host', type: 'host name', default: '`localhost`', doc: 'SMTP server.', equivalent: 'Django `EMAIL_HOST`' },
+  { key: 'email.port', type: 'port', default: '`25`', doc: 'SMTP port (587 for STARTTLS, 465 for TLS at most providers).', equivalent: 'Django `EMAIL_PORT`' },
+  { key: 'email.user', type: 'string or null', default: '`null`', doc: 'SMTP AUTH user name; `null`: no AUTH.', equivalent: 'Django `EMAIL_HOST_USER`' },
+  { key: 'email.password', type: 'string or null', default: '`null`', doc: 'SMTP AUTH password; never logged nor part of an error message. Env `GATEHOUSE_EMAIL__PASSWORD`.', equivalent: 'Django `EMAIL_HOST_PASSWORD`' },
+  { key: 'email.security', type: '`none` \\| `starttls` \\| `tls`', default: '`none`', doc: '`starttls`: upgrade with STARTTLS, refuse a server that does not offer it; `tls`: TLS from the first byte (port 465); `none`: plain SMTP (a local relay), and `serve` warns when a user or password would travel unencrypted. Certificates are always verified.', equivalent: 'Django `EMAIL_USE_TLS` / `EMAIL_USE_SSL`' },
+  { key: 'email.timeout', type: 'duration', default: '`10s`', doc: 'Connect, greeting and socket timeout of one SMTP delivery.', equivalent: 'Django `EMAIL_TIMEOUT`' },
+  { key: 'email.tlsCa', type: 'path or null', default: '`null` (the system CAs)', doc: 'PEM file of the CA certificate(s) to trust for the SMTP server, e.g. a private relay with its own CA.', equivalent: '—' },
+  { key: 'email.templates', type: 'directory or null', default: '`null`', doc: 'Directory of template overrides: `<kind>.subject.txt`, `<kind>.txt`, `<kind>.html`, with `{{name}}` placeholders; checked at start. Kinds and names in docs/email.md.', equivalent: 'Django `TEMPLATES` `DIRS` (djoser / allauth e-mail templates)' },
 ];
 
 /** Thrown for invalid settings; `message` lists every problem, one per line. */
@@ -394,9 +506,14 @@ function editDistance(a: string, b: string): number {
 
 /** The known option of `group` nearest to `key` (close enough to be a typo), if any. */
 export function nearestKey(group: string, key: string): string | undefined {
+  return nearestName(knownKeys(group), key);
+}
+
+/** The name among `candidates` nearest to `key` (close enough to be a typo), if any. */
+export function nearestName(candidates: readonly string[], key: string): string | undefined {
   if (key.length > 64) return undefined;
   let best: { key: string; distance: number } | undefined;
-  for (const candidate of knownKeys(group)) {
+  for (const candidate of candidates) {
     const distance = editDistance(key, candidate);
     if (!best || distance < best.distance) best = { key: candidate, distance };
   }
@@ -498,8 +615,9 @@ const isNotSetting = (rest: string): boolean => rest === '' || NOT_SETTINGS.has(
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv, sources?: Map<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix']);
+  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix']);
   stringKeys.add('metrics.token');
+  for (const key of ['backend', 'from', 'host', 'user', 'password', 'security', 'tlsCa', 'templates']) stringKeys.add(`email.${key}`);
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('GATEHOUSE_') || raw === undefined) continue;
     const rest = name.slice('GATEHOUSE_'.length);

@@ -7,6 +7,14 @@ export interface User {
   /** Unique, case-sensitive (Django's default `username` field). */
   username: string;
   email: string;
+  /**
+   * The primary address is verified (allauth's `EmailAddress.verified` of the user's own
+   * address). djoser flow: a sign-up pending activation has `isActive` and
+   * `emailVerified` false, activation sets both; an account an administrator disabled
+   * keeps `emailVerified` true, so activation cannot re-enable it. Users created by the
+   * CLI or an administrator, and users from before this flag existed, are verified.
+   */
+  emailVerified: boolean;
   firstName: string;
   lastName: string;
   isActive: boolean;

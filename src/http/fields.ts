@@ -1,6 +1,6 @@
 /**
- * Serializer-style field validation with DRF's messages, for the few fields the
- * token endpoints take. Errors are collected per field, in declaration order.
+ * Serializer-style field validation with DRF's messages, for the fields the token and
+ * account endpoints take. Errors are collected per field, in declaration order.
  */
 import { ValidationError } from '../core/errors.js';
 import type { BodyData } from './body.js';
@@ -16,6 +16,12 @@ export interface CharFieldSpec {
   trim?: boolean;
   /** Longest accepted value (characters). */
   maxLength?: number;
+  /** DRF `required` (default true): a missing optional field is left out of the values. */
+  required?: boolean;
+  /** DRF `allow_blank`: a blank value is accepted as `''` (no further validators run, as DRF). */
+  allowBlank?: boolean;
+  /** The field's own validators after the built-in ones (e.g. an e-mail check): their messages. */
+  validate?: (value: string) => string[];
 }
 
 export const NULL_CHARACTERS = 'Null characters are not allowed.';
@@ -67,19 +73,26 @@ function charValidatorErrors(value: string): string[] {
   return errors;
 }
 
+/** Field values and field errors of one validation pass (errors in declaration order). */
+export interface FieldPass {
+  values: Record<string, string>;
+  errors: Record<string, string[]>;
+}
+
 /**
  * Validate DRF `CharField`s: missing → required, null → may not be null, bool/list/object
  * → not a valid string, numbers coerced to strings, blank (after Python's strip) → may not
- * be blank, then the length, NUL and lone-surrogate validators (all their messages).
- * Returns the values or throws one `ValidationError` listing every bad field.
+ * be blank, then the length, NUL and lone-surrogate validators (all their messages) and
+ * the field's own. Returns the values and every field's errors, for a serializer that adds
+ * checks of its own to the same pass before it answers (`throwFieldErrors`).
  */
-export function validateCharFields(data: BodyData, specs: readonly CharFieldSpec[]): Record<string, string> {
+export function collectCharFields(data: BodyData, specs: readonly CharFieldSpec[]): FieldPass {
   const values: Record<string, string> = {};
   const errors: Record<string, string[]> = {};
   for (const spec of specs) {
     const raw = Object.hasOwn(data, spec.name) ? data[spec.name] : undefined;
     if (raw === undefined) {
-      errors[spec.name] = [REQUIRED];
+      if (spec.required !== false) errors[spec.name] = [REQUIRED];
       continue;
     }
     if (raw === null) {
@@ -95,17 +108,32 @@ export function validateCharFields(data: BodyData, specs: readonly CharFieldSpec
     }
     if (spec.trim !== false) value = pyStrip(value);
     if (value === '') {
-      errors[spec.name] = [BLANK];
+      if (spec.allowBlank) values[spec.name] = '';
+      else errors[spec.name] = [BLANK];
       continue;
     }
     const invalid = charValidatorErrors(value);
     if (spec.maxLength !== undefined && value.length > spec.maxLength) invalid.unshift(`Ensure this field has no more than ${spec.maxLength} characters.`);
+    if (spec.validate) invalid.push(...spec.validate(value));
     if (invalid.length > 0) {
       errors[spec.name] = invalid;
       continue;
     }
     values[spec.name] = value;
   }
+  return { values, errors };
+}
+
+/** Throw one `ValidationError` listing every field's errors, in `order` (declaration order), if there are any. */
+export function throwFieldErrors(errors: Record<string, string[]>, order: readonly string[]): void {
+  const names = order.filter((n) => errors[n] !== undefined);
+  if (names.length === 0) return;
+  throw new ValidationError(Object.fromEntries(names.map((n) => [n, errors[n]!])));
+}
+
+/** `collectCharFields`, throwing one `ValidationError` that lists every bad field. */
+export function validateCharFields(data: BodyData, specs: readonly CharFieldSpec[]): Record<string, string> {
+  const { values, errors } = collectCharFields(data, specs);
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
   return values;
 }

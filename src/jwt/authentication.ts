@@ -136,6 +136,7 @@ export class JWTStatelessUserAuthentication extends JwtAuthenticationBase {
       id: numeric ?? 0,
       username: typeof c.username === 'string' ? c.username : s.userIdField === 'username' ? String(id) : '',
       email: '',
+      emailVerified: false,
       firstName: '',
       lastName: '',
       isActive: true,

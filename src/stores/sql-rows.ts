@@ -11,6 +11,7 @@ export interface UserRow<F extends number | boolean = number | boolean> {
   id: number;
   username: string;
   email: string;
+  email_verified: F;
   first_name: string;
   last_name: string;
   is_active: F;
@@ -33,7 +34,7 @@ export interface TokenRow {
   label: string | null;
 }
 
-export const USER_COLUMNS = 'id, username, email, first_name, last_name, is_active, is_staff, is_superuser, last_login, date_joined, password, credential_generation';
+export const USER_COLUMNS = 'id, username, email, email_verified, first_name, last_name, is_active, is_staff, is_superuser, last_login, date_joined, password, credential_generation';
 export const TOKEN_COLUMNS = 'id, user_id, prefix, digest, created_at, expires_at, last_used_at, label';
 
 /** SQLite's 1 or PostgreSQL's true. */
@@ -44,6 +45,7 @@ export function toUser(r: UserRow): User {
     id: r.id,
     username: r.username,
     email: r.email,
+    emailVerified: flag(r.email_verified),
     firstName: r.first_name,
     lastName: r.last_name,
     isActive: flag(r.is_active),

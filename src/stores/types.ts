@@ -17,15 +17,26 @@ export interface NewUser {
   isActive?: boolean;
   isStaff?: boolean;
   isSuperuser?: boolean;
+  /**
+   * Default false: a store never assumes an address was verified. `UserService.create`
+   * (the CLI, administrators) passes true unless told otherwise; the account service
+   * passes false for a sign-up pending verification.
+   */
+  emailVerified?: boolean;
   /** A password hash (never a plain password). */
   password: string;
   dateJoined: Date;
 }
 
-/** Fields that can be changed on a user. */
-export type UserPatch = Partial<Pick<User, 'email' | 'firstName' | 'lastName' | 'isActive' | 'isStaff' | 'isSuperuser' | 'password' | 'lastLogin'>>;
+/**
+ * Fields that can be changed on a user. A `username` is stored as given (callers
+ * normalise and validate it first, as `UserService` does).
+ */
+export type UserPatch = Partial<
+  Pick<User, 'username' | 'email' | 'emailVerified' | 'firstName' | 'lastName' | 'isActive' | 'isStaff' | 'isSuperuser' | 'password' | 'lastLogin'>
+>;
 
-/** Thrown by `UserStore.create` when the username exists. */
+/** Thrown by `UserStore.create`, and by `update` / `bumpGeneration` renaming a user, when the username exists. */
 export class UsernameTaken extends Error {
   constructor(readonly username: string) {
     super('A user with that username already exists.');
@@ -36,18 +47,29 @@ export interface UserStore {
   getById(id: number): Promise<User | null>;
   /** Exact, case-sensitive match (Django's default). */
   getByUsername(username: string): Promise<User | null>;
+  /**
+   * Every user whose e-mail address equals `email` ignoring case, ordered by id; [] for
+   * ''. "Ignoring case" is exactly: `a.toLowerCase() === b.toLowerCase()` in JavaScript
+   * (`emailKey`, src/stores/email-key.ts) — the SQL stores keep that key in an indexed
+   * column (`email_key`), written with every e-mail address, so no database collation or
+   * SQL `lower()` decides it. Addresses are not unique in the store: whether they must be
+   * is the account service's rule (`accounts.uniqueEmail`).
+   */
+  findByEmail(email: string): Promise<User[]>;
   /** Throws `UsernameTaken`. */
   create(user: NewUser): Promise<User>;
   /**
    * Returns the updated user, or null if it does not exist. With `generation`, only when
    * that is still the user's credential generation (else null, nothing written): a
-   * password rehash on login never puts back a password changed meanwhile.
+   * password rehash on login never puts back a password changed meanwhile. Renaming to a
+   * username another user has throws `UsernameTaken` (nothing written).
    */
   update(id: number, patch: UserPatch, generation?: number): Promise<User | null>;
   /**
    * Move the user's credential generation, with `patch` applied in the same statement
    * (src/stores/generation.ts): credentials issued against the previous generation are
-   * refused from now on. Returns the updated user, or null if it does not exist.
+   * refused from now on. Returns the updated user, or null if it does not exist; throws
+   * `UsernameTaken` as `update` does (nothing written, the generation unmoved).
    */
   bumpGeneration(id: number, patch?: UserPatch): Promise<User | null>;
   /** Deletes the user and, atomically, every credential that belongs to it. */

@@ -72,6 +72,12 @@ export interface CreateUserInput {
   isActive?: boolean;
   isStaff?: boolean;
   isSuperuser?: boolean;
+  /**
+   * Default true: a user made by the CLI (`createuser`) or an administrator needs no
+   * verification, as Django's `createsuperuser` asks for none. The account service
+   * passes false for a sign-up pending activation or e-mail confirmation.
+   */
+  emailVerified?: boolean;
 }
 
 /** Who attempts a password login: the client address and, when sent, the login device cookie's value. */
@@ -126,6 +132,7 @@ export class UserService {
     return this.stores.users.create({
       username,
       email: input.email ?? '',
+      emailVerified: input.emailVerified ?? true,
       firstName: input.firstName ?? '',
       lastName: input.lastName ?? '',
       isActive: input.isActive ?? true,

@@ -138,7 +138,7 @@ const DJOSER: Case<Ctx>[] = [
     method: 'POST',
     path: `${D}/users/activation/`,
     headers: FORM,
-    body: (ctx) => form({ uid: activationLink(ctx)[0]!, token: 'dixuc7-0123456789abcdef0123456789abcdef' }),
+    body: (ctx: Ctx) => form({ uid: activationLink(ctx)[0]!, token: 'dixuc7-0123456789abcdef0123456789abcdef' }),
     status: 400,
     json: { token: ['Invalid token for given user.'] },
   },
@@ -146,7 +146,7 @@ const DJOSER: Case<Ctx>[] = [
     name: 'djoser activation with the mailed link (JSON) → 204, no body',
     method: 'POST',
     path: `${D}/users/activation/`,
-    body: (ctx) => {
+    body: (ctx: Ctx) => {
       const [uid, token] = activationLink(ctx);
       return { uid, token };
     },
@@ -158,7 +158,7 @@ const DJOSER: Case<Ctx>[] = [
     name: 'djoser activation, the same link again → 403 stale',
     method: 'POST',
     path: `${D}/users/activation/`,
-    body: (ctx) => {
+    body: (ctx: Ctx) => {
       const [uid, token] = activationLink(ctx);
       return { uid, token };
     },
@@ -263,7 +263,7 @@ const DJOSER: Case<Ctx>[] = [
     name: 'djoser reset_password_confirm, weak password → the validators\' messages',
     method: 'POST',
     path: `${D}/users/reset_password_confirm/`,
-    body: (ctx) => {
+    body: (ctx: Ctx) => {
       const [uid, token] = djoserResetLink(ctx);
       return { uid, token, new_password: '1234', re_new_password: '1234' };
     },
@@ -274,7 +274,7 @@ const DJOSER: Case<Ctx>[] = [
     name: 'djoser reset_password_confirm with the mailed link (JSON) → 204',
     method: 'POST',
     path: `${D}/users/reset_password_confirm/`,
-    body: (ctx) => {
+    body: (ctx: Ctx) => {
       const [uid, token] = djoserResetLink(ctx);
       return { uid, token, new_password: PASSWORD[2], re_new_password: PASSWORD[2] };
     },
@@ -287,7 +287,7 @@ const DJOSER: Case<Ctx>[] = [
     method: 'POST',
     path: `${D}/users/reset_password_confirm/`,
     headers: FORM,
-    body: (ctx) => {
+    body: (ctx: Ctx) => {
       const [uid, token] = djoserResetLink(ctx);
       return form({ uid: uid!, token: token!, new_password: PASSWORD[1], re_new_password: PASSWORD[1] });
     },
@@ -357,7 +357,7 @@ const DJ_REST_AUTH: Case<Ctx>[] = [
     method: 'POST',
     path: `${R}/registration/verify-email/`,
     headers: FORM,
-    body: (ctx) => form({ key: confirmationKey(ctx) }),
+    body: (ctx: Ctx) => form({ key: confirmationKey(ctx) }),
     status: 200,
     json: { detail: 'ok' },
   },
@@ -365,7 +365,7 @@ const DJ_REST_AUTH: Case<Ctx>[] = [
     name: 'dj-rest-auth verify-email, the same key again → 404',
     method: 'POST',
     path: `${R}/registration/verify-email/`,
-    body: (ctx) => ({ key: confirmationKey(ctx) }),
+    body: (ctx: Ctx) => ({ key: confirmationKey(ctx) }),
     status: 404,
     json: { detail: 'Not found.' },
   },
@@ -470,7 +470,7 @@ const DJ_REST_AUTH: Case<Ctx>[] = [
     name: 'dj-rest-auth reset confirm, no such uid → Invalid value',
     method: 'POST',
     path: `${R}/password/reset/confirm/`,
-    body: (ctx) => ({ uid: 'zz', token: allauthResetLink(ctx)[1], new_password1: PASSWORD[2], new_password2: PASSWORD[2] }),
+    body: (ctx: Ctx) => ({ uid: 'zz', token: allauthResetLink(ctx)[1], new_password1: PASSWORD[2], new_password2: PASSWORD[2] }),
     status: 400,
     json: { uid: ['Invalid value'] },
   },
@@ -478,7 +478,7 @@ const DJ_REST_AUTH: Case<Ctx>[] = [
     name: 'dj-rest-auth reset confirm with the mailed link (JSON) → reset',
     method: 'POST',
     path: `${R}/password/reset/confirm/`,
-    body: (ctx) => {
+    body: (ctx: Ctx) => {
       const [uid, token] = allauthResetLink(ctx);
       return { uid, token, new_password1: PASSWORD[2], new_password2: PASSWORD[2] };
     },

@@ -103,7 +103,7 @@ describe('gatehouse CLI', () => {
     assert.equal(unknown.code, 2);
     const m = await cli(['migrate', '--db', db]);
     assert.equal(m.code, 0);
-    assert.match(m.stdout, /^Database: SQLite .*gh\.sqlite3\nApplied 3 migrations:\n  1: users and opaque tokens\n  2: jwt /);
+    assert.match(m.stdout, /^Database: SQLite .*gh\.sqlite3\nApplied 4 migrations:\n  1: users and opaque tokens\n  2: jwt /);
     const again = await cli(['migrate', '--db', db]);
     assert.match(again.stdout, /No migrations to apply/);
     const nouser = await cli(['createtoken', 'nobody', '--db', db]);

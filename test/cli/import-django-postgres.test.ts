@@ -25,6 +25,7 @@ CREATE TABLE auth_user (id serial PRIMARY KEY, password varchar(128) NOT NULL, l
 CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamptz NOT NULL, user_id integer NOT NULL UNIQUE REFERENCES auth_user (id) DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE knox_authtoken (digest varchar(128) PRIMARY KEY, created timestamptz NOT NULL, user_id integer NOT NULL REFERENCES auth_user (id) DEFERRABLE INITIALLY DEFERRED, expiry timestamptz NULL, token_key varchar(25) NOT NULL);
 CREATE TABLE token_blacklist_outstandingtoken (id bigserial PRIMARY KEY, token text NOT NULL, created_at timestamptz NULL, expires_at timestamptz NOT NULL, user_id integer NULL REFERENCES auth_user (id) DEFERRABLE INITIALLY DEFERRED, jti varchar(255) NOT NULL UNIQUE);
+CREATE TABLE account_emailaddress (id serial PRIMARY KEY, email varchar(254) NOT NULL, verified boolean NOT NULL, "primary" boolean NOT NULL, user_id integer NOT NULL REFERENCES auth_user (id) DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE token_blacklist_blacklistedtoken (id bigserial PRIMARY KEY, blacklisted_at timestamptz NOT NULL, token_id bigint NOT NULL UNIQUE REFERENCES token_blacklist_outstandingtoken (id) DEFERRABLE INITIALLY DEFERRED);
 `;
 
@@ -51,11 +52,13 @@ pgDescribe('gatehouse import-django --from postgres://', () => {
     const admin = postgres!.admin;
     await admin.query(`CREATE SCHEMA "${djangoSchema}"`);
     await admin.query(`SET search_path TO "${djangoSchema}"; ${DJANGO_DDL}`);
-    const q = (text: string, values: unknown[]) => admin.query(text.replace(/\b(auth_user|authtoken_token|knox_authtoken|token_blacklist_\w+)\b/g, `"${djangoSchema}".$1`), values);
+    const q = (text: string, values: unknown[]) => admin.query(text.replace(/\b(auth_user|authtoken_token|knox_authtoken|account_emailaddress|token_blacklist_\w+)\b/g, `"${djangoSchema}".$1`), values);
     const now = new Date();
     const user = `INSERT INTO auth_user (id, password, last_login, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined) VALUES ($1, $2, NULL, $3, $4, '', '', $5, $3, $6, $7)`;
     await q(user, [3, djangoHash('alice-password-1'), false, 'alice', 'alice@example.com', true, now]);
     await q(user, [8, djangoHash('admin-password-1'), true, 'admin', 'admin@example.com', true, now]);
+    await q('INSERT INTO account_emailaddress (email, verified, "primary", user_id) VALUES ($1, $2, true, $3)', ['Alice@Example.com', true, 3]);
+    await q('INSERT INTO account_emailaddress (email, verified, "primary", user_id) VALUES ($1, $2, true, $3)', ['admin@example.com', false, 8]);
     await q('INSERT INTO authtoken_token (key, created, user_id) VALUES ($1, $2, 3)', [issued.drf, now]);
     await q('INSERT INTO knox_authtoken (digest, created, user_id, expiry, token_key) VALUES ($1, $2, 3, NULL, $3)', [
       createHash('sha512').update(issued.knox).digest('hex'),
@@ -78,6 +81,9 @@ pgDescribe('gatehouse import-django --from postgres://', () => {
 
   async function checkCredentials(server: TestServer): Promise<void> {
     assert.equal((await server.app.users.getByUsername('admin'))?.id, 8);
+    // allauth's verified flags of the users' own addresses.
+    assert.equal((await server.app.users.getByUsername('alice'))?.emailVerified, true);
+    assert.equal((await server.app.users.getByUsername('admin'))?.emailVerified, false);
     const login = await server.send('POST', '/api-token-auth/', { body: { username: 'alice', password: 'alice-password-1' } });
     assert.equal(login.status, 200, login.text);
     for (const key of [issued.drf, issued.knox]) assert.equal((await server.send('GET', '/api/me/', { headers: tokenHeader(key) })).status, 200);

@@ -31,6 +31,9 @@ CREATE TABLE "token_blacklist_outstandingtoken" ("id" integer NOT NULL PRIMARY K
 CREATE TABLE "token_blacklist_blacklistedtoken" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "blacklisted_at" datetime NOT NULL, "token_id" integer NOT NULL UNIQUE REFERENCES "token_blacklist_outstandingtoken" ("id") DEFERRABLE INITIALLY DEFERRED);
 `;
 
+/** allauth's table (0.61 DDL on SQLite). */
+const ALLAUTH_DDL = `CREATE TABLE "account_emailaddress" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "email" varchar(254) NOT NULL, "verified" bool NOT NULL, "primary" bool NOT NULL, "user_id" integer NOT NULL REFERENCES "auth_user" ("id") DEFERRABLE INITIALLY DEFERRED);`;
+
 interface DjangoFixture {
   path: string;
   drfKey: string;
@@ -114,6 +117,7 @@ describe('gatehouse import-django (Django-shaped SQLite)', () => {
     const r = await cli(['import-django', '--from', django.path, '--db', target]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Imported 2 users, 2 tokens \(1 DRF authtoken, 1 knox\), 2 simplejwt refresh\/sliding tokens \(1 blacklisted\)/);
+    assert.match(r.stdout, /Note: not in the Django database \(app not installed\): account_emailaddress\.\nNote: without allauth the project never verified e-mail addresses/);
 
     const server = await startServer({ dir, settings: { secretKey: SECRET } });
     try {
@@ -121,6 +125,7 @@ describe('gatehouse import-django (Django-shaped SQLite)', () => {
       assert.equal(alice?.id, 5, 'Django ids are kept (simplejwt tokens name users by id)');
       assert.equal(alice?.firstName, 'Alice');
       assert.equal(alice?.email, 'alice@example.com');
+      assert.equal(alice?.emailVerified, true, 'without allauth every address counts as verified');
       assert.notEqual(alice?.lastLogin, null);
       const bob = await server.app.users.getByUsername('bob');
       assert.deepEqual([bob?.id, bob?.isActive, bob?.isStaff], [9, false, true]);
@@ -144,6 +149,57 @@ describe('gatehouse import-django (Django-shaped SQLite)', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  test("with allauth: a user's e-mail is verified when allauth's row for that address (any case) is", async () => {
+    const dir = fresh();
+    const django = buildDjango(dir);
+    const db = new Database(django.path);
+    db.exec(ALLAUTH_DDL);
+    const now = dt(Date.now());
+    db.prepare('INSERT INTO auth_user (id, password, is_superuser, username, last_name, email, is_staff, is_active, date_joined, first_name) VALUES (?, ?, 0, ?, ?, ?, 0, 1, ?, ?)').run(12, '!', 'carol', '', 'carol@example.com', now, '');
+    db.prepare('INSERT INTO auth_user (id, password, is_superuser, username, last_name, email, is_staff, is_active, date_joined, first_name) VALUES (?, ?, 0, ?, ?, ?, 0, 1, ?, ?)').run(13, '!', 'dave', '', '', now, '');
+    const address = db.prepare('INSERT INTO account_emailaddress (email, verified, "primary", user_id) VALUES (?, ?, ?, ?)');
+    address.run('ALICE@example.com', 1, 1, 5); // allauth's row may differ in case from auth_user.email
+    address.run('bob@example.com', 0, 1, 9);
+    address.run('carol@example.com', 0, 1, 12);
+    address.run('carol.old@example.com', 1, 0, 12); // another verified address of hers is not her own
+    address.run('dave@example.com', 1, 1, 13); // dave has no address in auth_user
+    db.close();
+    const target = join(dir, 'db.sqlite3');
+    const r = await cli(['import-django', '--from', django.path, '--db', target]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /account_emailaddress|never verified/);
+    const g = new Database(target, { readonly: true });
+    try {
+      const rows = g.prepare('SELECT username, email_verified FROM gatehouse_user ORDER BY id').all();
+      assert.deepEqual(rows, [
+        { username: 'alice', email_verified: 1 },
+        { username: 'bob', email_verified: 0 },
+        { username: 'carol', email_verified: 0 },
+        { username: 'dave', email_verified: 0 },
+      ]);
+      // Imported addresses are found by e-mail like any other (the store's key is written too).
+      assert.deepEqual(g.prepare("SELECT username FROM gatehouse_user WHERE email_key = 'alice@example.com'").pluck().all(), ['alice']);
+    } finally {
+      g.close();
+    }
+    const again = await cli(['import-django', '--from', django.path, '--db', target]);
+    assert.match(again.stdout, /Nothing to import/, 'the flag is compared like the other fields');
+  });
+
+  test("allauth rows with a verified flag that is not a boolean import nothing", async () => {
+    const dir = fresh();
+    const django = buildDjango(dir);
+    const db = new Database(django.path);
+    db.exec(ALLAUTH_DDL);
+    db.prepare('INSERT INTO account_emailaddress (id, email, verified, "primary", user_id) VALUES (7, ?, ?, 1, 5)').run('alice@example.com', 'yes');
+    db.close();
+    const target = join(dir, 'db.sqlite3');
+    const r = await cli(['import-django', '--from', django.path, '--db', target]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /account_emailaddress id=7: verified is not a boolean/);
+    assert.equal(counts(target).users, 0);
   });
 
   test('a second run changes nothing and says so', async () => {

@@ -14,7 +14,7 @@ import { IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly } from '../../s
 
 const req = (method = 'GET'): RequestView => ({ method, path: '/', headers: {}, cookies: {}, remoteAddress: '127.0.0.1' });
 const user = (isStaff = false): User => ({
-  id: 1, username: 'u', email: '', firstName: '', lastName: '', isActive: true, isStaff, isSuperuser: false, lastLogin: null, dateJoined: new Date(0), password: '!',
+  id: 1, username: 'u', email: '', emailVerified: false, firstName: '', lastName: '', isActive: true, isStaff, isSuperuser: false, lastLogin: null, dateJoined: new Date(0), password: '!',
 });
 
 function fake(name: string, outcome: 'none' | 'ok' | 'fail', challenge: string | null, calls: string[]): Authenticator {

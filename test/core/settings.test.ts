@@ -193,3 +193,35 @@ test('errors name the GATEHOUSE_* variable that caused them and suggest the near
   // A flag overrides the environment: the variable is not blamed for the flag's value.
   assert.doesNotMatch(message(() => loadSettings({ env: { GATEHOUSE_PORT: 'x' }, overrides: { port: 'y' } })), /environment/);
 });
+
+test('accounts.*: login by username by default, e-mail addresses unique; loginField is one of three names', () => {
+  const { loginField, uniqueEmail } = parseSettings({}).accounts;
+  assert.deepEqual({ loginField, uniqueEmail }, { loginField: 'username', uniqueEmail: true });
+  assert.equal(loadSettings({ env: { GATEHOUSE_ACCOUNTS__LOGIN_FIELD: 'email' }, configPath: undefined }).accounts.loginField, 'email');
+  assert.equal(parseSettings({ accounts: { loginField: 'either', uniqueEmail: false } }).accounts.uniqueEmail, false);
+  assert.throws(() => parseSettings({ accounts: { loginField: 'phone' } }), (e: unknown) => e instanceof SettingsError && /accounts\.loginField/.test(e.message));
+});
+
+test('accounts.*: the account service\'s defaults are djoser\'s and allauth\'s; links, domain and prefixes are checked', () => {
+  const a = parseSettings({}).accounts;
+  assert.equal(a.domain, null);
+  assert.equal(a.protocol, 'https');
+  assert.equal(a.djoser, null);
+  assert.equal(a.djRestAuth, null);
+  assert.equal(a.activationUrl, '#/activate/{uid}/{token}');
+  assert.equal(a.passwordResetTimeout, 3 * 86_400_000);
+  assert.equal(a.emailConfirmationExpire, 3 * 86_400_000);
+  assert.equal(parseSettings({}).throttle.accountEmailRate, '5/hour');
+  assert.equal(parseSettings({ throttle: { accountEmailRate: null } }).throttle.accountEmailRate, null);
+  assert.equal(parseSettings({ accounts: { domain: 'localhost:3000', djoser: '/auth' } }).accounts.djoser, '/auth');
+  const refused = (accounts: object, key: string) =>
+    assert.throws(() => parseSettings({ accounts }), (e: unknown) => e instanceof SettingsError && e.message.includes(`accounts.${key}`));
+  refused({ domain: 'https://app.example.com' }, 'domain');
+  refused({ domain: 'evil.example/path' }, 'domain');
+  refused({ djoser: '/auth/' }, 'djoser');
+  refused({ djRestAuth: 'dj-rest-auth' }, 'djRestAuth');
+  refused({ activationUrl: '#/activate/{uid}' }, 'activationUrl');
+  refused({ activationUrl: '#/activate/{uid}/{token}/{host}' }, 'activationUrl');
+  refused({ emailConfirmationUrl: '//evil.example/{key}' }, 'emailConfirmationUrl');
+  refused({ passwordResetTimeout: 0 }, 'passwordResetTimeout');
+});

@@ -10,6 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +51,19 @@ if (unavailable !== null && required) {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-import-oracle-'));
     const issued = { drf: '', knox: null as string | null, access: '', refresh: '', blacklisted: '' };
     let importOutput = '';
+    /** What allauth's `account_emailaddress` says of the user's own address (true without allauth). */
+    const allauthVerified = (username: string): boolean => {
+      const db = new Database(join(oracle.stateDir, 'db.sqlite3'), { readonly: true });
+      try {
+        if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'account_emailaddress'").get() === undefined) return true;
+        const row = db
+          .prepare('SELECT e.verified FROM account_emailaddress e JOIN auth_user u ON u.id = e.user_id WHERE u.username = ? AND lower(e.email) = lower(u.email)')
+          .get(username) as { verified: number } | undefined;
+        return row?.verified === 1;
+      } finally {
+        db.close();
+      }
+    };
 
     before(async () => {
       oracle = await startOracle();
@@ -98,6 +112,7 @@ if (unavailable !== null && required) {
         const user = await server.app.users.getByUsername(u.username);
         assert.deepEqual([user?.isActive, user?.isStaff, user?.isSuperuser], [u.isActive, u.isStaff, u.isSuperuser]);
         assert.equal(user?.email, `${u.username}@example.com`);
+        assert.equal(user?.emailVerified, allauthVerified(u.username), `${u.username}: allauth's verified flag of the address`);
       }
       const wrong = await server.send('POST', '/api-token-auth/', { body: { username: 'alice', password: 'not-it' } });
       assert.equal(wrong.status, 400);

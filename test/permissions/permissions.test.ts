@@ -31,7 +31,7 @@ const DEFAULT = 'You do not have permission to perform this action.';
 
 const req = (method = 'GET', headers: Record<string, string> = {}): RequestView => ({ method, path: '/', headers, cookies: {}, remoteAddress: '127.0.0.1' });
 const user = (extra: Partial<User> = {}): User => ({
-  id: 7, username: 'alice', email: '', firstName: '', lastName: '', isActive: true, isStaff: false, isSuperuser: false, lastLogin: null, dateJoined: new Date(0), password: '!',
+  id: 7, username: 'alice', email: '', emailVerified: false, firstName: '', lastName: '', isActive: true, isStaff: false, isSuperuser: false, lastLogin: null, dateJoined: new Date(0), password: '!',
   ...extra,
 });
 const jwt = (claims: Record<string, unknown>, extra: Partial<User> = {}): Principal => ({ user: user(extra), auth: { kind: 'access', claims } });

@@ -72,6 +72,58 @@ for (const [name, make] of backends) {
       await s.close();
     });
 
+    test('users: e-mail verified flag (false unless given), findByEmail ignores case as toLowerCase does, ordered by id', async () => {
+      const s = make();
+      const plain = await newUser(s, 'plain');
+      assert.equal(plain.emailVerified, false);
+      assert.deepEqual(await s.users.findByEmail(''), []); // users without an address match nothing
+      const a = await s.users.create({ username: 'a', email: 'Ann@Example.com', emailVerified: true, password: '!x', dateJoined: new Date(T0) });
+      assert.equal(a.emailVerified, true);
+      const b = await s.users.create({ username: 'b', email: 'ann@example.com', password: '!x', dateJoined: new Date(T0) });
+      await s.users.create({ username: 'c', email: 'other@example.com', password: '!x', dateJoined: new Date(T0) });
+      assert.deepEqual((await s.users.findByEmail('ANN@example.COM')).map((u) => u.username), ['a', 'b']);
+      assert.deepEqual(await s.users.findByEmail('ann@example.com'), [a, b]);
+      assert.deepEqual(await s.users.findByEmail('ann@example.co'), []);
+      assert.deepEqual(await s.users.findByEmail('a\u0000@example.com'), []);
+      // Beyond ASCII: the key is JavaScript's toLowerCase ('ÉMILE' → 'émile', 'İ' → 'i̇').
+      const e = await s.users.create({ username: 'e', email: 'ÉMILE@EXAMPLE.FR', password: '!x', dateJoined: new Date(T0) });
+      assert.deepEqual((await s.users.findByEmail('émile@example.fr')).map((u) => u.id), [e.id]);
+      await s.users.create({ username: 'i', email: 'İ@example.tr', password: '!x', dateJoined: new Date(T0) });
+      assert.deepEqual((await s.users.findByEmail('i̇@example.tr')).map((u) => u.username), ['i']);
+      assert.deepEqual(await s.users.findByEmail('i@example.tr'), []);
+      // An address changed by update or bumpGeneration is found under its new key only; the flag changes with it.
+      const moved = await s.users.update(b.id, { email: 'Bob@Example.com', emailVerified: true });
+      assert.equal(moved!.emailVerified, true);
+      assert.deepEqual((await s.users.findByEmail('ann@example.com')).map((u) => u.id), [a.id]);
+      assert.deepEqual((await s.users.findByEmail('bob@example.com')).map((u) => u.id), [b.id]);
+      await s.users.bumpGeneration(b.id, { email: 'carol@example.com', emailVerified: false });
+      assert.deepEqual(await s.users.findByEmail('bob@example.com'), []);
+      assert.equal((await s.users.findByEmail('CAROL@example.com'))[0]!.emailVerified, false);
+      await s.close();
+    });
+
+    test('users: rename by update or bumpGeneration; a taken username throws UsernameTaken and writes nothing', async () => {
+      const s = make();
+      const alice = await newUser(s, 'alice');
+      const bob = await newUser(s, 'bob');
+      assert.equal((await s.users.update(alice.id, { username: 'alicia' }))!.username, 'alicia');
+      assert.equal(await s.users.getByUsername('alice'), null);
+      assert.equal((await s.users.getByUsername('alicia'))!.id, alice.id);
+      assert.equal((await s.users.update(alice.id, { username: 'alicia' }))!.username, 'alicia'); // its own name is no conflict
+      await assert.rejects(s.users.update(alice.id, { username: 'bob', email: 'x@example.com' }), UsernameTaken);
+      await assert.rejects(s.users.update(alice.id, { username: 'bob' }, alice.credentialGeneration), UsernameTaken);
+      await assert.rejects(s.users.bumpGeneration(alice.id, { username: 'bob' }), UsernameTaken);
+      const after = await s.users.getById(alice.id);
+      assert.equal(after!.username, 'alicia');
+      assert.equal(after!.email, '');
+      assert.equal(after!.credentialGeneration, alice.credentialGeneration);
+      assert.equal((await s.users.getByUsername('bob'))!.id, bob.id);
+      const renamed = await s.users.bumpGeneration(bob.id, { username: 'robert' });
+      assert.equal(renamed!.username, 'robert');
+      assert.equal(renamed!.credentialGeneration, bob.credentialGeneration! + 1);
+      await s.close();
+    });
+
     test('credential generation: read with the user, moved with a patch in one write, checked by the token insert', async () => {
       const s = make();
       const alice = await newUser(s, 'alice');
@@ -203,8 +255,9 @@ test('sqlite: WAL mode, foreign keys, indexes on every lookup, versioned migrati
   assert.match(plan('SELECT * FROM gatehouse_token WHERE user_id = 1'), /USING (COVERING )?INDEX gatehouse_token_user/);
   assert.match(plan('SELECT * FROM gatehouse_token WHERE expires_at <= 5 AND expires_at IS NOT NULL'), /INDEX gatehouse_token_expires/);
   assert.match(plan("SELECT * FROM gatehouse_user WHERE username = 'a'"), /USING INDEX/);
+  assert.match(plan("SELECT * FROM gatehouse_user WHERE email_key = 'a' ORDER BY id"), /USING INDEX gatehouse_user_email_key/);
   const versions = s.db.prepare('SELECT version FROM gatehouse_migrations').pluck().all();
-  assert.deepEqual(versions, [1, 2, 3]);
+  assert.deepEqual(versions, [1, 2, 3, 4]);
   await s.close();
 });
 

@@ -19,7 +19,7 @@ import { AnonRateThrottle, MemoryThrottleStore, ScopedRateThrottle, UserRateThro
 
 const req = (remoteAddress = '203.0.113.9', headers: Record<string, string> = {}): RequestView => ({ method: 'GET', path: '/', headers, cookies: {}, remoteAddress });
 const user = (id: number): User => ({
-  id, username: `u${id}`, email: '', firstName: '', lastName: '', isActive: true, isStaff: false, isSuperuser: false, lastLogin: null, dateJoined: new Date(0), password: '!',
+  id, username: `u${id}`, email: '', emailVerified: false, firstName: '', lastName: '', isActive: true, isStaff: false, isSuperuser: false, lastLogin: null, dateJoined: new Date(0), password: '!',
 });
 /** Authenticates `Authorization: Token u<id>`; challenge `Token`. */
 const tokenAuth: Authenticator = {

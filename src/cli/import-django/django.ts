@@ -2,12 +2,19 @@
  * What `import-django` reads from a Django database, checked row by row before anything
  * is written: `auth_user` (or a custom user table with AbstractUser's columns), DRF's
  * `authtoken_token`, knox's `knox_authtoken`, and simplejwt's
- * `token_blacklist_outstandingtoken` / `token_blacklist_blacklistedtoken`. Every problem
- * is collected (with its table and primary key), so one run reports them all.
+ * `token_blacklist_outstandingtoken` / `token_blacklist_blacklistedtoken`, and allauth's
+ * `account_emailaddress`. Every problem is collected (with its table and primary key), so
+ * one run reports them all.
+ *
+ * `emailVerified`: with allauth installed, whether the user's own address (the
+ * `account_emailaddress` row of that user whose address equals `auth_user.email`
+ * ignoring case) is verified — no such row, or no address, is unverified. Without
+ * allauth the project never verified addresses: every user is verified.
  *
  * Times: Django stores aware datetimes in UTC (`USE_TZ = True`); naive SQLite values are
  * read as UTC.
  */
+import { emailKey } from '../../stores/email-key.js';
 import { keyDigest as sha256Hex } from '../../tokens/keys.js';
 import type { DjangoSource, Row } from './source.js';
 import type { User } from '../../core/user.js';
@@ -61,6 +68,7 @@ export const TABLES = {
   knox: 'knox_authtoken',
   outstanding: 'token_blacklist_outstandingtoken',
   blacklisted: 'token_blacklist_blacklistedtoken',
+  emailAddress: 'account_emailaddress',
 } as const;
 
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -99,7 +107,7 @@ class Checker {
   }
 }
 
-function toUser(row: Row, c: Checker): DjangoUser | null {
+function toUser(row: Row, c: Checker): Omit<DjangoUser, 'emailVerified'> | null {
   const key = `id=${String(row.id)}`;
   const id = c.field(row, key, 'id', parseId(row.id), 'is not a positive integer');
   const username = c.field(row, key, 'username', str(row.username) || null, 'is empty');
@@ -157,7 +165,10 @@ export async function readDjango(source: DjangoSource, options: ReadOptions): Pr
   };
   const userRows = await read(options.userTable, USER_COLUMNS, 'id');
   if (missing.includes(options.userTable)) throw new InvalidRows([`${options.userTable}: no such table in ${source.description} (is this a Django database? see --user-table)`]);
-  const users = collect(userRows, (row) => toUser(row, new Checker(problems, options.userTable)));
+  const rawUsers = collect(userRows, (row) => toUser(row, new Checker(problems, options.userTable)));
+  const addressRows = await read(TABLES.emailAddress, ['id', 'user_id', 'email', 'verified'], 'id');
+  const verified = missing.includes(TABLES.emailAddress) ? null : verifiedAddresses(addressRows, new Checker(problems, TABLES.emailAddress));
+  const users = rawUsers.map((u) => ({ ...u, emailVerified: verified === null || (u.email !== '' && verified.has(addressOf(u.id, u.email))) }));
   const userIds = new Set(users.map((u) => u.id));
   const userOf = (table: string, key: string, value: unknown): number | null => {
     const id = parseId(value);
@@ -180,6 +191,21 @@ export async function readDjango(source: DjangoSource, options: ReadOptions): Pr
   const outstanding = await readOutstanding(read, problems, userIds, options.now, expired);
   if (problems.length > 0) throw new InvalidRows(problems);
   return { users, tokens: [...drf, ...knox], outstanding, missing, expired };
+}
+
+/** A user's address as `verifiedAddresses` keys it. */
+const addressOf = (userId: number, email: string): string => `${userId} ${emailKey(email)}`;
+
+/** allauth's verified addresses, as `addressOf` keys; rows of unknown users simply match no one. */
+function verifiedAddresses(rows: Row[], c: Checker): Set<string> {
+  const out = new Set<string>();
+  for (const row of rows) {
+    const key = `id=${String(row.id)}`;
+    const isVerified = c.field(row, key, 'verified', parseBool(row.verified), 'is not a boolean');
+    const userId = parseId(row.user_id);
+    if (isVerified && userId !== null && typeof row.email === 'string') out.add(addressOf(userId, row.email));
+  }
+  return out;
 }
 
 function collect<T>(rows: Row[], f: (row: Row, index: number) => T | null): T[] {

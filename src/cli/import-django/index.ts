@@ -12,7 +12,7 @@
  */
 import type { Command } from 'commander';
 import type { Settings } from '../../core/settings.js';
-import { InvalidRows, readDjango, type DjangoData } from './django.js';
+import { InvalidRows, TABLES, readDjango, type DjangoData } from './django.js';
 import { makePlan, planSize, writePlan, type Plan } from './plan.js';
 import { Progress, type ProgressOutput } from './progress.js';
 import { openSource, SourceError } from './source.js';
@@ -66,6 +66,7 @@ function describePresent(plan: Plan): string {
 function sourceNotes(data: DjangoData): string {
   const notes: string[] = [];
   if (data.missing.length > 0) notes.push(`not in the Django database (app not installed): ${data.missing.join(', ')}`);
+  if (data.missing.includes(TABLES.emailAddress)) notes.push('without allauth the project never verified e-mail addresses: every imported address counts as verified');
   if (data.expired.knox > 0) notes.push(`${plural(data.expired.knox, 'expired knox token')} left out`);
   if (data.expired.outstanding > 0) notes.push(`${plural(data.expired.outstanding, 'expired simplejwt token')} left out`);
   return notes.map((n) => `Note: ${n}.\n`).join('');

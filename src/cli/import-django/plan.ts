@@ -17,6 +17,7 @@
  */
 import type { DjangoData, DjangoOutstanding, DjangoToken, DjangoUser } from './django.js';
 import type { Sql } from './target.js';
+import { emailKey } from '../../stores/email-key.js';
 
 export interface Plan {
   users: { add: DjangoUser[]; present: number; changed: string[]; skipped: DjangoUser[] };
@@ -30,6 +31,7 @@ interface GatehouseUserRow {
   username: string;
   password: string;
   email: string;
+  email_verified: number | boolean;
   first_name: string;
   last_name: string;
   is_active: number | boolean;
@@ -38,12 +40,13 @@ interface GatehouseUserRow {
   date_joined: number;
 }
 
-const USER_SELECT = 'SELECT id, username, password, email, first_name, last_name, is_active, is_staff, is_superuser, date_joined FROM gatehouse_user';
+const USER_SELECT = 'SELECT id, username, password, email, email_verified, first_name, last_name, is_active, is_staff, is_superuser, date_joined FROM gatehouse_user';
 
 function sameUser(g: GatehouseUserRow, d: DjangoUser): boolean {
   return (
     g.password === d.password &&
     g.email === d.email &&
+    Boolean(g.email_verified) === d.emailVerified &&
     g.first_name === d.firstName &&
     g.last_name === d.lastName &&
     Boolean(g.is_active) === d.isActive &&
@@ -123,9 +126,9 @@ const LABEL = { drf: 'imported from DRF', knox: 'imported from knox' } as const;
 export async function writePlan(sql: Sql, plan: Plan, dialect: 'sqlite' | 'postgres', onRow: () => void = () => {}): Promise<void> {
   for (const u of plan.users.add) {
     await sql.run(
-      `INSERT INTO gatehouse_user (id, username, email, first_name, last_name, is_active, is_staff, is_superuser, last_login, date_joined, password)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [u.id, u.username, u.email, u.firstName, u.lastName, u.isActive, u.isStaff, u.isSuperuser, u.lastLogin, u.dateJoined, u.password],
+      `INSERT INTO gatehouse_user (id, username, email, email_key, email_verified, first_name, last_name, is_active, is_staff, is_superuser, last_login, date_joined, password)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [u.id, u.username, u.email, emailKey(u.email), u.emailVerified, u.firstName, u.lastName, u.isActive, u.isStaff, u.isSuperuser, u.lastLogin, u.dateJoined, u.password],
     );
     onRow();
   }

@@ -32,14 +32,26 @@ export interface JwtEndpointDeps {
   cookies?: CookieMode;
 }
 
-/** What every handler here works with: the deps with their defaults filled in. */
-interface Env {
+/** What every handler here works with: the deps with their defaults filled in (`jwtEnv`). */
+export interface JwtEnv {
   users: UserService;
   jwt: JwtService;
   audit: Audit;
   clientAddress: (req: RequestView) => string;
   /** `WWW-Authenticate` of every 401 (simplejwt's `Bearer realm="api"`). */
   challenge: string;
+}
+type Env = JwtEnv;
+
+/** The deps with their defaults, for the route builders below (also used by other layouts' JWT routes, e.g. djoser's). */
+export function jwtEnv(deps: JwtEndpointDeps): JwtEnv {
+  return {
+    users: deps.users,
+    jwt: deps.jwt,
+    audit: deps.audit ?? noAudit,
+    clientAddress: deps.clientAddress ?? ((req) => req.remoteAddress),
+    challenge: `${deps.jwt.settings.authHeaderTypes[0]} realm="api"`,
+  };
 }
 
 const field = (name: string, label: string): MetadataField => ({ name, label });
@@ -80,59 +92,71 @@ const obtain = <T>(env: Env, user: User, endpoint: string, issue: () => Promise<
 /** The one required, trimmed string field of a token endpoint's body. */
 const one = async (ctx: HandlerContext, name: string) => (validateCharFields(await ctx.body(), [{ name }]) as Record<string, string>)[name] as string;
 
+/** simplejwt's views share these: no authenticators, their own challenge, never cached. */
+const viewPolicy = (env: Env) => ({ challenge: env.challenge, noStore: true }) as const;
+
+/** simplejwt `TokenObtainPairView` at `path` (`endpoint` names it in audit events). */
+export function obtainPairRoute(env: Env, path: string, endpoint = 'token-obtain'): Route {
+  return {
+    ...viewPolicy(env),
+    path,
+    name: 'Token Obtain Pair',
+    description: obtainDescription,
+    fields: obtainFields,
+    methods: {
+      POST: async (ctx) => {
+        const user = await login(env, ctx, endpoint);
+        const pair = await obtain(env, user, endpoint, () => env.jwt.obtainPair(user));
+        return { body: { refresh: pair.refresh, access: pair.access } };
+      },
+    },
+  };
+}
+
+/** simplejwt `TokenRefreshView` at `path`. */
+export function refreshRoute(env: Env, path: string): Route {
+  return {
+    ...viewPolicy(env),
+    path,
+    name: 'Token Refresh',
+    description: refreshDescription,
+    fields: refreshFields,
+    methods: {
+      POST: async (ctx): Promise<HandlerResult> => {
+        const result = await env.jwt.refresh(await one(ctx, 'refresh'));
+        return { body: result.refresh === undefined ? { access: result.access.token } : { access: result.access.token, refresh: result.refresh.token } };
+      },
+    },
+  };
+}
+
+/** simplejwt `TokenVerifyView` at `path`. */
+export function verifyRoute(env: Env, path: string): Route {
+  return {
+    ...viewPolicy(env),
+    path,
+    name: 'Token Verify',
+    description: 'Takes a token and indicates if it is valid.  This view provides no\ninformation about a token\'s fitness for a particular use.',
+    fields: tokenFields,
+    methods: {
+      POST: async (ctx) => {
+        if (!(await env.jwt.verify(await one(ctx, 'token')))) throw ValidationError.nonField(TOKEN_BLACKLISTED);
+        return { body: {} };
+      },
+    },
+  };
+}
+
 /** The simplejwt views under `/api/token/`. */
 export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[] {
-  const { users, jwt } = deps;
-  const env: Env = {
-    users,
-    jwt,
-    audit: deps.audit ?? noAudit,
-    clientAddress: deps.clientAddress ?? ((req) => req.remoteAddress),
-    challenge: `${jwt.settings.authHeaderTypes[0]} realm="api"`,
-  };
-  const common = { challenge: env.challenge, noStore: true } as const;
+  const env = jwtEnv(deps);
+  const { jwt } = env;
+  const common = viewPolicy(env);
 
   const routes: Route[] = [
-    {
-      ...common,
-      path: `${prefix}/`,
-      name: 'Token Obtain Pair',
-      description: obtainDescription,
-      fields: obtainFields,
-      methods: {
-        POST: async (ctx) => {
-          const user = await login(env, ctx, 'token-obtain');
-          const pair = await obtain(env, user, 'token-obtain', () => jwt.obtainPair(user));
-          return { body: { refresh: pair.refresh, access: pair.access } };
-        },
-      },
-    },
-    {
-      ...common,
-      path: `${prefix}/refresh/`,
-      name: 'Token Refresh',
-      description: refreshDescription,
-      fields: refreshFields,
-      methods: {
-        POST: async (ctx) => {
-          const result = await jwt.refresh(await one(ctx, 'refresh'));
-          return { body: result.refresh === undefined ? { access: result.access.token } : { access: result.access.token, refresh: result.refresh.token } };
-        },
-      },
-    },
-    {
-      ...common,
-      path: `${prefix}/verify/`,
-      name: 'Token Verify',
-      description: 'Takes a token and indicates if it is valid.  This view provides no\ninformation about a token\'s fitness for a particular use.',
-      fields: tokenFields,
-      methods: {
-        POST: async (ctx) => {
-          if (!(await jwt.verify(await one(ctx, 'token')))) throw ValidationError.nonField(TOKEN_BLACKLISTED);
-          return { body: {} };
-        },
-      },
-    },
+    obtainPairRoute(env, `${prefix}/`),
+    refreshRoute(env, `${prefix}/refresh/`),
+    verifyRoute(env, `${prefix}/verify/`),
     {
       ...common,
       path: `${prefix}/blacklist/`,
@@ -262,23 +286,37 @@ async function liveSessionCsrf(jwt: JwtService, mode: CookieMode, req: RequestVi
   return null;
 }
 
-/** Cookie-mode login: CSRF against the pre-session, the password, then a new session in cookies. */
-async function cookieLogin(env: Env, mode: CookieMode, ctx: HandlerContext): Promise<HandlerResult> {
+/** A cookie-mode login's outcome: the user, the `Set-Cookie` headers, and the expirations the page cannot read from HttpOnly cookies. */
+export interface CookieSession {
+  user: User;
+  headers: ReturnType<typeof setCookieHeaders>;
+  expirations: { access_expiration: string; refresh_expiration: string };
+}
+
+/**
+ * A cookie-mode login (here and dj-rest-auth's `login/`): CSRF against the pre-session,
+ * `authenticate` (the endpoint's fields and password check), then a new session in
+ * cookies; the sessions the browser held end (fixation).
+ */
+export async function cookieSessionLogin(env: Env, mode: CookieMode, ctx: HandlerContext, authenticate: () => Promise<User>, endpoint: string): Promise<CookieSession> {
   mode.assertMaySetCookies(ctx.req);
   await ctx.body(); // 415 / 400 before anything else
   const held = await heldSessions(env.jwt, mode, ctx.req);
   mode.checkLogin(ctx.req, held);
-  const user = await login(env, ctx, 'token-obtain');
+  const user = await authenticate();
   // Fixation: whatever session this browser carried ends here.
   for (const sid of held) await env.jwt.revokeSession(sid, 'login');
-  const { refresh, access } = await obtain(env, user, 'token-obtain', () => env.jwt.issuePair(user));
+  const { refresh, access } = await obtain(env, user, endpoint, () => env.jwt.issuePair(user));
   const cookies = [mode.setAccess(access.token, access.exp), mode.setRefresh(refresh.token, refresh.exp)];
   if (refresh.family !== null) cookies.push(...mode.setSessionCsrf(refresh.family, refresh.exp));
   if (mode.csrfEnabled) cookies.push(mode.clearPresession());
-  return {
-    headers: setCookieHeaders(cookies),
-    body: { refresh: '', access: '', access_expiration: expiration(access.exp), refresh_expiration: expiration(refresh.exp) },
-  };
+  return { user, headers: setCookieHeaders(cookies), expirations: { access_expiration: expiration(access.exp), refresh_expiration: expiration(refresh.exp) } };
+}
+
+/** Cookie-mode obtain: the tokens in cookies, the body's token keys empty. */
+async function cookieLogin(env: Env, mode: CookieMode, ctx: HandlerContext): Promise<HandlerResult> {
+  const session = await cookieSessionLogin(env, mode, ctx, () => login(env, ctx, 'token-obtain'), 'token-obtain');
+  return { headers: session.headers, body: { refresh: '', access: '', ...session.expirations } };
 }
 
 /** Cookie-mode refresh: the token (body or cookie) verified, CSRF against its session, then new cookies. */
@@ -303,8 +341,11 @@ async function cookieRefresh(env: Env, mode: CookieMode, ctx: HandlerContext): P
   return { headers: setCookieHeaders(cookies), body };
 }
 
-/** Cookie-mode logout: the cookies are cleared whatever happens; the refresh token's session is blacklisted. */
-async function cookieLogout(env: Env, mode: CookieMode, ctx: HandlerContext): Promise<HandlerResult> {
+/**
+ * Cookie-mode logout (here and dj-rest-auth's `logout/` in cookie mode): the cookies are
+ * cleared whatever happens; the refresh token (body, else cookie) has its session blacklisted.
+ */
+export async function cookieLogout(env: Env, mode: CookieMode, ctx: HandlerContext): Promise<HandlerResult> {
   await ctx.body();
   mode.precheck(ctx.req);
   const token = await refreshTokenOf(mode, ctx);

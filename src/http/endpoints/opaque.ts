@@ -58,6 +58,30 @@ function tokenView(t: TokenRecord, current: TokenRecord | null): JsonValue {
   };
 }
 
+/**
+ * Issue a login's opaque token (labelled with the client's User-Agent), run `after`
+ * (e.g. `touchLastLogin`) and audit the login. A login whose user's credentials changed
+ * while it ran fails as wrong credentials do (`Unable to log in with provided credentials.`).
+ * Every endpoint that hands out a DRF/knox token after a password check goes through here.
+ */
+export function issueLoginToken(
+  deps: { tokens: OpaqueTokenService; audit: Audit },
+  ctx: HandlerContext,
+  login: { user: User; endpoint: string; onLimit: 'refuse' | 'evictOldest'; after?: () => Promise<void> },
+) {
+  const { user, endpoint, onLimit, after } = login;
+  return issueForLogin(
+    { user, endpoint, audit: deps.audit },
+    async () => {
+      const issued = await deps.tokens.issue(user, { label: clientLabel(ctx), onLimit });
+      await after?.();
+      return issued;
+    },
+    () => ValidationError.nonField(UNABLE_TO_LOG_IN),
+    (issued) => issued.record.id,
+  );
+}
+
 /** The opaque-token routes under their DRF / knox paths. */
 export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[] {
   const { users, tokens, tokenAuthentication } = deps;
@@ -85,18 +109,8 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
     return loginFromBody(ctx, 'knox-login');
   };
 
-  /** Issue a login's token; a login whose user's credentials changed while it ran fails as wrong credentials do. */
   const issueToken = (ctx: HandlerContext, user: User, endpoint: string, onLimit: 'refuse' | 'evictOldest', after?: () => Promise<void>) =>
-    issueForLogin(
-      { user, endpoint, audit },
-      async () => {
-        const issued = await tokens.issue(user, { label: clientLabel(ctx), onLimit });
-        await after?.();
-        return issued;
-      },
-      () => ValidationError.nonField(UNABLE_TO_LOG_IN),
-      (issued) => issued.record.id,
-    );
+    issueLoginToken({ tokens, audit }, ctx, { user, endpoint, onLimit, ...(after ? { after } : {}) });
 
   return [
     {

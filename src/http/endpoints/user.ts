@@ -2,8 +2,13 @@
  * `GET /api/me/`: the caller, as dj-rest-auth's `UserDetailsView` renders it.
  */
 import type { Authenticator } from '../../core/authenticator.js';
+import type { JsonObject } from '../../core/errors.js';
+import type { User } from '../../core/user.js';
 import { IsAuthenticated } from '../../permissions/index.js';
 import type { Route } from '../route.js';
+
+/** dj-rest-auth's `UserDetailsSerializer`: `{"pk","username","email","first_name","last_name"}`. */
+export const userDetails = (u: User): JsonObject => ({ pk: u.id, username: u.username, email: u.email, first_name: u.firstName, last_name: u.lastName });
 
 export function userRoutes(authenticators: readonly Authenticator[], prefix = ''): Route[] {
   return [
@@ -13,10 +18,7 @@ export function userRoutes(authenticators: readonly Authenticator[], prefix = ''
       authenticators,
       permissions: [IsAuthenticated],
       methods: {
-        GET: (ctx) => {
-          const u = ctx.principal!.user;
-          return { body: { pk: u.id, username: u.username, email: u.email, first_name: u.firstName, last_name: u.lastName } };
-        },
+        GET: (ctx) => ({ body: userDetails(ctx.principal!.user) }),
       },
     },
   ];

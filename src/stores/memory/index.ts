@@ -17,6 +17,7 @@ import type {
   UserStore,
 } from '../types.js';
 import { TokenLimitReached, UsernameTaken } from '../types.js';
+import { emailKey } from '../email-key.js';
 import { generationCurrent, requireGeneration } from '../generation.js';
 import { tokensToEvict } from '../token-limit.js';
 import { MemoryJwtStore, MemoryKeyStore } from './jwt.js';
@@ -45,12 +46,23 @@ class MemoryUserStore implements UserStore {
     for (const u of this.rows.values()) if (u.username === username) return copyUser(u);
     return null;
   }
+  async findByEmail(email: string): Promise<User[]> {
+    if (email === '') return [];
+    const key = emailKey(email);
+    return [...this.rows.values()].filter((u) => emailKey(u.email) === key).sort((a, b) => a.id - b.id).map(copyUser);
+  }
+  /** Throws `UsernameTaken` when `username` is another user's than `id`'s. */
+  private claim(username: string | undefined, id?: number): void {
+    if (username === undefined) return;
+    for (const u of this.rows.values()) if (u.username === username && u.id !== id) throw new UsernameTaken(username);
+  }
   async create(n: NewUser): Promise<User> {
-    for (const u of this.rows.values()) if (u.username === n.username) throw new UsernameTaken(n.username);
+    this.claim(n.username);
     const user: User = {
       id: this.nextId++,
       username: n.username,
       email: n.email ?? '',
+      emailVerified: n.emailVerified === true,
       firstName: n.firstName ?? '',
       lastName: n.lastName ?? '',
       isActive: n.isActive !== false,
@@ -72,6 +84,7 @@ class MemoryUserStore implements UserStore {
     const u = this.rows.get(id);
     if (!u) return null;
     if (generation !== undefined && !generationCurrent(generation, this.generation(id))) return null;
+    this.claim(patch.username, id);
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     Object.assign(u, defined);
     if (Object.keys(defined).some((k) => k !== 'lastLogin')) this.changes.bump();
@@ -80,6 +93,7 @@ class MemoryUserStore implements UserStore {
   async bumpGeneration(id: number, patch: UserPatch = {}): Promise<User | null> {
     const u = this.rows.get(id);
     if (!u) return null;
+    this.claim(patch.username, id);
     Object.assign(u, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
     u.credentialGeneration = (u.credentialGeneration ?? 0) + 1;
     this.changes.bump();

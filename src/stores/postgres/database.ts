@@ -321,6 +321,7 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<string[]> 
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
       await q(m.sql);
+      if (m.after) await m.after(q);
       await q('INSERT INTO gatehouse_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
       applied.push(`${m.version} ${m.name}`);
     }

@@ -32,6 +32,7 @@ import type {
   UserStore,
 } from '../types.js';
 import { TokenLimitReached, UsernameTaken } from '../types.js';
+import { emailKey } from '../email-key.js';
 import { StaleGeneration, generationCurrent } from '../generation.js';
 import { tokensToEvict } from '../token-limit.js';
 import { PgChanges } from './changes.js';
@@ -49,7 +50,9 @@ type Column = [string, string | number | boolean | null];
 /** The columns a patch sets, with their values. */
 function patchColumns(patch: UserPatch): Column[] {
   const columns: Column[] = [];
-  if (patch.email !== undefined) columns.push(['email', patch.email]);
+  if (patch.username !== undefined) columns.push(['username', patch.username]);
+  if (patch.email !== undefined) columns.push(['email', patch.email], ['email_key', emailKey(patch.email)]);
+  if (patch.emailVerified !== undefined) columns.push(['email_verified', patch.emailVerified]);
   if (patch.firstName !== undefined) columns.push(['first_name', patch.firstName]);
   if (patch.lastName !== undefined) columns.push(['last_name', patch.lastName]);
   if (patch.isActive !== undefined) columns.push(['is_active', patch.isActive]);
@@ -58,6 +61,11 @@ function patchColumns(patch: UserPatch): Column[] {
   if (patch.password !== undefined) columns.push(['password', patch.password]);
   if (patch.lastLogin !== undefined) columns.push(['last_login', patch.lastLogin === null ? null : patch.lastLogin.getTime()]);
   return columns;
+}
+
+/** `e`, or `UsernameTaken` when it is the username's unique constraint refusing `username`. */
+function usernameTaken(e: unknown, username: string | undefined): unknown {
+  return username !== undefined && isDatabaseError(e) && e.code === '23505' && e.constraint === 'gatehouse_user_username_key' ? new UsernameTaken(username) : e;
 }
 
 class PostgresUserStore implements UserStore {
@@ -79,17 +87,29 @@ class PostgresUserStore implements UserStore {
     return rows[0] ? toUser(rows[0]) : null;
   }
 
+  async findByEmail(email: string): Promise<User[]> {
+    if (email === '' || !storable(email)) return [];
+    const { rows } = await this.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM gatehouse_user WHERE email_key = $1 ORDER BY id`,
+      [emailKey(email)],
+      'gatehouse_user_by_email_key',
+    );
+    return rows.map(toUser);
+  }
+
   async create(u: NewUser): Promise<User> {
     try {
       // Notifies too: another instance may hold a negative answer ("no such user") in its caches.
       const { rows } = await this.db.write<UserRow>(
         'user',
-        `WITH w AS (INSERT INTO gatehouse_user (username, email, first_name, last_name, is_active, is_staff, is_superuser, date_joined, password)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${USER_COLUMNS})
-         SELECT w.*, pg_notify('${CHANGES_CHANNEL}', $10) FROM w`,
+        `WITH w AS (INSERT INTO gatehouse_user (username, email, email_key, email_verified, first_name, last_name, is_active, is_staff, is_superuser, date_joined, password)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${USER_COLUMNS})
+         SELECT w.*, pg_notify('${CHANGES_CHANNEL}', $12) FROM w`,
         [
           u.username,
           u.email ?? '',
+          emailKey(u.email ?? ''),
+          u.emailVerified === true,
           u.firstName ?? '',
           u.lastName ?? '',
           u.isActive !== false,
@@ -102,12 +122,19 @@ class PostgresUserStore implements UserStore {
       );
       return toUser(rows[0] as UserRow);
     } catch (e) {
-      if (isDatabaseError(e) && e.code === '23505' && e.constraint === 'gatehouse_user_username_key') throw new UsernameTaken(u.username);
-      throw e;
+      throw usernameTaken(e, u.username);
     }
   }
 
   async update(id: number, patch: UserPatch, generation?: number): Promise<User | null> {
+    try {
+      return await this.write(id, patch, generation);
+    } catch (e) {
+      throw usernameTaken(e, patch.username);
+    }
+  }
+
+  private async write(id: number, patch: UserPatch, generation?: number): Promise<User | null> {
     if (!isId(id)) return null;
     const columns = patchColumns(patch);
     if (generation !== undefined) return this.updateIfCurrent(id, columns, generation);
@@ -156,7 +183,9 @@ class PostgresUserStore implements UserStore {
     const set = [...columns.map(([name], i) => `${name} = $${i + 2}`), 'credential_generation = credential_generation + 1'].join(', ');
     const values = [id, ...columns.map(([, v]) => v)];
     // One statement: the change, the move of the generation and the notification.
-    return this.updateNotifying(set, values);
+    return this.updateNotifying(set, values).catch((e: unknown) => {
+      throw usernameTaken(e, patch.username);
+    });
   }
 
   async delete(id: number): Promise<boolean> {

@@ -8,10 +8,34 @@
  * SQLite), flags `BOOLEAN`, strings `TEXT`. `BIGINT` values are read back as JavaScript
  * numbers (see `database.ts`).
  */
+import { emailKey } from '../email-key.js';
+/** A query inside the migration's transaction (structural, so this file imports nothing). */
+export type MigrationQuery = (text: string, values?: unknown[]) => Promise<{ rows: Array<Record<string, unknown>> }>;
+
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** A step computed in JavaScript after `sql`, in the same transaction. */
+  after?: (query: MigrationQuery) => Promise<void>;
+}
+
+/** Rows per `UPDATE` of the `email_key` backfill. */
+const BACKFILL_BATCH = 1000;
+
+/**
+ * Migration 4's backfill: `email_key` is `emailKey` (JavaScript's toLowerCase), not
+ * PostgreSQL's `lower()`, whose answer depends on the database's locale.
+ */
+async function backfillEmailKeys(query: MigrationQuery): Promise<void> {
+  const { rows } = await query(`SELECT id, email FROM gatehouse_user WHERE email <> '' ORDER BY id`);
+  for (let i = 0; i < rows.length; i += BACKFILL_BATCH) {
+    const batch = rows.slice(i, i + BACKFILL_BATCH);
+    await query(
+      `UPDATE gatehouse_user AS u SET email_key = v.k FROM unnest($1::bigint[], $2::text[]) AS v(id, k) WHERE u.id = v.id`,
+      [batch.map((r) => r.id), batch.map((r) => emailKey(String(r.email)))],
+    );
+  }
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -103,5 +127,16 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       ALTER TABLE gatehouse_user ADD COLUMN credential_generation BIGINT NOT NULL DEFAULT 0;
     `,
+  },
+  {
+    version: 4,
+    name: 'verified e-mail flag and case-insensitive e-mail key',
+    // Users from before the flag were made by the CLI or imported: verified.
+    sql: `
+      ALTER TABLE gatehouse_user ADD COLUMN email_verified BOOLEAN NOT NULL DEFAULT TRUE;
+      ALTER TABLE gatehouse_user ADD COLUMN email_key TEXT NOT NULL DEFAULT '';
+      CREATE INDEX gatehouse_user_email_key ON gatehouse_user (email_key);
+    `,
+    after: backfillEmailKeys,
   },
 ];

@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { emailKey } from '../email-key.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type SqliteDatabase = Database.Database;
@@ -68,6 +69,8 @@ export function schemaVersion(db: SqliteDatabase): number {
 /** Apply every pending migration, each in its own transaction; returns the ones applied. */
 export function migrate(db: SqliteDatabase): string[] {
   const applied: string[] = [];
+  // Migration 4 fills `email_key` with the same function every store writes it with.
+  db.function('gatehouse_email_key', { deterministic: true }, (email: unknown) => emailKey(String(email)));
   const current = schemaVersion(db);
   const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
   if (current > latest) {

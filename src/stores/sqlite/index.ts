@@ -23,6 +23,7 @@ import type {
   UserStore,
 } from '../types.js';
 import { TokenLimitReached, UsernameTaken } from '../types.js';
+import { emailKey } from '../email-key.js';
 import { generationCurrent, requireGeneration } from '../generation.js';
 import { tokensToEvict } from '../token-limit.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
@@ -88,7 +89,12 @@ const CALLS_PER_CLOCK_CHECK = 32;
 /** The columns a patch sets (`last_login` alone does not affect who may authenticate). */
 function patchColumns(patch: UserPatch): Record<string, string | number | null> {
   const columns: Record<string, string | number | null> = {};
-  if (patch.email !== undefined) columns.email = patch.email;
+  if (patch.username !== undefined) columns.username = patch.username;
+  if (patch.email !== undefined) {
+    columns.email = patch.email;
+    columns.email_key = emailKey(patch.email);
+  }
+  if (patch.emailVerified !== undefined) columns.email_verified = patch.emailVerified ? 1 : 0;
   if (patch.firstName !== undefined) columns.first_name = patch.firstName;
   if (patch.lastName !== undefined) columns.last_name = patch.lastName;
   if (patch.isActive !== undefined) columns.is_active = patch.isActive ? 1 : 0;
@@ -99,10 +105,21 @@ function patchColumns(patch: UserPatch): Record<string, string | number | null> 
   return columns;
 }
 
+/** Run a write of `patch`; a unique-constraint failure is the username it renames to being taken. */
+function renaming<T>(patch: UserPatch, write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && patch.username !== undefined) throw new UsernameTaken(patch.username);
+    throw e;
+  }
+}
+
 class SqliteUserStore implements UserStore {
   private readonly byId;
   private readonly generation;
   private readonly byUsername;
+  private readonly byEmailKey;
   private readonly insert;
   private readonly remove;
   private readonly all;
@@ -110,9 +127,10 @@ class SqliteUserStore implements UserStore {
     this.byId = db.prepare(`SELECT ${USER_COLUMNS} FROM gatehouse_user WHERE id = ?`);
     this.generation = db.prepare(GENERATION_SQL).pluck();
     this.byUsername = db.prepare(`SELECT ${USER_COLUMNS} FROM gatehouse_user WHERE username = ?`);
+    this.byEmailKey = db.prepare(`SELECT ${USER_COLUMNS} FROM gatehouse_user WHERE email_key = ? ORDER BY id`);
     this.insert = db.prepare(
-      `INSERT INTO gatehouse_user (username, email, first_name, last_name, is_active, is_staff, is_superuser, date_joined, password)
-       VALUES (@username, @email, @first_name, @last_name, @is_active, @is_staff, @is_superuser, @date_joined, @password)`,
+      `INSERT INTO gatehouse_user (username, email, email_key, email_verified, first_name, last_name, is_active, is_staff, is_superuser, date_joined, password)
+       VALUES (@username, @email, @email_key, @email_verified, @first_name, @last_name, @is_active, @is_staff, @is_superuser, @date_joined, @password)`,
     );
     this.remove = db.prepare('DELETE FROM gatehouse_user WHERE id = ?');
     this.all = db.prepare(`SELECT ${USER_COLUMNS} FROM gatehouse_user ORDER BY id`);
@@ -125,11 +143,17 @@ class SqliteUserStore implements UserStore {
     const row = this.byUsername.get(username) as UserRow | undefined;
     return row ? toUser(row) : null;
   }
+  async findByEmail(email: string): Promise<User[]> {
+    if (email === '') return [];
+    return (this.byEmailKey.all(emailKey(email)) as UserRow[]).map(toUser);
+  }
   async create(u: NewUser): Promise<User> {
     try {
       const info = this.insert.run({
         username: u.username,
         email: u.email ?? '',
+        email_key: emailKey(u.email ?? ''),
+        email_verified: u.emailVerified === true ? 1 : 0,
         first_name: u.firstName ?? '',
         last_name: u.lastName ?? '',
         is_active: u.isActive === false ? 0 : 1,
@@ -148,7 +172,7 @@ class SqliteUserStore implements UserStore {
     const columns = patchColumns(patch);
     const names = Object.keys(columns);
     const write = (): true => {
-      if (names.length > 0) this.db.prepare(`UPDATE gatehouse_user SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`).run({ ...columns, id });
+      if (names.length > 0) renaming(patch, () => this.db.prepare(`UPDATE gatehouse_user SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`).run({ ...columns, id }));
       return true;
     };
     // With a generation: read it and write in one IMMEDIATE transaction (no writer in between).
@@ -165,7 +189,7 @@ class SqliteUserStore implements UserStore {
     const columns = patchColumns(patch);
     const set = [...Object.keys(columns).map((n) => `${n} = @${n}`), 'credential_generation = credential_generation + 1'].join(', ');
     // One statement: the change and the move of the generation are one write.
-    const changed = this.db.prepare(`UPDATE gatehouse_user SET ${set} WHERE id = @id`).run({ ...columns, id }).changes > 0;
+    const changed = renaming(patch, () => this.db.prepare(`UPDATE gatehouse_user SET ${set} WHERE id = @id`).run({ ...columns, id })).changes > 0;
     this.changes.bump();
     return changed ? this.getById(id) : null;
   }

@@ -98,4 +98,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE gatehouse_user ADD COLUMN credential_generation INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 4,
+    name: 'verified e-mail flag and case-insensitive e-mail key',
+    // Users from before the flag were made by the CLI or imported: verified. The key is
+    // `emailKey` (JavaScript's toLowerCase), which `migrate` registers as a function.
+    sql: `
+      ALTER TABLE gatehouse_user ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE gatehouse_user ADD COLUMN email_key TEXT NOT NULL DEFAULT '';
+      UPDATE gatehouse_user SET email_key = gatehouse_email_key(email) WHERE email <> '';
+      CREATE INDEX gatehouse_user_email_key ON gatehouse_user (email_key);
+    `,
+  },
 ];
