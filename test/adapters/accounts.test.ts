@@ -105,7 +105,8 @@ const DJOSER: Case<Ctx>[] = [
     body: form({ username: 'carol', email: 'carol@example.com', password: PASSWORD[0], re_password: PASSWORD[0] }),
     status: 201,
     expectHeaders: jsonHeaders,
-    json: CAROL,
+    // Without `id` while e-mail addresses are unique: a taken address gets the same answer.
+    text: '{"email":"carol@example.com","username":"carol"}',
     check: (_res, ctx) => assert.equal(activationLink(ctx).length, 2),
   },
   {
