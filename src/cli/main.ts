@@ -14,6 +14,7 @@
  * Exit codes: 0 success, 1 the operation failed (unknown user, bad settings, …),
  * 2 wrong usage.
  */
+import { INVALID_EMAIL, isValidEmail, normalizeEmail } from '../accounts/email-address.js';
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -246,7 +247,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   common(program.command('createuser').description('create a user (the password is asked twice on a terminal)').argument('<username>'))
     .option('--password-stdin', 'read the password from standard input (for scripts)')
     .option('--no-password', 'create the user with an unusable password (Django\'s set_unusable_password)')
-    .option('--email <email>', 'e-mail address', '')
+    .option('--email <email>', 'e-mail address (checked and normalised as Django does; unique unless accounts.uniqueEmail is false)', '')
     .option('--staff', 'give staff status (is_staff)')
     .option('--superuser', 'give superuser status (is_superuser and is_staff)')
     .option('--inactive', 'create the account inactive')
@@ -258,6 +259,8 @@ export function buildProgram(io: CliIo = defaultIo): Command {
         if (e instanceof InvalidUsername) throw new CliError(`createuser: ${e.message}`);
         throw e;
       }
+      const email = normalizeEmail(opts.email);
+      if (email !== '' && !isValidEmail(email)) throw new CliError(`createuser: --email ${JSON.stringify(opts.email)}: ${INVALID_EMAIL}`, 2);
       let password: string | null = null;
       const askPassword = async () => {
         if (!opts.password) return;
@@ -268,11 +271,14 @@ export function buildProgram(io: CliIo = defaultIo): Command {
         opts,
         io,
         async (app) => {
+          if (email !== '' && app.settings.accounts.uniqueEmail && (await app.stores.users.findByEmail(email)).length > 0) {
+            throw new CliError(`createuser: another user has the e-mail address ${email} (accounts.uniqueEmail)`);
+          }
           try {
             const user = await app.users.create({
               username,
               password,
-              email: opts.email,
+              email,
               isStaff: opts.staff === true || opts.superuser === true,
               isSuperuser: opts.superuser === true,
               isActive: opts.inactive !== true,

@@ -39,6 +39,12 @@ import { resolveSecret, SecretRequired, UnsafeSecretFile } from './secret.js';
 import type { EventSink } from '../core/events.js';
 import { then } from '../core/maybe.js';
 import type { ObservedRequest } from '../http/engine.js';
+import { AccountService } from '../accounts/service.js';
+import { createEmailBackend, EmailConfigError } from '../email/backend.js';
+import { EmailTemplateError } from '../email/templates.js';
+import type { EmailBackend } from '../email/types.js';
+import { CommonPasswordsFileError } from '../passwords/validators.js';
+import { accountRoutes, accountRoutesProblem, accountThrottle } from './account-routes.js';
 
 export interface Gatehouse {
   settings: Settings;
@@ -46,6 +52,13 @@ export interface Gatehouse {
   users: UserService;
   tokens: OpaqueTokenService;
   jwt: JwtService;
+  /**
+   * The account operations (sign-up, activation, e-mail verification, password change and
+   * reset, username, profile, deletion): what the djoser and dj-rest-auth route sets call.
+   */
+  accounts: AccountService;
+  /** The e-mail backend (`email.*`, or `CreateOptions.email`). */
+  email: EmailBackend;
   /** The token endpoints (and `/api/me/`, `/healthz`): mount them with an adapter. */
   engine: Engine;
   /**
@@ -89,6 +102,8 @@ export interface CreateOptions {
    * Applied on top of `jwt.checkUserIsActive` (an inactive user stays refused while it is on).
    */
   userAuthenticationRule?: (user: User) => boolean;
+  /** Send account e-mails through this backend instead of the one `email.*` names (tests: `MemoryEmailBackend`). */
+  email?: EmailBackend;
 }
 
 /** Thrown when the application cannot start from these settings (a message for the operator). */
@@ -176,6 +191,8 @@ export function refuseBadSettings(settings: Settings): void {
     const problems = cookieSettingsProblems(settings);
     if (problems.length > 0) throw new StartupError(`Invalid cookie mode settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
+  const accountProblem = accountRoutesProblem(settings);
+  if (accountProblem) throw new StartupError(accountProblem);
 }
 
 /** Build the whole application. Throws `StartupError` (bad keys, missing secret) or `JwtKeyConfigError`. */
@@ -229,6 +246,10 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     // In cookie mode the JWT authenticator also reads the access cookie (CSRF-checked for unsafe methods).
     const primaryJwt: Authenticator = jwtCookieAuthentication ?? jwtAuthentication;
     const audit = endpointEvents(events);
+    const email = options.email ?? startupStep(() => createEmailBackend(settings.email));
+    const accounts = startupStep(
+      () => new AccountService({ settings, secretKey, stores, users, email, throttleStore: throttling.store, clock, events }),
+    );
     // JWT first, as the oracle's `/api/hello/`: its challenge (`Bearer realm="api"`) is the route's.
     const meAuthenticators: Authenticator[] = [primaryJwt, tokenAuthentication];
     const engine = new Engine(
@@ -247,6 +268,20 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
         ...jwtRoutes({ users, jwt, audit, clientAddress, ...(cookieMode ? { cookies: cookieMode } : {}) }),
         ...jwksRoutes(keys),
         ...userRoutes(meAuthenticators),
+        ...accountRoutes({
+          accounts,
+          users,
+          tokens,
+          jwt,
+          authenticators: meAuthenticators,
+          tokenAuthentication,
+          settings,
+          audit,
+          clientAddress,
+          ...(cookieMode ? { cookies: cookieMode } : {}),
+          accountThrottle: accountThrottle(settings, throttling.store, clock),
+          scopedThrottle: throttling.scoped,
+        }),
         ...(metrics ? [metricsRouteOrStartupError(metrics, settings, clientAddress)] : []),
       ].map((route) =>
         // Token endpoints take scoped throttles (`throttle.rates.login` / `.token`; none by default, as DRF).
@@ -262,6 +297,8 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       users,
       tokens,
       jwt,
+      accounts,
+      email,
       engine,
       authenticators: { jwt: jwtAuthentication, token: tokenAuthentication, ...(jwtCookieAuthentication ? { jwtCookie: jwtCookieAuthentication } : {}) },
       ...(cookieMode ? { cookies: cookieMode } : {}),
@@ -272,15 +309,32 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       events,
       close: async () => {
         try {
-          await stores.close();
+          await accounts.settled();
+          await email.close?.();
         } finally {
-          await redis?.close();
+          try {
+            await stores.close();
+          } finally {
+            await redis?.close();
+          }
         }
       },
     };
   } catch (e) {
     await redis?.close();
     if (!options.stores) await baseStores.close();
+    throw e;
+  }
+}
+
+/** Run a construction step whose configuration errors are the operator's (unreadable files, bad validator names). */
+function startupStep<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof EmailConfigError || e instanceof EmailTemplateError || e instanceof CommonPasswordsFileError || e instanceof RangeError) {
+      throw new StartupError(e.message);
+    }
     throw e;
   }
 }

@@ -282,6 +282,15 @@ export class UserService {
     return this.stores.users.update(id, patch);
   }
 
+  async getById(id: number): Promise<User | null> {
+    return this.stores.users.getById(id);
+  }
+
+  /** Every user, by id. */
+  async list(): Promise<User[]> {
+    return [...(await this.stores.users.list())].sort((a, b) => a.id - b.id);
+  }
+
   async getByUsername(username: string): Promise<User | null> {
     return this.stores.users.getByUsername(username);
   }

@@ -32,6 +32,8 @@ const DJOSER_SETTINGS = {
     usernameChangedEmail: true,
   },
   email: { backend: 'memory' },
+  // The account throttle (30 anonymous requests an hour per address) would stop this suite.
+  throttle: { rates: { accounts: null }, accountEmailRate: null },
 };
 
 let s: TestServer;

@@ -9,52 +9,51 @@
  * `CurrentUserOrAdmin` first — so an anonymous `GET users/activation/` is 401 and an
  * authenticated one 405.
  */
-import { noAudit, type Audit } from '../../../core/audit.js';
+import type { Audit } from '../../../core/audit.js';
 import type { AccountOperations } from '../../../accounts/types.js';
 import type { Authenticator } from '../../../core/authenticator.js';
-import type { Permission } from '../../../core/pipeline.js';
-import type { RequestView } from '../../../core/request.js';
+import type { ClientAddressResolver, Permission } from '../../../core/pipeline.js';
+import type { Settings } from '../../../core/settings.js';
+import type { Throttle } from '../../../core/throttle.js';
 import type { JwtService } from '../../../jwt/service.js';
-import type { UserStore } from '../../../stores/types.js';
 import type { OpaqueTokenService } from '../../../tokens/service.js';
 import type { UserService } from '../../../users/service.js';
 import type { Handler, Route } from '../../route.js';
 
-/** The djoser settings Gatehouse follows (`accounts.*`). */
+/** What djoser's routes are built from (the account route sets' deps, `AccountRouteDeps`). */
+export interface DjoserDeps {
+  accounts: AccountOperations;
+  users: UserService;
+  tokens: OpaqueTokenService;
+  jwt: JwtService;
+  /** The project's default authentication classes (`[JWT, Token]`, as `/api/me/`). */
+  authenticators: readonly Authenticator[];
+  settings: Settings;
+  audit: Audit;
+  /** The client address for the login throttle. */
+  clientAddress: ClientAddressResolver;
+  /** DRF's `ScopedRateThrottle` over `throttle.rates`: the login routes take scope `login`, the other token routes `token`. */
+  scopedThrottle: Throttle;
+}
+
+/** The djoser settings the routes follow, from `accounts.*`. */
 export interface DjoserOptions {
   /** `USER_CREATE_PASSWORD_RETYPE`, `SET_PASSWORD_RETYPE`, `PASSWORD_RESET_CONFIRM_RETYPE`: `re_password` / `re_new_password`. */
   retypePassword: boolean;
   /** E-mail addresses are unique: sign-up answers without `id`, so a taken address looks like a new account. */
   uniqueEmail: boolean;
   /** djoser's `LOGIN_FIELD`: the body field `token/login/` reads the login from. */
-  loginField: string;
+  loginField: 'username' | 'email';
 }
 
-export interface DjoserDeps {
-  accounts: AccountOperations;
-  users: UserService;
-  /** Reads for `users/` and `users/<id>/`. */
-  userStore: Pick<UserStore, 'getById' | 'list'>;
-  tokens: OpaqueTokenService;
-  jwt: JwtService;
-  /** The project's default authentication classes (`[JWT, Token]`, as `/api/me/`). */
-  authenticators: readonly Authenticator[];
+export interface DjoserEnv extends DjoserDeps {
   options: DjoserOptions;
-  audit?: Audit;
-  /** The client address for the login throttle (default: the socket peer). */
-  clientAddress?: (req: RequestView) => string;
 }
 
-export interface DjoserEnv extends Omit<DjoserDeps, 'audit' | 'clientAddress'> {
-  audit: Audit;
-  clientAddress: (req: RequestView) => string;
-}
-
-export const djoserEnv = (deps: DjoserDeps): DjoserEnv => ({
-  ...deps,
-  audit: deps.audit ?? noAudit,
-  clientAddress: deps.clientAddress ?? ((req) => req.remoteAddress),
-});
+export const djoserEnv = (deps: DjoserDeps): DjoserEnv => {
+  const a = deps.settings.accounts;
+  return { ...deps, options: { retypePassword: a.retypePassword, uniqueEmail: a.uniqueEmail, loginField: a.loginField === 'email' ? 'email' : 'username' } };
+};
 
 /** Authenticated callers, or anyone for the methods in `open` (HEAD counts as GET). */
 function actionPermission(open: ReadonlySet<string>): Permission {

@@ -49,11 +49,13 @@ async function tokenLogout(env: DjoserEnv, ctx: HandlerContext): Promise<Handler
 /** `token/login/`, `token/logout/` and the JWT views. */
 export function tokenRoutes(env: DjoserEnv, prefix: string): Route[] {
   const jwt = jwtEnv({ users: env.users, jwt: env.jwt, audit: env.audit, clientAddress: env.clientAddress });
+  // The throttle scopes of the token endpoints (`login`, `token`), as under /api/token/.
+  const scoped = (route: Route, scope: 'login' | 'token'): Route => ({ ...route, throttles: [env.scopedThrottle], throttleScope: scope });
   return [
-    { ...djoserRoute(env, `${prefix}/token/login/`, 'Token Create', { POST: (ctx) => tokenLogin(env, ctx) }, 'any'), noStore: true },
+    scoped({ ...djoserRoute(env, `${prefix}/token/login/`, 'Token Create', { POST: (ctx) => tokenLogin(env, ctx) }, 'any'), noStore: true }, 'login'),
     djoserRoute(env, `${prefix}/token/logout/`, 'Token Destroy', { POST: (ctx) => tokenLogout(env, ctx) }),
-    obtainPairRoute(jwt, `${prefix}/jwt/create/`, 'djoser-jwt-create'),
-    refreshRoute(jwt, `${prefix}/jwt/refresh/`),
-    verifyRoute(jwt, `${prefix}/jwt/verify/`),
+    scoped(obtainPairRoute(jwt, `${prefix}/jwt/create/`, 'djoser-jwt-create'), 'login'),
+    scoped(refreshRoute(jwt, `${prefix}/jwt/refresh/`), 'token'),
+    scoped(verifyRoute(jwt, `${prefix}/jwt/verify/`), 'token'),
   ];
 }

@@ -73,8 +73,7 @@ async function signUp(env: DjoserEnv, ctx: HandlerContext): Promise<HandlerResul
 async function listUsers(env: DjoserEnv, ctx: HandlerContext): Promise<HandlerResult> {
   const caller = ctx.principal!.user;
   if (!caller.isStaff) return { body: [userBody(caller)] };
-  const all = await env.userStore.list();
-  return { body: [...all].sort((a, b) => a.id - b.id).map(userBody) };
+  return { body: (await env.users.list()).map(userBody) };
 }
 
 /** The user `users/<id>/` names, when the caller may see it (itself, or anyone for staff); 404 otherwise. */
@@ -82,7 +81,7 @@ async function target(env: DjoserEnv, ctx: HandlerContext): Promise<User> {
   const caller = ctx.principal!.user;
   const id = Number(ctx.params.id);
   if (id === caller.id) return caller;
-  const user = caller.isStaff ? await env.userStore.getById(id) : null;
+  const user = caller.isStaff ? await env.users.getById(id) : null;
   if (!user) throw new NotFound();
   return user;
 }
