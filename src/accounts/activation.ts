@@ -5,7 +5,7 @@
  * - `activate(uid, token)`: `invalid_uid`, then `invalid_token` (an activation token —
  *   Gatehouse's purpose-bound one or a Django-made one), then `stale_token` for an account
  *   that is not pending: already active (the link used twice: djoser's 403), or disabled
- *   by an administrator, which cannot re-activate itself (docs/security.md, case 117).
+ *   by an administrator, which cannot re-activate itself (docs/security.md, case 127).
  *   The `confirmation` mail follows when `accounts.sendConfirmationEmail`.
  * - `resendActivation(email)`: each pending account with a usable password at the
  *   address (case-insensitive) gets a new link, in the background; the call resolves the

@@ -10,7 +10,7 @@
  * - djoser links: base-64 uid + Django's token on `accounts.passwordResetConfirmUrl`;
  *   allauth links: base-36 uid + allauth's token on `accounts.allauthPasswordResetConfirmUrl`.
  * - A confirmation checks uid and token again (an inactive user's token is refused: a
- *   Django-made activation link cannot reset a password, case 118), validates the new
+ *   Django-made activation link cannot reset a password, case 128), validates the new
  *   password against the user (case 122) and sets it, which revokes every credential
  *   of the user and makes the link used (the hash it is bound to changed).
  *   `last_login` is left alone (djoser sets it; nobody logged in).

@@ -150,7 +150,7 @@ export function createServices(settings: Settings, stores: Stores, clock: Clock 
     maxConcurrent: p.maxConcurrent,
     maxQueue: p.maxQueue,
   }, { floorMs: p.failedLoginMinTime });
-  const users = new UserService(stores, hasher, clock);
+  const users = new UserService(stores, hasher, clock, { loginField: settings.accounts.loginField });
   const tokens = new OpaqueTokenService(stores, settings.tokens, clock);
   return { users, tokens };
 }

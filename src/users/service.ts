@@ -1,12 +1,18 @@
 /**
  * Users: creation, password login (Django's `ModelBackend.authenticate`), password
  * change and deletion. Password hashing goes through `PasswordHasher` (async, bounded).
+ *
+ * Which user a login names is decided in `findLoginUser` alone (`accounts.loginField`:
+ * Django's `USERNAME_FIELD`, djoser's `LOGIN_FIELD`, allauth's
+ * `ACCOUNT_AUTHENTICATION_METHOD`); every login path (authtoken, knox, simplejwt,
+ * cookie mode, HTTP Basic) goes through `authenticate`, which calls it.
  */
 import type { Clock } from '../core/clock.js';
 import { noEvents, type EventSink } from '../core/events.js';
 import { Throttled } from '../core/errors.js';
 import type { User } from '../core/user.js';
 import { PasswordHasher } from '../passwords/index.js';
+import { emailKey } from '../stores/email-key.js';
 import type { Stores, UserPatch } from '../stores/types.js';
 
 /** Django's `UnicodeUsernameValidator` plus its 150-character limit. */
@@ -104,22 +110,88 @@ export interface LoginDevices {
   now(): number;
 }
 
+/** What a password login names the user by (`accounts.loginField`). */
+export type LoginField = 'username' | 'email' | 'either';
+
+export interface UserServiceOptions {
+  /** Default `username`. */
+  loginField?: LoginField;
+}
+
+/**
+ * Longest login identifier looked up, in UTF-16 units: no stored username is longer
+ * than 150 code points (300 units), no address longer than Django's 254 characters.
+ * Anything longer names no one (and still costs one hash).
+ */
+const LOGIN_IDENTIFIER_MAX = 2 * USERNAME_MAX;
+
 /** Why a user's credentials were revoked. */
 export type RevocationReason = 'password_change' | 'logout_all';
 
 /** Called after a user's credentials changed (password set, logout-all), to revoke what was issued before. */
 export type CredentialsChanged = (user: User, reason: RevocationReason) => Promise<void>;
 
+/**
+ * The one account an e-mail login names among the users whose address matches ignoring
+ * case, or null (docs/security.md #118). Several can match when `accounts.uniqueEmail`
+ * is off or in imported data: the accounts whose address is verified are preferred
+ * (an unverified sign-up with someone else's address never shadows the owner's), then
+ * among those the one whose address is exactly `identifier`; when that still leaves
+ * more than one, no one — a login never picks one of several accounts by chance.
+ */
+function onlyAccount(matches: User[], identifier: string): User | null {
+  let candidates = matches;
+  for (const prefer of [(u: User) => u.emailVerified, (u: User) => u.email === identifier]) {
+    if (candidates.length <= 1) break;
+    const preferred = candidates.filter(prefer);
+    if (preferred.length > 0) candidates = preferred;
+  }
+  return candidates.length === 1 ? (candidates[0] as User) : null;
+}
+
 export class UserService {
   private readonly credentialListeners: CredentialsChanged[] = [];
   private gate: LoginGate | undefined;
   private events: EventSink = noEvents;
+  /** What a password login names the user by (`accounts.loginField`). */
+  readonly loginField: LoginField;
 
   constructor(
     private readonly stores: Stores,
     readonly hasher: PasswordHasher,
     private readonly clock: Clock,
-  ) {}
+    options: UserServiceOptions = {},
+  ) {
+    this.loginField = options.loginField ?? 'username';
+  }
+
+  /**
+   * The user a login identifier names, or null — the one place that decides it:
+   * - `username`: the exact, case-sensitive username (Django's `ModelBackend`);
+   * - `email`: the address ignoring case (`UserStore.findByEmail`, `onlyAccount`);
+   * - `either`: the username first; when no user has it and the identifier contains
+   *   `@`, the address as for `email`.
+   * Users without an address are never found by e-mail ('' names no one).
+   */
+  async findLoginUser(identifier: string): Promise<User | null> {
+    if (identifier.length > LOGIN_IDENTIFIER_MAX) return null;
+    const users = this.stores.users;
+    if (this.loginField === 'username') return users.getByUsername(identifier);
+    if (this.loginField === 'either') {
+      const byName = await users.getByUsername(identifier);
+      if (byName || !identifier.includes('@')) return byName;
+    }
+    return onlyAccount(await users.findByEmail(identifier), identifier);
+  }
+
+  /**
+   * The name the login throttle counts an identifier under: an address in any case is one
+   * account (the throttle's own case-folding stops at 150 characters, an address may be
+   * longer), so e-mail identifiers are lower-cased as the store compares them.
+   */
+  private throttleKey(identifier: string): string {
+    return this.loginField !== 'username' && identifier.includes('@') ? emailKey(identifier) : identifier;
+  }
 
   /**
    * Create a user under the NFKC form of the username (`normalizeUsername`, as Django's
@@ -144,8 +216,8 @@ export class UserService {
   }
 
   /**
-   * Django's `ModelBackend.authenticate`: the user when the password matches and the
-   * account is active, else null. An unknown username still costs one hash
+   * Django's `ModelBackend.authenticate`: the user `identifier` names (`findLoginUser`)
+   * when the password matches and the account is active, else null. An unknown identifier still costs one hash
    * (`burn`), so response time does not reveal which usernames exist. Outdated
    * hashes are upgraded to the current policy on success, as Django does.
    * Throws `PasswordHasherBusy` when the hashing queue is full. With a login throttle
@@ -153,16 +225,17 @@ export class UserService {
    * address ⇒ `Throttled` (429); any other refusal ⇒ null, exactly as a wrong password
    * (same hash cost).
    */
-  async authenticate(username: string, password: string, client?: string | LoginClient): Promise<User | null> {
+  async authenticate(identifier: string, password: string, client?: string | LoginClient): Promise<User | null> {
     const who: LoginClient | undefined = typeof client === 'string' ? { address: client } : client;
     const failed = (reason: 'invalid_credentials' | 'throttled' | 'address_locked') =>
-      this.events({ event: 'login_failed', username, address: who?.address ?? 'unknown', reason });
+      this.events({ event: 'login_failed', username: identifier, address: who?.address ?? 'unknown', reason });
     const gate = this.gate && who !== undefined ? this.gate : undefined;
     if (!gate) {
-      const user = await this.checkPassword(username, password);
+      const user = await this.checkPassword(identifier, password);
       if (!user) failed('invalid_credentials');
       return user;
     }
+    const username = this.throttleKey(identifier);
     const state = await gate.check(username, who as LoginClient);
     // A client address over its limit is told to wait (429): that reveals nothing about accounts.
     if (state.addressLocked) {
@@ -175,7 +248,7 @@ export class UserService {
       failed('throttled');
       return null;
     }
-    const user = await this.checkPassword(username, password);
+    const user = await this.checkPassword(identifier, password);
     if (user) await gate.success(username, who as LoginClient);
     else {
       await gate.failure(username, who as LoginClient);
@@ -198,7 +271,7 @@ export class UserService {
     const gate = this.gate;
     if (!gate?.devices) return null;
     const { name, maxAgeSeconds } = gate.devices;
-    return { name, maxAgeSeconds, issue: (username) => gate.issueDevice(username), now: () => this.clock.now() };
+    return { name, maxAgeSeconds, issue: (identifier) => gate.issueDevice(this.throttleKey(identifier)), now: () => this.clock.now() };
   }
 
   /**
@@ -210,15 +283,14 @@ export class UserService {
   }
 
   /**
-   * The password step of `ModelBackend.authenticate`. Every failure — unknown username,
+   * The password step of `ModelBackend.authenticate`. Every failure — no such user (by any login field, or an ambiguous address),
    * wrong password, unusable hash, inactive user — ends in `hasher.failed` (or `burn`,
    * which does the same after a dummy verification), so all failures last one common
    * time whatever the stored hash (see src/passwords/timing.ts). Only an active user
    * who passed every check has an outdated hash upgraded.
    */
-  private async checkPassword(username: string, password: string): Promise<User | null> {
-    // No stored username is longer than 150 code points (300 UTF-16 units): a longer one is unknown.
-    const user = username.length > 2 * USERNAME_MAX ? null : await this.stores.users.getByUsername(username);
+  private async checkPassword(identifier: string, password: string): Promise<User | null> {
+    const user = await this.findLoginUser(identifier);
     if (!user) {
       await this.hasher.burn(password);
       return null;

@@ -9,7 +9,7 @@ import type { Audit } from '../../core/audit.js';
 import { ValidationError } from '../../core/errors.js';
 import type { User } from '../../core/user.js';
 import { StaleGeneration } from '../../stores/generation.js';
-import type { UserService } from '../../users/service.js';
+import type { LoginField, UserService } from '../../users/service.js';
 import { validateCharFields } from '../fields.js';
 import type { HandlerContext, MetadataField } from '../route.js';
 
@@ -19,6 +19,15 @@ export const CREDENTIAL_FIELDS: readonly MetadataField[] = [
   { name: 'username', label: 'Username' },
   { name: 'password', label: 'Password' },
 ];
+
+/**
+ * The body field simplejwt's obtain views (and cookie-mode login) read the identifier
+ * from: the user model's `USERNAME_FIELD` — `email` when logins are by e-mail, else
+ * `username` (with `either`, Django's `USERNAME_FIELD` stays `username`). DRF's
+ * `/api-token-auth/` and knox always read `username` (`AuthTokenSerializer`), whose
+ * value may then be an address.
+ */
+export const usernameField = (loginField: LoginField): 'username' | 'email' => (loginField === 'email' ? 'email' : 'username');
 
 /** DRF's `AuthTokenSerializer` fields, as `OPTIONS` shows them. */
 export const AUTH_TOKEN_FIELDS: readonly MetadataField[] = [...CREDENTIAL_FIELDS, { name: 'token', label: 'Token', readOnly: true }];

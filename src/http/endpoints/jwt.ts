@@ -19,7 +19,7 @@ import { TOKEN_BLACKLISTED, TokenError, type Claims } from '../../jwt/claims.js'
 import { NO_ACTIVE_ACCOUNT, invalidToken, type JwtService } from '../../jwt/service.js';
 import type { UserService } from '../../users/service.js';
 import { validateCharFields } from '../fields.js';
-import { issueForLogin, passwordLogin } from './credentials.js';
+import { issueForLogin, passwordLogin, usernameField } from './credentials.js';
 import type { HandlerContext, HandlerResult, MetadataField, Route } from '../route.js';
 
 export interface JwtEndpointDeps {
@@ -64,19 +64,21 @@ export const LOGGED_OUT = 'Successfully logged out.';
 const expOf = (claims: Claims): number => claims.exp as number;
 const expiration = (exp: number) => drfDateTime(exp * 1000);
 
-const obtainFields = [field('username', 'Username'), field('password', 'Password')];
+/** simplejwt's `TokenObtainSerializer` fields: `USERNAME_FIELD` (labelled as DRF labels a field by its name) and `password`. */
+const obtainFieldsFor = (name: 'username' | 'email') => [field(name, name === 'email' ? 'Email' : 'Username'), field('password', 'Password')];
 const refreshFields = [field('refresh', 'Refresh')];
 const tokenFields = [field('token', 'Token')];
 const obtainDescription = 'Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.';
 const refreshDescription = 'Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.';
 
-/** simplejwt `TokenObtainSerializer.validate`: both fields trimmed (its PasswordField keeps CharField's default). */
+/**
+ * simplejwt `TokenObtainSerializer.validate`: the `USERNAME_FIELD` (`usernameField`) and
+ * `password`, both trimmed (its PasswordField keeps CharField's default).
+ */
 async function login(env: Env, ctx: HandlerContext, endpoint: string): Promise<User> {
-  const { username, password } = validateCharFields(await ctx.body(), [{ name: 'username' }, { name: 'password' }]) as {
-    username: string;
-    password: string;
-  };
-  const user = await passwordLogin(env.users, ctx, username, password, env.clientAddress(ctx.req));
+  const name = usernameField(env.users.loginField);
+  const fields = validateCharFields(await ctx.body(), [{ name }, { name: 'password' }]) as Record<string, string>;
+  const user = await passwordLogin(env.users, ctx, fields[name] as string, fields.password as string, env.clientAddress(ctx.req));
   if (!user || !env.jwt.canAuthenticate(user)) {
     env.audit({ event: 'login_failed', endpoint });
     throw new AuthenticationFailed(NO_ACTIVE_ACCOUNT);
@@ -102,7 +104,7 @@ export function obtainPairRoute(env: Env, path: string, endpoint = 'token-obtain
     path,
     name: 'Token Obtain Pair',
     description: obtainDescription,
-    fields: obtainFields,
+    fields: obtainFieldsFor(usernameField(env.users.loginField)),
     methods: {
       POST: async (ctx) => {
         const user = await login(env, ctx, endpoint);
@@ -152,6 +154,7 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
   const env = jwtEnv(deps);
   const { jwt } = env;
   const common = viewPolicy(env);
+  const obtainFields = obtainFieldsFor(usernameField(env.users.loginField));
 
   const routes: Route[] = [
     obtainPairRoute(env, `${prefix}/`),
@@ -219,6 +222,7 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
  */
 function cookieRoutes(env: Env, mode: CookieMode, prefix: string): Route[] {
   const common = { challenge: env.challenge, noStore: true, parsers: ['json'] } as const;
+  const obtainFields = obtainFieldsFor(usernameField(env.users.loginField));
   const routes: Route[] = [
     { ...common, path: `${prefix}/`, name: 'Token Obtain Pair', description: obtainDescription, fields: obtainFields, methods: { POST: (ctx) => cookieLogin(env, mode, ctx) } },
     { ...common, path: `${prefix}/refresh/`, name: 'Token Refresh', description: refreshDescription, fields: refreshFields, methods: { POST: (ctx) => cookieRefresh(env, mode, ctx) } },
