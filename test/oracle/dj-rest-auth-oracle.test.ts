@@ -2,7 +2,7 @@
  * Gatehouse's dj-rest-auth routes against the real dj-rest-auth 4.0.1 + django-allauth 0.51
  * of the oracle (Token mode, mandatory verification), request by request: the same bytes to
  * both, status and JSON body compared (key order aside; a token's value compared as its
- * shape). Then the e-mails each sent, compared text for text modulo the link's origin
+ * shape: DRF's 40 hex digits, Gatehouse's 64). Then the e-mails each sent, compared text for text modulo the link's origin
  * (allauth builds it from the request's Host, Gatehouse from `accounts.domain`) and the
  * token or key inside it. The deliberate differences (docs/compatibility.md, "dj-rest-auth")
  * are asserted as such, both sides' answers named.
@@ -25,6 +25,8 @@ const required = process.env.GATEHOUSE_REQUIRE_ORACLE === '1';
 const P = '/dj-rest-auth';
 const GOOD = 'Tr1cky-Passphrase!';
 /** The oracle's front end (`DOMAIN`, `Site.domain`) and site name, as Gatehouse's settings. */
+/** No account throttles: every case is an anonymous request from one address (the oracle has none either). */
+const THROTTLES = { deviceCookieLifetime: null, accountEmailRate: null, rates: { anon: null, user: null, accounts: null } };
 const ACCOUNTS = { djRestAuth: P, emailVerification: 'mandatory', siteName: 'Oracle', domain: 'localhost:3000', protocol: 'http' };
 
 type Side = 'oracle' | 'gatehouse';
@@ -41,7 +43,7 @@ interface Case {
 function shape(body: unknown): unknown {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
   const out: Record<string, unknown> = { ...(body as Record<string, unknown>) };
-  if (typeof out.key === 'string' && /^[0-9a-f]{40}$/.test(out.key)) out.key = '<key>';
+  if (typeof out.key === 'string' && /^[0-9a-f]{40,}$/.test(out.key)) out.key = '<key>';
   return out;
 }
 
@@ -69,7 +71,7 @@ if (unavailable !== null && required) {
 
     before(async () => {
       oracle = await startOracle();
-      server = await startServer({ settings: { secretKey: oracleSecretKey(), accounts: ACCOUNTS, email: { backend: 'memory' }, throttle: { deviceCookieLifetime: null } } });
+      server = await startServer({ settings: { secretKey: oracleSecretKey(), accounts: ACCOUNTS, email: { backend: 'memory' }, throttle: THROTTLES } });
       await seedVerifiedUsers(server, ORACLE_USERS);
     });
     after(async () => {
@@ -103,11 +105,19 @@ if (unavailable !== null && required) {
       tokens.gatehouse[username] = (g.json as { key: string }).key;
     }
 
-    /** The mails both sent since the last call, compared modulo the link; returns them. */
+    /**
+     * The mails both sent since the last call, compared modulo the link and the case of the
+     * recipient (allauth writes to the address as typed, Gatehouse to the one on file); returns them.
+     */
     async function compareMails(): Promise<{ o: OracleMail[]; g: { to: string[]; subject: string; text: string; from: string }[] }> {
       const o = await oracleOutbox(oracle.url, { clear: true });
-      const g = gatehouseOutbox(server, { clear: true });
-      const view = (m: { from: string; to: string[]; subject: string; text: string }) => ({ from: m.from, to: m.to, subject: m.subject, text: mailShape(m.text, oracle.url) });
+      const g = await gatehouseOutbox(server, { clear: true });
+      const view = (m: { from: string; to: string[]; subject: string; text: string }) => ({
+        from: m.from,
+        to: m.to.map((a) => a.toLowerCase()),
+        subject: m.subject,
+        text: mailShape(m.text, oracle.url),
+      });
       assert.deepEqual(g.map(view), o.map((m) => view({ ...m, text: m.body })));
       return { o, g };
     }
@@ -166,7 +176,7 @@ if (unavailable !== null && required) {
 
     test('password/reset/ and the e-mail; confirm refusals', async () => {
       await oracleOutbox(oracle.url, { clear: true });
-      gatehouseOutbox(server, { clear: true });
+      await gatehouseOutbox(server, { clear: true });
       await compare([
         { name: 'known address', path: '/password/reset/', body: { email: 'alice@example.com' } },
         { name: 'unknown address', path: '/password/reset/', body: { email: 'nobody@example.com' } },
@@ -177,7 +187,8 @@ if (unavailable !== null && required) {
         { name: 'GET', method: 'GET', path: '/password/reset/' },
       ]);
       const { o, g } = await compareMails();
-      assert.deepEqual(o.map((m) => m.to), [['alice@example.com'], ['ALICE@EXAMPLE.COM']]);
+      assert.deepEqual(o.map((m) => m.to), [['alice@example.com'], ['ALICE@EXAMPLE.COM']], 'allauth: the address as typed');
+      assert.deepEqual(g.map((m) => m.to), [['alice@example.com'], ['alice@example.com']], 'difference: Gatehouse mails the address on file');
       assert.match(o[0]!.body, new RegExp(`${oracle.url}/password-reset/confirm/1/`), 'allauth: the request host');
       assert.match(g[0]!.text, /http:\/\/localhost:3000\/password-reset\/confirm\/1\//, 'Gatehouse: accounts.domain');
 
@@ -225,7 +236,7 @@ if (unavailable !== null && required) {
         { name: 'GET', method: 'GET', path: '/registration/' },
       ]);
       await oracleOutbox(oracle.url, { clear: true });
-      gatehouseOutbox(server, { clear: true });
+      await gatehouseOutbox(server, { clear: true });
       await compare([reg('dave OK', { username: 'dave', email: 'dave@example.com', password1: GOOD, password2: GOOD })]);
       const { o, g } = await compareMails();
       assert.equal(o.length, 1);
@@ -253,7 +264,7 @@ if (unavailable !== null && required) {
       assert.deepEqual([g.status, g.json], [201, { detail: 'Verification e-mail sent.' }]);
       assert.equal(await server.app.users.getByUsername('erin'), null, 'nothing was created');
       await oracleOutbox(oracle.url, { clear: true });
-      gatehouseOutbox(server, { clear: true });
+      await gatehouseOutbox(server, { clear: true });
     });
 
     test('resend-email: answers and e-mails', async () => {
@@ -301,7 +312,7 @@ if (unavailable !== null && required) {
         resetLink = /password-reset\/confirm\/([0-9a-z]+)\/([0-9a-z]+-[0-9a-f]+)\//.exec(reset!.body)!;
         key = /account-confirm-email\/([^/]+)\//.exec(confirmation!.body)![1]!;
         const dir = await importOracleDatabase(oracle);
-        imported = await startServer({ dir, settings: { secretKey: oracleSecretKey(), accounts: ACCOUNTS, email: { backend: 'memory' }, throttle: { deviceCookieLifetime: null } } });
+        imported = await startServer({ dir, settings: { secretKey: oracleSecretKey(), accounts: ACCOUNTS, email: { backend: 'memory' }, throttle: THROTTLES } });
       });
       after(() => imported?.close());
 
@@ -329,6 +340,61 @@ if (unavailable !== null && required) {
         const login = await imported.send('POST', `${P}/login/`, { body: { username: 'zed', password: GOOD } });
         assert.equal(login.status, 200, login.text);
       });
+    });
+  });
+
+  describe('dj-rest-auth JWT mode: Gatehouse (accounts.djRestAuthJwt, no cookie mode) vs 4.0.1 with DJRA_JWT=1', () => {
+    let oracle: Oracle;
+    let server: TestServer;
+    before(async () => {
+      oracle = await startOracle({ DJRA_JWT: '1' });
+      server = await startServer({ settings: { secretKey: oracleSecretKey(), accounts: { ...ACCOUNTS, djRestAuthJwt: true }, email: { backend: 'memory' }, throttle: THROTTLES } });
+      await seedVerifiedUsers(server, ORACLE_USERS);
+    });
+    after(async () => {
+      await server?.close();
+      oracle?.stop();
+    });
+
+    const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => ({
+      o: await send(oracle.url, 'POST', `${P}${path}`, { body, headers }),
+      g: await send(server.url, 'POST', `${P}${path}`, { body, headers }),
+    });
+    const same = ({ o, g }: { o: TestResponse; g: TestResponse }, name: string) =>
+      assert.deepEqual([g.status, g.json], [o.status, o.json], `${name}: oracle ${o.text}, Gatehouse ${g.text}`);
+    /** The refresh token of a login: the oracle's in its HttpOnly cookie (body ""), Gatehouse's in the body. */
+    const refreshOf = ({ o, g }: { o: TestResponse; g: TestResponse }) => {
+      const cookie = ((o.headers['set-cookie'] as string[] | undefined) ?? []).find((l) => l.startsWith('my-refresh-token='))!;
+      return { o: cookie.slice(cookie.indexOf('=') + 1, cookie.indexOf(';')), g: (g.json as { refresh: string }).refresh };
+    };
+
+    test('login: {access, refresh, user}, the same user object; refusals as in Token mode', async () => {
+      same(await post('/login/', { username: 'alice', password: 'nope' }), 'wrong password');
+      same(await post('/login/', {}), 'empty');
+      const ok = await post('/login/', { username: 'alice', password: 'alice-password-1' });
+      assert.equal(ok.o.status, 200, ok.o.text);
+      assert.equal(ok.g.status, 200, ok.g.text);
+      const [o, g] = [ok.o.json as Record<string, unknown>, ok.g.json as Record<string, unknown>];
+      assert.deepEqual(Object.keys(g).sort(), Object.keys(o).sort());
+      assert.deepEqual(g.user, o.user);
+      assert.equal(o.refresh, '', "the oracle's refresh token is in its HttpOnly cookie");
+      assert.match(g.refresh as string, /^[\w-]+\.[\w-]+\.[\w-]+$/, "Gatehouse's, without cookie mode, in the body");
+    });
+
+    test('logout: the refresh token of the body is blacklisted; the messages of 4.0.1', async () => {
+      same(await post('/logout/', {}), 'no refresh token');
+      same(await post('/logout/', { refresh: 'garbage' }), 'garbage');
+      const refresh = refreshOf(await post('/login/', { username: 'alice', password: 'alice-password-1' }));
+      const out = { o: await send(oracle.url, 'POST', `${P}/logout/`, { body: { refresh: refresh.o } }), g: await send(server.url, 'POST', `${P}/logout/`, { body: { refresh: refresh.g } }) };
+      same(out, 'logout');
+      assert.deepEqual(out.g.json, { detail: 'Successfully logged out.' });
+      const again = { o: await send(oracle.url, 'POST', `${P}/logout/`, { body: { refresh: refresh.o } }), g: await send(server.url, 'POST', `${P}/logout/`, { body: { refresh: refresh.g } }) };
+      same(again, 'again');
+      assert.deepEqual(again.g.json, { detail: 'Token is blacklisted' });
+    });
+
+    test('sign-up with mandatory verification: the same 201 as in Token mode', async () => {
+      same(await post('/registration/', { username: 'dave', email: 'dave@example.com', password1: GOOD, password2: GOOD }), 'sign-up');
     });
   });
 }

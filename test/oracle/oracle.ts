@@ -53,14 +53,17 @@ export interface Oracle {
   stop(): void;
 }
 
-/** `run.sh reset` on a free port with a fresh state directory (fresh database, users re-created). */
-export async function startOracle(): Promise<Oracle> {
+/**
+ * `run.sh reset` on a free port with a fresh state directory (fresh database, users
+ * re-created); `modes` are the oracle's mode variables (README: `DJRA_JWT=1`, …).
+ */
+export async function startOracle(modes: Record<string, string> = {}): Promise<Oracle> {
   const stateDir = realpathSync(mkdtempSync(join(tmpdir(), 'gatehouse-drf-oracle-')));
   let port = 0;
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     port = await freePort();
-    const env = { ...process.env, ORACLE_PORT: String(port), ORACLE_DIR_STATE: stateDir, PYTHONDONTWRITEBYTECODE: '1' };
+    const env = { ...process.env, ...modes, ORACLE_PORT: String(port), ORACLE_DIR_STATE: stateDir, PYTHONDONTWRITEBYTECODE: '1' };
     const r = spawnSync('sh', [RUN_SH, 'reset'], { env, encoding: 'utf8', timeout: 60_000 });
     if (r.status === 0) {
       lastError = '';
@@ -72,7 +75,7 @@ export async function startOracle(): Promise<Oracle> {
     rmSync(stateDir, { recursive: true, force: true });
     throw new Error(lastError);
   }
-  const env = { ...process.env, ORACLE_PORT: String(port), ORACLE_DIR_STATE: stateDir, PYTHONDONTWRITEBYTECODE: '1' };
+  const env = { ...process.env, ...modes, ORACLE_PORT: String(port), ORACLE_DIR_STATE: stateDir, PYTHONDONTWRITEBYTECODE: '1' };
   const pidFile = join(stateDir, 'server.pid');
   // If the test process dies without running `after`, still stop the daemon we started (by its PID).
   const onExit = () => {

@@ -13,10 +13,10 @@
  *
  * Logout answers 200 `{"detail":"Successfully logged out."}` also anonymously; it revokes
  * the opaque token presented, and in JWT mode blacklists the refresh token of the body or,
- * unlike dj-rest-auth 4.0.1, of the refresh cookie (docs/security.md #D1).
+ * unlike dj-rest-auth 4.0.1, of the refresh cookie (docs/security.md #130).
  */
 import type { Audit } from '../../core/audit.js';
-import { AuthenticationFailed, ValidationError, type JsonObject } from '../../core/errors.js';
+import { AuthenticationFailed, ValidationError } from '../../core/errors.js';
 import type { RequestView } from '../../core/request.js';
 import type { Principal, User } from '../../core/user.js';
 import type { CookieMode } from '../../cookies/mode.js';
@@ -98,22 +98,26 @@ async function loginUser(env: SessionEnv, ctx: HandlerContext): Promise<User> {
 }
 
 /** POST `login/`. */
-export async function login(env: SessionEnv, ctx: HandlerContext): Promise<HandlerResult> {
-  if (env.useJwt && env.cookies) {
-    const session = await cookieSessionLogin(env.jwtEnv, env.cookies, ctx, () => loginUser(env, ctx), 'dj-rest-auth-login');
-    await env.users.touchLastLogin(session.user);
-    return { headers: session.headers, body: { access: '', refresh: '', user: userDetails(session.user), ...session.expirations } };
-  }
-  const user = await loginUser(env, ctx);
-  return credentials(env, ctx, user, 'dj-rest-auth-login', 200);
+export function login(env: SessionEnv, ctx: HandlerContext): Promise<HandlerResult> {
+  return signIn(env, ctx, () => loginUser(env, ctx), { endpoint: 'dj-rest-auth-login', status: 200 });
 }
 
 /**
- * What a login or sign-up answers: `{"key"}` (Token mode) or `{"access","refresh","user"}`
- * (JWT mode); `last_login` is updated once the credential is stored. In cookie mode a
- * sign-up gets the pair in the body as dj-rest-auth's does (a login gets cookies, `login`).
+ * What a login or a sign-up answers once `authenticate` resolved the user: `{"key"}`
+ * (Token mode) or `{"access","refresh","user"}` (JWT mode); `last_login` is updated once
+ * the credential is stored. In JWT + cookie mode the pair goes into the cookie-mode
+ * cookies (`{"access":"","refresh":"","user",…expirations}`), after the login CSRF check
+ * and with the browser's earlier sessions ended (`cookieSessionLogin`), for a sign-up as
+ * for a login (docs/security.md #71).
  */
-export async function credentials(env: SessionEnv, ctx: HandlerContext, user: User, endpoint: string, status: number): Promise<HandlerResult> {
+export async function signIn(env: SessionEnv, ctx: HandlerContext, authenticate: () => Promise<User>, answer: { endpoint: string; status: number }): Promise<HandlerResult> {
+  const { endpoint, status } = answer;
+  if (env.useJwt && env.cookies) {
+    const session = await cookieSessionLogin(env.jwtEnv, env.cookies, ctx, authenticate, endpoint);
+    await env.users.touchLastLogin(session.user);
+    return { status, headers: session.headers, body: { access: '', refresh: '', user: userDetails(session.user), ...session.expirations } };
+  }
+  const user = await authenticate();
   const touch = () => env.users.touchLastLogin(user);
   if (!env.useJwt) {
     const { key } = await issueLoginToken({ tokens: env.tokens, audit: env.audit }, ctx, { user, endpoint, onLimit: 'evictOldest', after: touch });
@@ -121,8 +125,7 @@ export async function credentials(env: SessionEnv, ctx: HandlerContext, user: Us
   }
   const pair = await issueForLogin({ user, endpoint, audit: env.audit }, () => env.jwt.obtainPair(user), () => ValidationError.nonField(UNABLE_TO_LOG_IN));
   await touch();
-  const body: JsonObject = { access: pair.access, refresh: pair.refresh, user: userDetails(user) };
-  return { status, body };
+  return { status, body: { access: pair.access, refresh: pair.refresh, user: userDetails(user) } };
 }
 
 /** The opaque token the request was authenticated with, if any (JWT principals carry claims). */

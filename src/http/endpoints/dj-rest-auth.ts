@@ -14,10 +14,12 @@
  */
 import type { AccountOperations } from '../../accounts/types.js';
 import { AccountError } from '../../accounts/types.js';
-import { noAudit, type Audit } from '../../core/audit.js';
+import type { Audit } from '../../core/audit.js';
 import type { Authenticator } from '../../core/authenticator.js';
 import { ValidationError } from '../../core/errors.js';
-import type { RequestView } from '../../core/request.js';
+import type { ClientAddressResolver } from '../../core/pipeline.js';
+import type { Settings } from '../../core/settings.js';
+import type { Throttle } from '../../core/throttle.js';
 import type { User } from '../../core/user.js';
 import type { CookieMode } from '../../cookies/mode.js';
 import type { JwtService } from '../../jwt/service.js';
@@ -27,10 +29,15 @@ import { USERNAME_MAX, type UserService } from '../../users/service.js';
 import type { HandlerContext, HandlerResult, Route } from '../route.js';
 import { EMAIL_TAKEN, accountCall } from './dj-rest-auth-errors.js';
 import { FORM_MISMATCH, SERIALIZER_MISMATCH, checkedBy, emailField, passwordField, readFields, requireSamePasswords, type Field } from './dj-rest-auth-fields.js';
-import { credentials, login, logout, type EmailVerification, type LoginField, type SessionEnv } from './dj-rest-auth-login.js';
+import { login, logout, signIn, type EmailVerification, type LoginField, type SessionEnv } from './dj-rest-auth-login.js';
 import { jwtEnv } from './jwt.js';
 import { userDetails } from './user.js';
 
+/**
+ * What the route set is built from: a part of the account routes' deps
+ * (src/accounts/routes-deps.ts), the settings read are `accounts.loginField`,
+ * `accounts.emailVerification`, `accounts.djRestAuthJwt`, `accounts.djRestAuthOldPassword`.
+ */
 export interface DjRestAuthDeps {
   accounts: AccountOperations;
   users: UserService;
@@ -38,19 +45,13 @@ export interface DjRestAuthDeps {
   jwt: JwtService;
   /** `[JWT, Token]`, as `/api/me/` (the JWT one reads the access cookie in cookie mode). */
   authenticators: readonly Authenticator[];
-  /** `accounts.loginField`. */
-  loginField: LoginField;
-  /** `accounts.emailVerification`. */
-  emailVerification: EmailVerification;
-  /** `accounts.djRestAuthJwt`: login and sign-up answer with JWTs (dj-rest-auth `USE_JWT`). */
-  useJwt: boolean;
-  /** `accounts.djRestAuthOldPassword`: `password/change/` asks for `old_password` (`OLD_PASSWORD_FIELD_ENABLED`). */
-  oldPassword: boolean;
+  settings: Pick<Settings, 'accounts'>;
+  audit: Audit;
+  clientAddress: ClientAddressResolver;
   /** Cookie mode (`cookies.enabled`). */
   cookies?: CookieMode;
-  audit?: Audit;
-  /** The client address for the login throttle (default: the socket peer). */
-  clientAddress?: (req: RequestView) => string;
+  /** DRF's `ScopedRateThrottle`: `login/` has scope `login`, as the token endpoints. */
+  scopedThrottle: Throttle;
 }
 
 interface Env extends SessionEnv {
@@ -90,7 +91,7 @@ async function updateUser(env: Env, ctx: HandlerContext, partial: boolean): Prom
   return { body: userDetails(updated) };
 }
 
-/** POST `password/change/` (`PasswordChangeSerializer` over Django's `SetPasswordForm`). Revokes every credential (docs/security.md #D2). */
+/** POST `password/change/` (`PasswordChangeSerializer` over Django's `SetPasswordForm`). Revokes every credential, the one used too (docs/security.md #119). */
 async function changePassword(env: Env, ctx: HandlerContext): Promise<HandlerResult> {
   const user = me(ctx);
   const old: Field = {
@@ -125,31 +126,34 @@ async function confirmReset(env: Env, ctx: HandlerContext): Promise<HandlerResul
 /**
  * POST `registration/` (`RegisterSerializer`): the fields (the password validators that
  * need no user on `password1`), the match, then the sign-up (the similarity validator on
- * `non_field_errors`). A taken address gets the answer a new account gets (docs/security.md #D3).
+ * `non_field_errors`). The answer by `accounts.emailVerification`: mandatory → 201
+ * `Verification e-mail sent.`, also for a taken address, which creates nothing
+ * (docs/security.md #121); otherwise the new account's credentials (201; dj-rest-auth's
+ * session login answers 204), and a taken address — which cannot get the same answer —
+ * dj-rest-auth's 400 (docs/security.md #131).
  */
 async function register(env: Env, ctx: HandlerContext): Promise<HandlerResult> {
-  const v = await readFields(ctx, [
-    usernameField(env, { required: true }),
-    emailField('email'),
-    { ...passwordField('password1'), check: (password) => env.accounts.validatePassword(password) },
-    passwordField('password2'),
-  ]);
-  requireSamePasswords(v.password1!, v.password2!, ValidationError.nonField(SERIALIZER_MISMATCH));
-  const input = { username: v.username!, email: v.email!, password: v.password1! };
-  const { user } = await accountCall(() => env.accounts.register(input, 'allauth'), 'non_field_errors');
-  return registered(env, ctx, user);
-}
-
-/**
- * The sign-up's answer by `accounts.emailVerification`: mandatory → 201 `Verification
- * e-mail sent.` (also for a taken address); otherwise the new account's credentials (201;
- * dj-rest-auth's session login answers 204), and a taken address — which cannot get the
- * same answer — dj-rest-auth's 400.
- */
-function registered(env: Env, ctx: HandlerContext, user: User | null): Promise<HandlerResult> | HandlerResult {
-  if (env.emailVerification === 'mandatory') return { status: 201, body: { detail: VERIFICATION_SENT } };
-  if (user === null) throw new ValidationError({ email: [EMAIL_TAKEN] });
-  return credentials(env, ctx, user, 'dj-rest-auth-registration', 201);
+  const signUp = async (): Promise<User | null> => {
+    const v = await readFields(ctx, [
+      usernameField(env, { required: true }),
+      emailField('email'),
+      { ...passwordField('password1'), check: (password) => env.accounts.validatePassword(password) },
+      passwordField('password2'),
+    ]);
+    requireSamePasswords(v.password1!, v.password2!, ValidationError.nonField(SERIALIZER_MISMATCH));
+    const input = { username: v.username!, email: v.email!, password: v.password1! };
+    return (await accountCall(() => env.accounts.register(input, 'allauth'), 'non_field_errors')).user;
+  };
+  if (env.emailVerification === 'mandatory') {
+    await signUp();
+    return { status: 201, body: { detail: VERIFICATION_SENT } };
+  }
+  const newUser = async (): Promise<User> => {
+    const user = await signUp();
+    if (user === null) throw new ValidationError({ email: [EMAIL_TAKEN] });
+    return user;
+  };
+  return signIn(env, ctx, newUser, { endpoint: 'dj-rest-auth-registration', status: 201 });
 }
 
 /** POST `registration/verify-email/`: a bad, used or expired key is 404. */
@@ -168,8 +172,8 @@ async function resendEmail(env: Env, ctx: HandlerContext): Promise<HandlerResult
 
 /** The dj-rest-auth routes under `prefix` (e.g. `/dj-rest-auth`). */
 export function djRestAuthRoutes(deps: DjRestAuthDeps, prefix: string): Route[] {
-  const audit = deps.audit ?? noAudit;
-  const clientAddress = deps.clientAddress ?? ((req: RequestView) => req.remoteAddress);
+  const { audit, clientAddress } = deps;
+  const settings = deps.settings.accounts;
   const env: Env = {
     accounts: deps.accounts,
     users: deps.users,
@@ -177,10 +181,10 @@ export function djRestAuthRoutes(deps: DjRestAuthDeps, prefix: string): Route[] 
     jwt: deps.jwt,
     audit,
     clientAddress,
-    loginField: deps.loginField,
-    emailVerification: deps.emailVerification,
-    useJwt: deps.useJwt,
-    oldPassword: deps.oldPassword,
+    loginField: settings.loginField,
+    emailVerification: settings.emailVerification,
+    useJwt: settings.djRestAuthJwt,
+    oldPassword: settings.djRestAuthOldPassword,
     ...(deps.cookies ? { cookies: deps.cookies } : {}),
     jwtEnv: jwtEnv({ users: deps.users, jwt: deps.jwt, audit, clientAddress }),
   };
@@ -188,7 +192,7 @@ export function djRestAuthRoutes(deps: DjRestAuthDeps, prefix: string): Route[] 
   const user = { authenticators: deps.authenticators, permissions: [IsAuthenticated] } as const;
   const post = (handler: (env: Env, ctx: HandlerContext) => Promise<HandlerResult>) => ({ POST: (ctx: HandlerContext) => handler(env, ctx) });
   return [
-    { ...open, path: `${prefix}/login/`, name: 'Login', noStore: true, methods: post(login) },
+    { ...open, path: `${prefix}/login/`, name: 'Login', noStore: true, throttles: [deps.scopedThrottle], throttleScope: 'login', methods: post(login) },
     { ...open, path: `${prefix}/logout/`, name: 'Logout', noStore: true, methods: post(logout) },
     {
       ...user,

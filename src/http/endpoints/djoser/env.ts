@@ -1,6 +1,6 @@
 /**
- * What djoser's routes receive (`DjoserDeps`), the same with defaults filled in
- * (`DjoserEnv`), and the route shape they share: the project's default authentication
+ * What djoser's routes receive (`DjoserDeps`), the same with djoser's options read from
+ * the settings (`DjoserEnv`), and the route shape they share: the project's default authentication
  * classes on every route, and djoser's per-action permission.
  *
  * djoser chooses the permission from the viewset action: the actions a route answers
@@ -9,32 +9,15 @@
  * `CurrentUserOrAdmin` first — so an anonymous `GET users/activation/` is 401 and an
  * authenticated one 405.
  */
-import type { Audit } from '../../../core/audit.js';
-import type { AccountOperations } from '../../../accounts/types.js';
-import type { Authenticator } from '../../../core/authenticator.js';
-import type { ClientAddressResolver, Permission } from '../../../core/pipeline.js';
-import type { Settings } from '../../../core/settings.js';
-import type { Throttle } from '../../../core/throttle.js';
-import type { JwtService } from '../../../jwt/service.js';
-import type { OpaqueTokenService } from '../../../tokens/service.js';
-import type { UserService } from '../../../users/service.js';
+import type { AccountRouteDeps } from '../../../accounts/routes-deps.js';
+import type { Permission } from '../../../core/pipeline.js';
 import type { Handler, Route } from '../../route.js';
 
-/** What djoser's routes are built from (the account route sets' deps, `AccountRouteDeps`). */
-export interface DjoserDeps {
-  accounts: AccountOperations;
-  users: UserService;
-  tokens: OpaqueTokenService;
-  jwt: JwtService;
-  /** The project's default authentication classes (`[JWT, Token]`, as `/api/me/`). */
-  authenticators: readonly Authenticator[];
-  settings: Settings;
-  audit: Audit;
-  /** The client address for the login throttle. */
-  clientAddress: ClientAddressResolver;
-  /** DRF's `ScopedRateThrottle` over `throttle.rates`: the login routes take scope `login`, the other token routes `token`. */
-  scopedThrottle: Throttle;
-}
+/**
+ * What djoser's routes are built from: the account route sets' deps (the `login` and
+ * `token` throttle scopes go to the token routes through `scopedThrottle`).
+ */
+export type DjoserDeps = Pick<AccountRouteDeps, 'accounts' | 'users' | 'tokens' | 'jwt' | 'authenticators' | 'settings' | 'audit' | 'clientAddress' | 'scopedThrottle'>;
 
 /** The djoser settings the routes follow, from `accounts.*`. */
 export interface DjoserOptions {
