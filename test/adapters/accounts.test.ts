@@ -56,18 +56,25 @@ function outbox(ctx: Ctx): EmailMessage[] {
   return email.messages;
 }
 
-/** The capture groups of `pattern` in the text of the last mail to `to` that has it. */
-function fromMail(ctx: Ctx, to: string, pattern: RegExp): string[] {
-  const mail = outbox(ctx)
-    .filter((m) => m.to.includes(to) && pattern.test(m.text))
-    .at(-1);
-  assert.ok(mail, `no mail to ${to} matching ${pattern}; sent: ${outbox(ctx).map((m) => `${m.to.join(',')}: ${m.subject}`).join(' | ')}`);
-  return pattern.exec(mail.text)!.slice(1);
+/**
+ * The capture groups of `pattern` in the text of the last mail to `to` that has it. Some
+ * mails go out in the background (the answer does not wait for them): wait up to 5 s.
+ */
+async function fromMail(ctx: Ctx, to: string, pattern: RegExp): Promise<string[]> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const mail = outbox(ctx)
+      .filter((m) => m.to.includes(to) && pattern.test(m.text))
+      .at(-1);
+    if (mail) return pattern.exec(mail.text)!.slice(1);
+    if (Date.now() > deadline) assert.fail(`no mail to ${to} matching ${pattern}; sent: ${outbox(ctx).map((m) => `${m.to.join(',')}: ${m.subject}`).join(' | ')}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const activationLink = (ctx: Ctx) => fromMail(ctx, 'carol@example.com', /#\/activate\/([\w-]+)\/([\w-]+)/);
 const djoserResetLink = (ctx: Ctx) => fromMail(ctx, 'carol@example.com', /#\/password\/reset\/confirm\/([\w-]+)\/([\w-]+)/);
-const confirmationKey = (ctx: Ctx) => fromMail(ctx, 'dave@example.com', /account-confirm-email\/([\w:-]+)\//)[0]!;
+const confirmationKey = async (ctx: Ctx) => (await fromMail(ctx, 'dave@example.com', /account-confirm-email\/([\w:-]+)\//))[0]!;
 const allauthResetLink = (ctx: Ctx) => fromMail(ctx, 'dave@example.com', /password-reset\/confirm\/([0-9a-z]+)\/([\w-]+)\//);
 
 const DJOSER: Case<Ctx>[] = [
@@ -107,7 +114,7 @@ const DJOSER: Case<Ctx>[] = [
     expectHeaders: jsonHeaders,
     // Without `id` while e-mail addresses are unique: a taken address gets the same answer.
     text: '{"email":"carol@example.com","username":"carol"}',
-    check: (_res, ctx) => assert.equal(activationLink(ctx).length, 2),
+    check: async (_res, ctx) => assert.equal((await activationLink(ctx)).length, 2),
   },
   {
     name: 'djoser sign-up, username taken → 400',
@@ -139,7 +146,7 @@ const DJOSER: Case<Ctx>[] = [
     method: 'POST',
     path: `${D}/users/activation/`,
     headers: FORM,
-    body: (ctx: Ctx) => form({ uid: activationLink(ctx)[0]!, token: 'dixuc7-0123456789abcdef0123456789abcdef' }),
+    body: async (ctx: Ctx) => form({ uid: (await activationLink(ctx))[0]!, token: 'dixuc7-0123456789abcdef0123456789abcdef' }),
     status: 400,
     json: { token: ['Invalid token for given user.'] },
   },
@@ -147,8 +154,8 @@ const DJOSER: Case<Ctx>[] = [
     name: 'djoser activation with the mailed link (JSON) → 204, no body',
     method: 'POST',
     path: `${D}/users/activation/`,
-    body: (ctx: Ctx) => {
-      const [uid, token] = activationLink(ctx);
+    body: async (ctx: Ctx) => {
+      const [uid, token] = await activationLink(ctx);
       return { uid, token };
     },
     status: 204,
@@ -159,8 +166,8 @@ const DJOSER: Case<Ctx>[] = [
     name: 'djoser activation, the same link again → 403 stale',
     method: 'POST',
     path: `${D}/users/activation/`,
-    body: (ctx: Ctx) => {
-      const [uid, token] = activationLink(ctx);
+    body: async (ctx: Ctx) => {
+      const [uid, token] = await activationLink(ctx);
       return { uid, token };
     },
     status: 403,
@@ -250,7 +257,7 @@ const DJOSER: Case<Ctx>[] = [
     status: 204,
     expectHeaders: noContent,
     text: '',
-    check: (_res, ctx) => assert.equal(djoserResetLink(ctx).length, 2),
+    check: async (_res, ctx) => assert.equal((await djoserResetLink(ctx)).length, 2),
   },
   {
     name: 'djoser reset_password_confirm, {} → every field required',
@@ -264,8 +271,8 @@ const DJOSER: Case<Ctx>[] = [
     name: 'djoser reset_password_confirm, weak password → the validators\' messages',
     method: 'POST',
     path: `${D}/users/reset_password_confirm/`,
-    body: (ctx: Ctx) => {
-      const [uid, token] = djoserResetLink(ctx);
+    body: async (ctx: Ctx) => {
+      const [uid, token] = await djoserResetLink(ctx);
       return { uid, token, new_password: '1234', re_new_password: '1234' };
     },
     status: 400,
@@ -275,8 +282,8 @@ const DJOSER: Case<Ctx>[] = [
     name: 'djoser reset_password_confirm with the mailed link (JSON) → 204',
     method: 'POST',
     path: `${D}/users/reset_password_confirm/`,
-    body: (ctx: Ctx) => {
-      const [uid, token] = djoserResetLink(ctx);
+    body: async (ctx: Ctx) => {
+      const [uid, token] = await djoserResetLink(ctx);
       return { uid, token, new_password: PASSWORD[2], re_new_password: PASSWORD[2] };
     },
     status: 204,
@@ -288,8 +295,8 @@ const DJOSER: Case<Ctx>[] = [
     method: 'POST',
     path: `${D}/users/reset_password_confirm/`,
     headers: FORM,
-    body: (ctx: Ctx) => {
-      const [uid, token] = djoserResetLink(ctx);
+    body: async (ctx: Ctx) => {
+      const [uid, token] = await djoserResetLink(ctx);
       return form({ uid: uid!, token: token!, new_password: PASSWORD[1], re_new_password: PASSWORD[1] });
     },
     status: 400,
@@ -339,7 +346,7 @@ const DJ_REST_AUTH: Case<Ctx>[] = [
     status: 201,
     expectHeaders: jsonHeaders,
     json: { detail: 'Verification e-mail sent.' },
-    check: (_res, ctx) => assert.ok(confirmationKey(ctx)),
+    check: async (_res, ctx) => assert.ok(await confirmationKey(ctx)),
   },
   {
     name: 'dj-rest-auth login before verification → not verified',
@@ -358,7 +365,7 @@ const DJ_REST_AUTH: Case<Ctx>[] = [
     method: 'POST',
     path: `${R}/registration/verify-email/`,
     headers: FORM,
-    body: (ctx: Ctx) => form({ key: confirmationKey(ctx) }),
+    body: async (ctx: Ctx) => form({ key: await confirmationKey(ctx) }),
     status: 200,
     json: { detail: 'ok' },
   },
@@ -366,7 +373,7 @@ const DJ_REST_AUTH: Case<Ctx>[] = [
     name: 'dj-rest-auth verify-email, the same key again → 404',
     method: 'POST',
     path: `${R}/registration/verify-email/`,
-    body: (ctx: Ctx) => ({ key: confirmationKey(ctx) }),
+    body: async (ctx: Ctx) => ({ key: await confirmationKey(ctx) }),
     status: 404,
     json: { detail: 'Not found.' },
   },
@@ -457,7 +464,7 @@ const DJ_REST_AUTH: Case<Ctx>[] = [
     body: form({ email: 'dave@example.com' }),
     status: 200,
     json: { detail: 'Password reset e-mail has been sent.' },
-    check: (_res, ctx) => assert.equal(allauthResetLink(ctx).length, 2),
+    check: async (_res, ctx) => assert.equal((await allauthResetLink(ctx)).length, 2),
   },
   {
     name: 'dj-rest-auth reset confirm, {} → every field required',
@@ -471,7 +478,7 @@ const DJ_REST_AUTH: Case<Ctx>[] = [
     name: 'dj-rest-auth reset confirm, no such uid → Invalid value',
     method: 'POST',
     path: `${R}/password/reset/confirm/`,
-    body: (ctx: Ctx) => ({ uid: 'zz', token: allauthResetLink(ctx)[1], new_password1: PASSWORD[2], new_password2: PASSWORD[2] }),
+    body: async (ctx: Ctx) => ({ uid: 'zz', token: (await allauthResetLink(ctx))[1], new_password1: PASSWORD[2], new_password2: PASSWORD[2] }),
     status: 400,
     json: { uid: ['Invalid value'] },
   },
@@ -479,8 +486,8 @@ const DJ_REST_AUTH: Case<Ctx>[] = [
     name: 'dj-rest-auth reset confirm with the mailed link (JSON) → reset',
     method: 'POST',
     path: `${R}/password/reset/confirm/`,
-    body: (ctx: Ctx) => {
-      const [uid, token] = allauthResetLink(ctx);
+    body: async (ctx: Ctx) => {
+      const [uid, token] = await allauthResetLink(ctx);
       return { uid, token, new_password1: PASSWORD[2], new_password2: PASSWORD[2] };
     },
     status: 200,

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { send, type TestResponse } from '../helpers.js';
 
-export type Expected<T, C> = T | ((ctx: C) => T);
+/** A value, or made from the context when the case runs (possibly asynchronously: a mail still on its way). */
+export type Expected<T, C> = T | ((ctx: C) => T | Promise<T>);
 
 export interface Case<C> {
   name: string;
@@ -28,11 +29,11 @@ export interface Case<C> {
   check?: (res: TestResponse, ctx: C) => void | Promise<void>;
 }
 
-const resolve = <T, C>(value: Expected<T, C>, ctx: C): T => (typeof value === 'function' ? (value as (c: C) => T)(ctx) : value);
+const resolve = async <T, C>(value: Expected<T, C>, ctx: C): Promise<T> => (typeof value === 'function' ? (value as (c: C) => T | Promise<T>)(ctx) : value);
 
 /** Send `c` to the server at `url` and assert everything it expects. */
 export async function runCase<C>(url: string, c: Case<C>, ctx: C): Promise<TestResponse> {
-  const body = c.body === undefined ? undefined : resolve(c.body, ctx);
+  const body = c.body === undefined ? undefined : await resolve(c.body, ctx);
   const res = await send(url, c.method, c.path, { headers: c.headers?.(ctx) ?? {}, ...(body !== undefined ? { body } : {}) });
   assert.equal(res.status, c.status, `${c.method} ${c.path}: ${res.status} ${res.text.slice(0, 300)}`);
   for (const [name, want] of Object.entries(c.expectHeaders ?? {})) {
@@ -41,7 +42,7 @@ export async function runCase<C>(url: string, c: Case<C>, ctx: C): Promise<TestR
     else if (want instanceof RegExp) assert.match(String(got), want, `header ${name}`);
     else assert.equal(got, want, `header ${name}`);
   }
-  if (c.json !== undefined) assert.deepEqual(res.json, resolve(c.json, ctx));
+  if (c.json !== undefined) assert.deepEqual(res.json, await resolve(c.json, ctx));
   if (c.text !== undefined) assert.equal(res.text, c.text);
   await c.check?.(res, ctx);
   return res;
