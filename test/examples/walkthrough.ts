@@ -152,7 +152,7 @@ export interface WalkOptions {
   url: string;
   cwd: string;
   /** The value of `NAME=…` (what the reader pastes), given what the previous command printed. */
-  assign(name: string, printed: readonly string[]): string;
+  assign(name: string, printed: readonly string[]): string | Promise<string>;
   vars?: Record<string, string>;
 }
 
@@ -181,7 +181,7 @@ export async function walk(lines: readonly string[], options: WalkOptions): Prom
     steps++;
     const assignments = [...line.matchAll(/(?:^|\s)([A-Z_]+)=…/g)];
     if (assignments.length > 0 && /^[A-Z_]+=…/.test(line)) {
-      for (const a of assignments) vars[a[1]!] = options.assign(a[1]!, printed);
+      for (const a of assignments) vars[a[1]!] = await options.assign(a[1]!, printed);
       printed = [];
       continue;
     }
