@@ -43,7 +43,7 @@ async function emailTaken(ctx: AccountContext, email: string): Promise<User | nu
 export async function register(ctx: AccountContext, input: RegisterInput, flow: AccountFlow): Promise<RegisterResult> {
   const email = normalizeEmail(input.email);
   if (email !== '' && !isValidEmail(email)) throw new AccountError('invalid_email', [INVALID_EMAIL]);
-  const username = await checkNewUsername(ctx, input.username, { caseInsensitive: flow === 'allauth' });
+  const username = await checkNewUsername(ctx, input.username, { caseInsensitive: flow === 'allauth', email });
   const names = { firstName: input.firstName ?? '', lastName: input.lastName ?? '' };
   requireStrongPassword(ctx, input.password, { username, email, ...names });
   const admitted = email === '' || (await ctx.mail.admit(email));

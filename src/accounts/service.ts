@@ -26,7 +26,7 @@ import { checkCurrentPassword } from './password-rules.js';
 import { updateProfile } from './profile.js';
 import { register } from './registration.js';
 import { AccountLinks } from './tokens.js';
-import type { AccountFlow, AccountOperations, PasswordOwner, ProfilePatch, RegisterInput, RegisterResult } from './types.js';
+import type { AccountFlow, AccountOperations, PasswordOwner, ProfilePatch, RegisterInput, RegisterResult, UsernameCheckOptions } from './types.js';
 import { checkNewUsername, confirmUsernameReset, requestUsernameReset, setUsername } from './username.js';
 
 export interface AccountServiceOptions {
@@ -87,7 +87,7 @@ export class AccountService implements AccountOperations {
   validatePassword(password: string, owner: PasswordOwner = {}): string[] {
     return this.ctx.validate(password, owner);
   }
-  checkNewUsername(username: string, options?: { caseInsensitive?: boolean }): Promise<string> {
+  checkNewUsername(username: string, options?: UsernameCheckOptions): Promise<string> {
     return checkNewUsername(this.ctx, username, options);
   }
   checkCurrentPassword(user: User, password: string): Promise<boolean> {

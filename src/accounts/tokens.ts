@@ -23,9 +23,9 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { User } from '../core/user.js';
-import { PasswordResetTokenGenerator, DJANGO_KEY_SALT } from './links/reset-token.js';
-import { dumps, loads } from './links/signing.js';
-import { decodeUidBase36, decodeUidBase64, encodeUidBase36, encodeUidBase64 } from './links/uid.js';
+import { DJANGO_RESET_KEY_SALT, ResetTokenGenerator } from './links/reset-token.js';
+import { BadSignature, dumps, loads } from './links/signing.js';
+import { decodeAllauthUid, decodeDjoserUid, encodeAllauthUid, encodeDjoserUid } from './links/uid.js';
 import type { AccountFlow } from './types.js';
 
 export type LinkPurpose = 'activation' | 'password_reset' | 'allauth_password_reset' | 'username_reset';
@@ -45,47 +45,53 @@ export interface AccountLinksOptions {
 }
 
 export class AccountLinks {
-  private readonly makers: Record<LinkPurpose, PasswordResetTokenGenerator>;
-  private readonly checkers: Record<LinkPurpose, PasswordResetTokenGenerator[]>;
+  private readonly makers: Record<LinkPurpose, ResetTokenGenerator>;
+  private readonly checkers: Record<LinkPurpose, ResetTokenGenerator[]>;
 
   constructor(private readonly options: AccountLinksOptions) {
     const generator = (keySalt: string, variant: 'django' | 'allauth' = 'django') =>
-      new PasswordResetTokenGenerator({ secret: options.secretKey, keySalt, variant, timeoutSeconds: Math.floor(options.resetTimeoutMs / 1000), clock: options.clock });
-    const django = generator(DJANGO_KEY_SALT);
+      new ResetTokenGenerator({ secretKey: options.secretKey, keySalt, variant, timeoutSeconds: Math.floor(options.resetTimeoutMs / 1000), clock: options.clock });
+    const django = generator(DJANGO_RESET_KEY_SALT);
     const activation = generator(ACTIVATION_SALT);
     const reset = generator(PASSWORD_RESET_SALT);
     const username = generator(USERNAME_RESET_SALT);
-    const allauth = generator(DJANGO_KEY_SALT, 'allauth');
+    const allauth = generator(DJANGO_RESET_KEY_SALT, 'allauth');
     this.makers = { activation, password_reset: reset, allauth_password_reset: allauth, username_reset: username };
     this.checkers = { activation: [activation, django], password_reset: [reset, django], allauth_password_reset: [allauth], username_reset: [username, django] };
   }
 
   /** The uid a link of `flow` names `user` by: djoser base 64, allauth base 36. */
   uid(user: User, flow: AccountFlow): string {
-    return flow === 'djoser' ? encodeUidBase64(user.id) : encodeUidBase36(user.id);
+    return flow === 'djoser' ? encodeDjoserUid(user.id) : encodeAllauthUid(user.id);
   }
 
   /** The pk a uid names, or null when it decodes to none. */
   idFromUid(uid: string, flow: AccountFlow): number | null {
-    return flow === 'djoser' ? decodeUidBase64(uid) : decodeUidBase36(uid);
+    return flow === 'djoser' ? decodeDjoserUid(uid) : decodeAllauthUid(uid);
   }
 
   token(purpose: LinkPurpose, user: User): string {
-    return this.makers[purpose].makeToken(user);
+    return this.makers[purpose].make(user);
   }
 
   /** Whether `token` is valid now for `user` and this purpose (constant-time comparisons). */
   check(purpose: LinkPurpose, user: User, token: string): boolean {
-    return this.checkers[purpose].some((generator) => generator.checkToken(user, token));
+    return this.checkers[purpose].some((generator) => generator.check(user, token));
   }
 
   confirmationKey(user: User): string {
-    return dumps(user.id, { key: this.options.secretKey, salt: CONFIRMATION_SALT, clock: this.options.clock });
+    return dumps(user.id, { secretKey: this.options.secretKey, salt: CONFIRMATION_SALT, clock: this.options.clock });
   }
 
   /** The user pk a confirmation key names, or null (bad signature, expired, not a pk). */
   idFromConfirmationKey(key: string): number | null {
-    const value = loads(key, { key: this.options.secretKey, salt: CONFIRMATION_SALT, maxAgeMs: this.options.confirmationExpireMs, clock: this.options.clock });
+    let value: unknown;
+    try {
+      value = loads(key, { secretKey: this.options.secretKey, salt: CONFIRMATION_SALT, maxAgeSeconds: this.options.confirmationExpireMs / 1000, clock: this.options.clock });
+    } catch (e) {
+      if (e instanceof BadSignature) return null;
+      throw e;
+    }
     return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
   }
 }

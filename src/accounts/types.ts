@@ -85,6 +85,13 @@ export interface RegisterResult {
   user: User | null;
 }
 
+export interface UsernameCheckOptions {
+  /** Unique ignoring case (allauth) rather than exactly (djoser, Django). */
+  caseInsensitive?: boolean;
+  /** The address of the account the name is for (see `checkNewUsername`). */
+  email?: string;
+}
+
 /** The attributes the similarity validator compares a password with. */
 export interface PasswordOwner {
   username?: string;
@@ -103,8 +110,14 @@ export interface ProfilePatch {
 export interface AccountOperations {
   /** Django's validators' messages for `password` (empty: acceptable). */
   validatePassword(password: string, owner?: PasswordOwner): string[];
-  /** Throws `AccountError('invalid_username' | 'username_taken')`; resolves the normalised name otherwise. */
-  checkNewUsername(username: string, options?: { caseInsensitive?: boolean }): Promise<string>;
+  /**
+   * Throws `AccountError('invalid_username' | 'username_taken')`; resolves the normalised
+   * name otherwise. `email`: the address of the account the name is for — with
+   * `accounts.loginField` `either`, a name containing `@` must be that address (so a name
+   * can never stand for another account's address at login); without it the rule is
+   * checked when the operation runs.
+   */
+  checkNewUsername(username: string, options?: UsernameCheckOptions): Promise<string>;
   checkCurrentPassword(user: User, password: string): Promise<boolean>;
 
   register(input: RegisterInput, flow: AccountFlow): Promise<RegisterResult>;

@@ -16,10 +16,11 @@ import { reread, type AccountContext } from './context.js';
 import { requireCurrentPassword } from './password-rules.js';
 import { mailEachAt } from './address-mail.js';
 import { userFromLink } from './password-reset.js';
-import { AccountError } from './types.js';
+import { AccountError, type UsernameCheckOptions } from './types.js';
 import { hasUsablePassword } from './user-state.js';
 
 const TAKEN = 'A user with that username already exists.';
+const NOT_OWN_ADDRESS = 'A username that contains "@" must be the account\'s own e-mail address.';
 
 /** Whether another account than `self` holds `username`, compared exactly or case-insensitively. */
 async function usernameHeld(ctx: AccountContext, username: string, caseInsensitive: boolean, self?: User): Promise<boolean> {
@@ -32,8 +33,18 @@ async function usernameHeld(ctx: AccountContext, username: string, caseInsensiti
   return all.some((u) => u.id !== self?.id && u.username.toLowerCase() === folded);
 }
 
+/**
+ * With `accounts.loginField` `either` a login tries the username first, then the address:
+ * a username equal to another account's address would take that address's logins. So
+ * there a username containing `@` must be the account's own address (docs/security.md,
+ * case 129).
+ */
+function standsForAnotherAddress(ctx: AccountContext, username: string, email: string | undefined): boolean {
+  return ctx.settings.loginField === 'either' && email !== undefined && username.includes('@') && username.toLowerCase() !== email.toLowerCase();
+}
+
 /** Throws `invalid_username` or `username_taken`; resolves the normalised name. `self`: the account being renamed. */
-export async function checkNewUsername(ctx: AccountContext, username: string, options: { caseInsensitive?: boolean } = {}, self?: User): Promise<string> {
+export async function checkNewUsername(ctx: AccountContext, username: string, options: UsernameCheckOptions = {}, self?: User): Promise<string> {
   let normalized: string;
   try {
     normalized = normalizeUsername(username);
@@ -41,6 +52,7 @@ export async function checkNewUsername(ctx: AccountContext, username: string, op
     if (e instanceof InvalidUsername) throw new AccountError('invalid_username', [e.message]);
     throw e;
   }
+  if (standsForAnotherAddress(ctx, normalized, options.email ?? self?.email)) throw new AccountError('invalid_username', [NOT_OWN_ADDRESS]);
   if (await usernameHeld(ctx, normalized, options.caseInsensitive ?? false, self)) throw new AccountError('username_taken', [TAKEN]);
   return normalized;
 }

@@ -9,7 +9,8 @@
  * names it (standard error, so standard output stays the result: SQLite path, or the
  * PostgreSQL URL without its password). Passwords are asked twice without echo on a
  * terminal (`./prompt.ts`), or read from standard input with `--password-stdin`; a
- * command that would have to ask, with no terminal to ask on, is refused.
+ * command that would have to ask, with no terminal to ask on, is refused. New passwords go
+ * through the password validators, as in Django's `createsuperuser` (`./password-check.ts`).
  *
  * Exit codes: 0 success, 1 the operation failed (unknown user, bad settings, …),
  * 2 wrong usage.
@@ -21,6 +22,7 @@ import { resolve } from 'node:path';
 import { loadSettings, SettingsError, type Settings } from '../core/settings.js';
 import { drfDateTime } from '../core/json.js';
 import { cliEventHook } from './events.js';
+import { registerEmailCommands } from './email.js';
 import { registerKeyCommands } from './keys.js';
 import { registerImportDjango } from './import-django/index.js';
 import { DrfTokenRowsRefused, importDrfTokenRows } from './import-django/drf-tokens.js';
@@ -36,7 +38,8 @@ import { checkCreatable, describeDatabase, requireDatabase } from './database.js
 import { CliError } from './errors.js';
 import { formatDuration } from './format.js';
 import { registerLockCommands } from './locks.js';
-import { PromptAborted, promptNewPassword } from './prompt.js';
+import { acceptablePassword, validatorsFor } from './password-check.js';
+import { PromptAborted, promptNewPassword, readLine } from './prompt.js';
 import { registerServe } from './serve.js';
 import { revokeToken } from './tokens.js';
 import { registerUserCommands } from './users.js';
@@ -58,6 +61,8 @@ export interface CliIo {
   stdinIsTTY?: boolean;
   /** Ask for a new password twice without echo (only called when `stdinIsTTY`). */
   promptPassword?: () => Promise<string>;
+  /** Ask a question on the terminal and read the visible answer (only called when `stdinIsTTY`). */
+  promptLine?: (question: string) => Promise<string>;
 }
 
 const defaultIo: CliIo = {
@@ -72,6 +77,7 @@ const defaultIo: CliIo = {
   env: process.env,
   stdinIsTTY: process.stdin.isTTY === true,
   promptPassword: () => promptNewPassword({ input: process.stdin, output: process.stderr }),
+  promptLine: (question) => readLine(question, { input: process.stdin, output: process.stderr }),
 };
 
 function settingsFor(opts: CommonOptions, io: CliIo, extra: Record<string, unknown> = {}): Settings {
@@ -143,15 +149,17 @@ async function requireUser(app: Gatehouse, username: string) {
   return user;
 }
 
-/** Does `username` exist? Read before asking for a password (opens the stores only; needs no secret). */
-async function userExists(settings: Settings, username: string): Promise<boolean> {
+/** The user named `username`, if any. Read before asking for a password (opens the stores only; needs no secret). */
+async function existingUser(settings: Settings, username: string) {
   const stores = await openStores(settings);
   try {
-    return (await stores.users.getByUsername(username)) !== null;
+    return await stores.users.getByUsername(username);
   } finally {
     await stores.close();
   }
 }
+
+const userExists = async (settings: Settings, username: string): Promise<boolean> => (await existingUser(settings, username)) !== null;
 
 const common = (cmd: Command) =>
   cmd
@@ -251,7 +259,8 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .option('--staff', 'give staff status (is_staff)')
     .option('--superuser', 'give superuser status (is_superuser and is_staff)')
     .option('--inactive', 'create the account inactive')
-    .action(async (username: string, opts: CommonOptions & { passwordStdin?: boolean; password: boolean; email: string; staff?: boolean; superuser?: boolean; inactive?: boolean }) => {
+    .option('--skip-password-validation', 'keep a password the validators refuse (settings passwords.validators)')
+    .action(async (username: string, opts: CommonOptions & { passwordStdin?: boolean; password: boolean; email: string; staff?: boolean; superuser?: boolean; inactive?: boolean; skipPasswordValidation?: boolean }) => {
       if (opts.passwordStdin && !opts.password) throw new CliError('createuser: --password-stdin and --no-password exclude each other', 2);
       try {
         validateUsername(username);
@@ -264,8 +273,17 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       let password: string | null = null;
       const askPassword = async () => {
         if (!opts.password) return;
-        if (await userExists(settingsFor(opts, io), username)) throw new CliError(`createuser: ${new UsernameTaken(username).message}`);
-        password = await newPassword(io, opts, 'createuser', ', or pass --no-password for an unusable password');
+        const settings = settingsFor(opts, io);
+        if (await userExists(settings, username)) throw new CliError(`createuser: ${new UsernameTaken(username).message}`);
+        password = await acceptablePassword(validatorsFor(settings), {
+          command: 'createuser',
+          username,
+          owner: { username, email: opts.email },
+          read: () => newPassword(io, opts, 'createuser', ', or pass --no-password for an unusable password'),
+          interactive: !opts.passwordStdin,
+          skipValidation: opts.skipPasswordValidation === true,
+          io,
+        });
       };
       await withApp(
         opts,
@@ -295,7 +313,8 @@ export function buildProgram(io: CliIo = defaultIo): Command {
 
   common(program.command('changepassword').description("set a user's password, asked twice on a terminal (revokes the user's opaque tokens and refresh tokens)").argument('<username>'))
     .option('--password-stdin', 'read the new password from standard input (for scripts)')
-    .action(async (username: string, opts: CommonOptions & { passwordStdin?: boolean }) => {
+    .option('--skip-password-validation', 'keep a password the validators refuse (settings passwords.validators)')
+    .action(async (username: string, opts: CommonOptions & { passwordStdin?: boolean; skipPasswordValidation?: boolean }) => {
       let password = '';
       await withApp(
         opts,
@@ -307,9 +326,19 @@ export function buildProgram(io: CliIo = defaultIo): Command {
           io.stdout(passwordChangeReport(app.settings, username, opaque));
         },
         async () => {
-          if (!(await userExists(settingsFor(opts, io), username))) throw new CliError(`user "${username}" does not exist`);
+          const settings = settingsFor(opts, io);
+          const user = await existingUser(settings, username);
+          if (!user) throw new CliError(`user "${username}" does not exist`);
           if (!opts.passwordStdin && io.stdinIsTTY) io.stderr(`Changing password for user "${username}"\n`);
-          password = await newPassword(io, opts, 'changepassword');
+          password = await acceptablePassword(validatorsFor(settings), {
+            command: 'changepassword',
+            username,
+            owner: user,
+            read: () => newPassword(io, opts, 'changepassword'),
+            interactive: !opts.passwordStdin,
+            skipValidation: opts.skipPasswordValidation === true,
+            io,
+          });
         },
       );
     });
@@ -391,6 +420,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerImportDjango(program, { io, settingsFor: (opts) => settingsFor(opts, io), common, fail: (message, exitCode) => new CliError(message, exitCode) });
   registerUserCommands(program, { io, common, withApp: (opts, fn) => withApp(opts, io, fn), requireUser });
   registerLockCommands(program, { io, common, settingsFor: (opts) => settingsFor(opts, io), withApp: (opts, fn) => withApp(opts, io, fn) });
+  registerEmailCommands(program, { io, common, settingsFor: (opts) => settingsFor(opts, io) });
 
   return program;
 }

@@ -99,3 +99,36 @@ export async function promptNewPassword(streams: PromptStreams, tries = 3): Prom
   }
   throw new PromptAborted(`no password after ${tries} tries`);
 }
+
+/** Read one visible line (the terminal echoes it: it stays in cooked mode), e.g. a y/N answer. */
+export function readLine(prompt: string, { input, output }: PromptStreams): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let line = '';
+    const finish = (error?: Error) => {
+      input.off('data', onData);
+      input.off('end', onEnd);
+      input.pause();
+      if (error) reject(error);
+      else resolve(line);
+    };
+    const onEnd = () => finish(new PromptAborted('end of input'));
+    const onData = (chunk: Buffer | string) => {
+      const text = String(chunk);
+      const end = text.search(/[\r\n]/);
+      if (end < 0) {
+        line += text;
+        if (line.length > 1024) finish(new PromptAborted('answer too long'));
+        return;
+      }
+      line += text.slice(0, end);
+      finish();
+      const rest = text.slice(end + 1).replace(/^\n/, '');
+      if (rest) input.unshift(rest);
+    };
+    output.write(prompt);
+    input.setEncoding('utf8');
+    input.on('data', onData);
+    input.on('end', onEnd);
+    input.resume();
+  });
+}

@@ -11,6 +11,7 @@
 import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import type { Settings } from '../core/settings.js';
+import { checkEmailSettings, EmailConfigError, emailWarnings } from '../email/backend.js';
 import { JwtKeyConfigError } from '../jwt/keyring/index.js';
 import { createGatehouse, refuseBadSettings, StartupError } from '../server/app.js';
 import { isClusterWorker, reportStartupFailure, runPrimary, workerCount } from '../server/cluster.js';
@@ -130,8 +131,9 @@ export function registerServe(program: Command, deps: ServeDeps): void {
         checkCreatable(configured.database);
         try {
           refuseBadSettings(configured); // before the secret file or the database is written
+          checkEmailSettings(configured.email);
         } catch (e) {
-          throw e instanceof StartupError ? new CliError(`serve: ${e.message}`) : e;
+          throw e instanceof StartupError || e instanceof EmailConfigError ? new CliError(`serve: ${e.message}`) : e;
         }
       }
       // The primary (or the only process) resolves the secret: a generated file is written
@@ -140,6 +142,7 @@ export function registerServe(program: Command, deps: ServeDeps): void {
       const baseLogger = createLogger(settings.logLevel);
       if (generatedInto) baseLogger.warn({ file: generatedInto }, 'no secretKey configured: generated one into the file (mode 0600); keep it safe');
       if (worker) return runWorker(settings, baseLogger);
+      for (const warning of emailWarnings(settings.email)) baseLogger.warn(warning);
       if (count > 1) {
         await migrateOnce(settings.database);
         const result = await runPrimary({ workers: count, logger: baseLogger });

@@ -1,12 +1,14 @@
 /**
- * `createEmailBackend(settings.email)`: the backend the settings name, and
- * `emailWarnings`, the one place that decides what `serve` warns about at start.
+ * `createEmailBackend(settings.email)`: the backend the settings name;
+ * `emailWarnings`, the one place that decides what `serve` warns about at start; and
+ * `checkEmailSettings`, what is refused at start (templates, the CA file).
  */
 import { readFileSync } from 'node:fs';
 import type { Settings } from '../core/settings.js';
 import { ConsoleEmailBackend, type ConsoleTarget } from './console.js';
 import { MemoryEmailBackend } from './memory.js';
 import { SmtpEmailBackend, type SmtpOptions } from './smtp.js';
+import { EmailTemplateError, loadEmailTemplates, type EmailTemplates } from './templates.js';
 import type { EmailBackend } from './types.js';
 
 export type EmailSettings = Settings['email'];
@@ -68,4 +70,18 @@ export function emailWarnings(email: EmailSettings): string[] {
     warnings.push(`email.user/email.password are set but email.security is "none": the SMTP password would travel unencrypted to ${email.host}:${email.port}; set email.security to "starttls" or "tls"`);
   }
   return warnings;
+}
+
+/**
+ * Refuse unusable e-mail settings before anything starts: the `email.templates`
+ * overrides (unknown placeholders, names, …) and an unreadable `email.tlsCa`. Returns the
+ * compiled templates. Throws `EmailConfigError` with one clear line.
+ */
+export function checkEmailSettings(email: EmailSettings): EmailTemplates {
+  if (email.backend === 'smtp' && email.tlsCa !== null) readCa(email.tlsCa);
+  try {
+    return loadEmailTemplates(email.templates);
+  } catch (e) {
+    throw e instanceof EmailTemplateError ? new EmailConfigError(e.message) : e;
+  }
 }

@@ -3,7 +3,7 @@
  * Nothing here loads nodemailer until an SMTP delivery happens.
  */
 export { EmailSendError, type EmailBackend, type EmailMessage } from './types.js';
-export { createEmailBackend, emailWarnings, EmailConfigError, type EmailBackendOptions, type EmailSettings } from './backend.js';
+export { checkEmailSettings, createEmailBackend, emailWarnings, EmailConfigError, type EmailBackendOptions, type EmailSettings } from './backend.js';
 export { ConsoleEmailBackend, formatConsoleMessage, type ConsoleTarget } from './console.js';
 export { MemoryEmailBackend } from './memory.js';
 export { SmtpEmailBackend, type SmtpOptions } from './smtp.js';

@@ -11,7 +11,8 @@
  * A failure becomes an `EmailSendError` whose message names the server (`host:port`) and
  * the reason in plain words, and whose `cause` is only nodemailer's error code and the
  * SMTP reply code: never the password, the message, or a server reply that might echo
- * either. The same line goes to the logger, when one is given.
+ * either. The same line goes to the logger, when one is given. Certificates are always
+ * verified (docs/security.md #117).
  */
 import { EmailSendError, type EmailBackend, type EmailMessage } from './types.js';
 

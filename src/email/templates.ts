@@ -13,8 +13,8 @@
  * loaded — at start-up, never while mailing. Rendering is one pass over pre-split parts.
  *
  * A subject is one line: line breaks (from a value, say a site name) become spaces, as
- * allauth does. allauth's kinds get its `[<site name>] ` prefix in front of the subject,
- * also of an overridden one.
+ * allauth does; values are HTML-escaped in HTML (docs/security.md #117). allauth's kinds
+ * get its `[<site name>] ` prefix in front of the subject, also of an overridden one.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -246,7 +246,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     // In cookie mode the JWT authenticator also reads the access cookie (CSRF-checked for unsafe methods).
     const primaryJwt: Authenticator = jwtCookieAuthentication ?? jwtAuthentication;
     const audit = endpointEvents(events);
-    const email = options.email ?? startupStep(() => createEmailBackend(settings.email));
+    const email = options.email ?? startupStep(() => createEmailBackend(settings.email, { logger }));
     const accounts = startupStep(
       () => new AccountService({ settings, secretKey, stores, users, email, throttleStore: throttling.store, clock, events }),
     );

@@ -11,7 +11,9 @@ import { AccountEmailFailed, AccountError, type AccountErrorCode } from '../../s
 import type { User } from '../../src/core/user.js';
 import { EmailSendError, type EmailBackend, type EmailMessage } from '../../src/email/types.js';
 import { MemoryEmailBackend } from '../../src/email/memory.js';
-import { ACTIVATE, ALLAUTH_RESET, CONFIRM, RESET, STORE_KINDS, STRONG, STRONG2, USERNAME_RESET, harness, linkParts, type Harness } from './harness.js';
+import { ResetTokenGenerator } from '../../src/accounts/links/reset-token.js';
+import { encodeDjoserUid } from '../../src/accounts/links/uid.js';
+import { ACTIVATE, ALLAUTH_RESET, CONFIRM, RESET, SECRET, STORE_KINDS, STRONG, STRONG2, USERNAME_RESET, harness, linkParts, type Harness } from './harness.js';
 
 const DAY = 86_400_000;
 
@@ -134,6 +136,20 @@ for (const [kind, open] of STORE_KINDS) {
         await h.app.users.update(reset.id, { isActive: false, emailVerified: false });
         await rejects(h.app.accounts.activate(ruid!, rtoken!), 'invalid_token');
         assert.equal((await get(user!.id)).id, user!.id);
+      });
+
+      test('links the Django app mailed (Django\'s key salt) keep working: activation, password reset, username reset', async () => {
+        const django = new ResetTokenGenerator({ secretKey: SECRET, clock: h.clock });
+        const name = fresh('legacy');
+        const { user } = await h.app.accounts.register({ username: name, email: `${name}@example.com`, password: STRONG }, 'djoser');
+        const uid = encodeDjoserUid(user!.id);
+        assert.equal((await h.app.accounts.activate(uid, django.make(user!))).isActive, true);
+        const active = await get(user!.id);
+        const renamed = await h.app.accounts.confirmUsernameReset({ uid, token: django.make(active), username: fresh('legacy') });
+        await h.app.accounts.confirmPasswordReset({ uid, token: django.make(renamed), password: STRONG2 }, 'djoser');
+        assert.ok(await h.app.users.authenticate(renamed.username, STRONG2));
+        const pending = (await h.app.accounts.register({ username: fresh('legacy'), email: `${fresh('legacy')}@example.com`, password: STRONG }, 'djoser')).user!;
+        await rejects(h.app.accounts.confirmPasswordReset({ uid: encodeDjoserUid(pending.id), token: django.make(pending), password: STRONG2 }, 'djoser'), 'invalid_token');
       });
 
       test('sign-up refusals: invalid username, taken username (exact), weak password (similar to the username), invalid address', async () => {
@@ -426,9 +442,9 @@ describe('account e-mails: throttle, failures, links', () => {
     }
   });
 
-  test('a failing backend: sign-up and activation keep their state and say the mail failed; resend works once it is back; reset resolves', async () => {
+  test('a failing backend: sign-up, activation, password and username change keep their state and say the mail failed; resend works once it is back; reset resolves', async () => {
     const backend = new FlakyBackend();
-    const h = await harness(open(), { accounts: { sendConfirmationEmail: true } }, backend);
+    const h = await harness(open(), { accounts: { sendConfirmationEmail: true, passwordChangedEmail: true, usernameChangedEmail: true } }, backend);
     try {
       await assert.rejects(h.app.accounts.register({ username: 'ben', email: 'ben@example.com', password: STRONG }, 'djoser'), (e: unknown) => e instanceof AccountEmailFailed && /Account created/.test(e.message));
       const ben = await h.app.users.getByUsername('ben');
@@ -447,6 +463,11 @@ describe('account e-mails: throttle, failures, links', () => {
       assert.equal(await h.app.accounts.requestPasswordReset('ben@example.com', 'djoser'), undefined);
       await h.app.accounts.settled();
       assert.ok(!h.log.text.includes(token!), 'no token in the log');
+      const active = (await h.app.users.getByUsername('ben'))!;
+      await assert.rejects(h.app.accounts.changePassword(active, { current: STRONG, password: STRONG2 }, 'djoser'), (e: unknown) => e instanceof AccountEmailFailed && /Password changed/.test(e.message));
+      assert.ok(await h.app.users.authenticate('ben', STRONG2), 'the password was changed');
+      await assert.rejects(h.app.accounts.setUsername((await h.app.users.getByUsername('ben'))!, { current: STRONG2, username: 'benjamin' }), AccountEmailFailed);
+      assert.ok(await h.app.users.getByUsername('benjamin'), 'renamed');
     } finally {
       await h.close();
     }
@@ -491,6 +512,28 @@ describe('account e-mails: throttle, failures, links', () => {
       assert.deepEqual(mails.map((m) => m.subject), ['Oracle - Your account has been successfully created and activated!']);
     } finally {
       await h.close();
+    }
+  });
+
+  test('accounts.loginField either: a username containing "@" must be the account\'s own address', async () => {
+    const h = await harness(open(), { accounts: { loginField: 'either', activation: false } });
+    try {
+      const { user: victim } = await h.app.accounts.register({ username: 'ivy', email: 'ivy@example.com', password: STRONG }, 'djoser');
+      await rejects(h.app.accounts.register({ username: 'ivy@example.com', email: 'mallory@example.com', password: STRONG }, 'djoser'), 'invalid_username');
+      await rejects(h.app.accounts.checkNewUsername('IVY@example.com', { email: 'mallory@example.com' }), 'invalid_username');
+      const { user: own } = await h.app.accounts.register({ username: 'Jo@Example.com', email: 'jo@example.com', password: STRONG }, 'djoser');
+      assert.equal(own!.username, 'Jo@Example.com');
+      await rejects(h.app.accounts.setUsername(victim!, { current: STRONG, username: 'jo@example.com' }), 'invalid_username');
+      await rejects(h.app.accounts.updateProfile(victim!, { username: 'someone@example.com' }, 'allauth'), 'invalid_username');
+      assert.equal((await h.app.accounts.setUsername(victim!, { current: STRONG, username: 'ivy@example.com' })).username, 'ivy@example.com');
+    } finally {
+      await h.close();
+    }
+    const plain = await harness(open(), { accounts: { activation: false } });
+    try {
+      assert.ok((await plain.app.accounts.register({ username: 'kim@example.com', email: 'other@example.com', password: STRONG }, 'djoser')).user, 'loginField username: any name');
+    } finally {
+      await plain.close();
     }
   });
 

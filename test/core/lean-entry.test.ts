@@ -1,7 +1,7 @@
 /**
  * `import 'gatehouse'` and each framework subpath load no database driver: `pg`,
  * `ioredis` and `better-sqlite3` come in only through `gatehouse/stores/*`, or when
- * `createGatehouse` opens that store.
+ * `createGatehouse` opens that store. Nor nodemailer: only an SMTP delivery imports it.
  *
  * Each case runs in a fresh node process against the BUILT package (dist/, by its
  * package name), with a `module.register` resolve hook that appends every resolved URL to
@@ -98,6 +98,16 @@ await app.close();`;
 const app = await createGatehouse(parseSettings({ secretKey: 'lean-entry-test-secret-0123456789abcdef', database: ':memory:' }));
 await app.close();`;
     assert.deepEqual(driversLoadedBy('sqlite-app', body), ['better-sqlite3']);
+  });
+
+  test('nodemailer is loaded by an SMTP delivery only', () => {
+    const nodemailer = (urls: string[]) => urls.some((url) => url.includes('/node_modules/nodemailer/'));
+    const body = (send: boolean) => `const { createEmailBackend, parseSettings } = await import('gatehouse');
+const backend = createEmailBackend(parseSettings({ email: { backend: 'smtp', host: '127.0.0.1', port: 9, timeout: 1 } }).email);
+${send ? "await backend.send({ from: 'a@example.com', to: ['b@example.com'], subject: 's', text: 't' }).catch(() => undefined);" : ''}
+await backend.close();`;
+    assert.equal(nodemailer(modulesLoadedBy('smtp-idle', body(false))), false);
+    assert.equal(nodemailer(modulesLoadedBy('smtp-send', body(true))), true);
   });
 
   for (const [store, driver] of [['sqlite', 'better-sqlite3'], ['postgres', 'pg'], ['redis', 'ioredis']] as const) {

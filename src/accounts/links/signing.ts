@@ -1,61 +1,104 @@
 /**
- * `django.core.signing.dumps` / `loads` with a `TimestampSigner` (SHA-256, no
- * compression): `<b64 JSON>:<unix time base 62>:<b64 HMAC-SHA256(key = SHA256(salt +
- * "signer" + secret))>`, base64url without padding. `loads` answers the value, or null
- * for a bad signature, a malformed value or an age over `maxAgeMs`.
+ * Django's `django.core.signing.dumps` / `loads` (a `TimestampSigner` over compact JSON),
+ * as allauth makes its e-mail confirmation keys (`dumps(email_address_pk, salt="account")`):
+ *
+ *   `<urlsafe-b64(JSON), unpadded>:<unix time, base 62>:<urlsafe-b64(HMAC), unpadded>`
+ *
+ * HMAC-SHA256 under SHA256(salt + "signer" + secret) of everything before the last ':'.
+ * `compress: true` deflates the JSON when that is shorter and marks it with a leading
+ * '.' (as Django). JSON is written as Python's `json.dumps(separators=(',', ':'))` writes
+ * it (non-ASCII escaped as \uXXXX); floats are JavaScript's spelling (Python writes 1.0
+ * as "1.0"), which no Django key uses.
+ *
+ * `loads` checks, in order: length (`MAX_SIGNED_LENGTH`, before any HMAC), signature
+ * (constant-time; Django 3.1/3.2's HMAC-SHA1 signatures accepted unless
+ * `legacySha1: false`, docs/security.md #119), then age (`maxAgeSeconds`); it throws
+ * `BadSignature` or `SignatureExpired` (a `BadSignature`), never anything else.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../../core/clock.js';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { b64url, constantTimeEqual, fromB64url, fromBase62, saltedHmac, toBase62, type HashName } from './mechanics.js';
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** Longest signed value `loads` reads. */
+export const MAX_SIGNED_LENGTH = 4096;
+/** Largest decompressed payload (a compressed value is signed, so only the key holder can send one). */
+const MAX_INFLATED = 64 * 1024;
 
-function base62(n: number): string {
-  let out = '';
-  do {
-    out = BASE62[n % 62] + out;
-    n = Math.floor(n / 62);
-  } while (n > 0);
-  return out;
-}
-
-function fromBase62(s: string): number | null {
-  let n = 0;
-  for (const c of s) {
-    const d = BASE62.indexOf(c);
-    if (d < 0) return null;
-    n = n * 62 + d;
+export class BadSignature extends Error {
+  constructor(message = 'Signature does not match') {
+    super(message);
+    this.name = 'BadSignature';
   }
-  return Number.isSafeInteger(n) ? n : null;
 }
 
-function signature(value: string, key: string, salt: string): string {
-  const hmacKey = createHash('sha256').update(`${salt}signer${key}`, 'utf8').digest();
-  return createHmac('sha256', hmacKey).update(value, 'utf8').digest('base64url');
+export class SignatureExpired extends BadSignature {
+  constructor(readonly ageSeconds: number) {
+    super('Signature has expired');
+    this.name = 'SignatureExpired';
+  }
 }
 
 export interface SigningOptions {
-  key: string;
-  salt: string;
-  clock: Clock;
+  secretKey: string;
+  /** Django's `salt`; default `django.core.signing`. */
+  salt?: string;
+  clock?: Clock;
 }
 
-export function dumps(value: unknown, options: SigningOptions): string {
-  const payload = Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-  const stamped = `${payload}:${base62(Math.floor(options.clock.now() / 1000))}`;
-  return `${stamped}:${signature(stamped, options.key, options.salt)}`;
+const DEFAULT_SALT = 'django.core.signing';
+
+/** Python's `json.dumps(obj, separators=(',', ':'))` (ensure_ascii). */
+function pythonJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new TypeError('the value cannot be written as JSON');
+  return json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-export function loads(signed: string, options: SigningOptions & { maxAgeMs: number }): unknown {
-  const match = /^([A-Za-z0-9_-]{1,200}):([0-9A-Za-z]{1,12}):([A-Za-z0-9_-]{43})$/.exec(signed);
-  if (!match) return null;
-  const stamped = `${match[1]}:${match[2]}`;
-  const expected = Buffer.from(signature(stamped, options.key, options.salt), 'latin1');
-  if (!timingSafeEqual(expected, Buffer.from(match[3]!, 'latin1'))) return null;
-  const timestamp = fromBase62(match[2]!);
-  if (timestamp === null || options.clock.now() / 1000 - timestamp > options.maxAgeMs / 1000) return null;
+function signature(value: string, secretKey: string, salt: string, algorithm: HashName): string {
+  return b64url(saltedHmac(`${salt}signer`, value, secretKey, algorithm));
+}
+
+/** Django's `signing.dumps(obj, salt=…, compress=…)`. */
+export function dumps(value: unknown, options: SigningOptions & { compress?: boolean }): string {
+  let data = Buffer.from(pythonJson(value), 'latin1');
+  let prefix = '';
+  if (options.compress) {
+    const compressed = deflateSync(data);
+    if (compressed.length < data.length - 1) {
+      data = compressed;
+      prefix = '.';
+    }
+  }
+  const ts = toBase62(Math.floor((options.clock ?? systemClock).now() / 1000));
+  const signed = `${prefix}${b64url(data)}:${ts}`;
+  return `${signed}:${signature(signed, options.secretKey, options.salt ?? DEFAULT_SALT, 'sha256')}`;
+}
+
+/** Django's `signing.loads(s, salt=…, max_age=…)`. Throws `BadSignature` / `SignatureExpired`. */
+export function loads(signed: unknown, options: SigningOptions & { maxAgeSeconds?: number | null; legacySha1?: boolean }): unknown {
+  if (typeof signed !== 'string' || signed.length > MAX_SIGNED_LENGTH) throw new BadSignature('Malformed signed value');
+  const m = /^(\.?[A-Za-z0-9_-]*):([0-9A-Za-z]{1,11}):([A-Za-z0-9_-]{27}|[A-Za-z0-9_-]{43})$/.exec(signed);
+  if (!m) throw new BadSignature('Malformed signed value');
+  const [, payload, ts, sig] = m as unknown as [string, string, string, string];
+  const value = `${payload}:${ts}`;
+  const algorithm: HashName = sig.length === 43 ? 'sha256' : 'sha1';
+  if (algorithm === 'sha1' && options.legacySha1 === false) throw new BadSignature();
+  if (!constantTimeEqual(signature(value, options.secretKey, options.salt ?? DEFAULT_SALT, algorithm), sig)) throw new BadSignature();
+  const timestamp = fromBase62(ts);
+  if (timestamp === null) throw new BadSignature('Malformed timestamp');
+  const age = (options.clock ?? systemClock).now() / 1000 - timestamp;
+  if (options.maxAgeSeconds !== undefined && options.maxAgeSeconds !== null && age > options.maxAgeSeconds) throw new SignatureExpired(age);
+  return decodePayload(payload);
+}
+
+function decodePayload(payload: string): unknown {
+  const compressed = payload.startsWith('.');
+  const raw = fromB64url(compressed ? payload.slice(1) : payload);
+  if (!raw) throw new BadSignature('Malformed payload');
   try {
-    return JSON.parse(Buffer.from(match[1]!, 'base64url').toString('utf8'));
+    const data = compressed ? inflateSync(raw, { maxOutputLength: MAX_INFLATED }) : raw;
+    return JSON.parse(data.toString('latin1')) as unknown;
   } catch {
-    return null;
+    throw new BadSignature('Malformed payload');
   }
 }
