@@ -461,12 +461,60 @@ describe('set_username, reset_username, reset_username_confirm', () => {
     const { uid, token, mail } = linkOf('nina@example.com', 'username/reset/confirm');
     assert.equal(mail.subject, 'Username reset on Oracle');
     const confirm = (body: unknown) => post('/users/reset_username_confirm/', body);
-    expectText(await confirm({}), 400, '{"uid":["This field is required."],"token":["This field is required."],"new_username":["This field is required."]}');
+    expectText(await confirm({}), 400, '{"new_username":["This field is required."]}');
+    expect(await confirm({ new_username: 'nina2' }), 400, { uid: ["Invalid user id or user doesn't exist."] });
     expect(await confirm({ uid, token: 'abc-123', new_username: 'nina2' }), 400, { token: ['Invalid token for given user.'] });
     expect(await confirm({ uid, token, new_username: 'admin' }), 400, { new_username: ['A user with that username already exists.'] });
     expect(await confirm({ uid, token, new_username: 'nina2' }), 204);
     assert.ok(await s.app.users.getByUsername('nina2'));
     await login('nina2', 'nina-password-1');
     expect(await confirm({ uid, token, new_username: 'nina3' }), 400, { token: ['Invalid token for given user.'] });
+  });
+});
+
+describe('safety beyond djoser', () => {
+  test('reset_password_confirm runs the similarity validator against the account (docs/security.md #122)', async () => {
+    await s.app.users.create({ username: 'oscar', password: 'oscar-password-1', email: 'oscar@example.com' });
+    expect(await post('/users/reset_password/', { email: 'oscar@example.com' }), 204);
+    const { uid, token } = linkOf('oscar@example.com', 'password/reset/confirm');
+    expect(await post('/users/reset_password_confirm/', { uid, token, new_password: 'oscar1234', re_new_password: 'oscar1234' }), 400, {
+      new_password: ['The password is too similar to the username.'],
+    });
+    expect(await post('/users/reset_password_confirm/', { uid, token, new_password: STRONG, re_new_password: STRONG }), 204);
+  });
+
+  test('an SMTP server that refuses: sign-up is 503 email_failed, the account stands (pending)', async () => {
+    const down = await startServer({
+      settings: { ...DJOSER_SETTINGS, email: { backend: 'smtp', host: '127.0.0.1', port: 1, timeout: '2s' } },
+    });
+    try {
+      const r = await down.send('POST', `${P}/users/`, { body: { username: 'paula', email: 'paula@example.com', password: STRONG, re_password: STRONG } });
+      assert.equal(r.status, 503, r.text);
+      const body = r.json as { detail: string; code: string };
+      assert.equal(body.code, 'email_failed');
+      assert.match(body.detail, /e-mail could not be sent; ask for it again later\.$/);
+      assert.equal(r.headers['content-type'], 'application/json');
+      assert.equal((await down.app.users.getByUsername('paula'))?.isActive, false, 'the account stands, pending');
+    } finally {
+      await down.close();
+    }
+  });
+});
+
+describe('accounts.loginField email', () => {
+  test('token/login reads `email` (djoser LOGIN_FIELD = email); `username` is then no login', async () => {
+    const byEmail = await startServer({ settings: { ...DJOSER_SETTINGS, accounts: { ...DJOSER_SETTINGS.accounts, loginField: 'email' } } });
+    try {
+      await byEmail.app.users.create({ username: 'quinn', password: 'quinn-password-1', email: 'quinn@example.com' });
+      const ok = await byEmail.send('POST', `${P}/token/login/`, { body: { email: 'Quinn@Example.com', password: 'quinn-password-1' } });
+      assert.equal(ok.status, 200, ok.text);
+      assert.deepEqual(Object.keys(ok.json as object), ['auth_token']);
+      const byName = await byEmail.send('POST', `${P}/token/login/`, { body: { username: 'quinn', password: 'quinn-password-1' } });
+      expect(byName, 400, UNABLE);
+      const jwt = await byEmail.send('POST', `${P}/jwt/create/`, { body: { email: 'quinn@example.com', password: 'quinn-password-1' } });
+      assert.equal(jwt.status, 200, jwt.text);
+    } finally {
+      await byEmail.close();
+    }
   });
 });

@@ -221,8 +221,8 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
  *   ones the browser held (fixation, docs/security.md #79).
  */
 function cookieRoutes(env: Env, mode: CookieMode, prefix: string): Route[] {
-  const common = { challenge: env.challenge, noStore: true, parsers: ['json'] } as const;
   const obtainFields = obtainFieldsFor(usernameField(env.users.loginField));
+  const common = { challenge: env.challenge, noStore: true, parsers: ['json'] } as const;
   const routes: Route[] = [
     { ...common, path: `${prefix}/`, name: 'Token Obtain Pair', description: obtainDescription, fields: obtainFields, methods: { POST: (ctx) => cookieLogin(env, mode, ctx) } },
     { ...common, path: `${prefix}/refresh/`, name: 'Token Refresh', description: refreshDescription, fields: refreshFields, methods: { POST: (ctx) => cookieRefresh(env, mode, ctx) } },

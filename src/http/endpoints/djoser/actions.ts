@@ -64,16 +64,21 @@ async function setUsername(env: DjoserEnv, ctx: HandlerContext): Promise<Handler
   const user = ctx.principal!.user;
   const values = await fieldPass(await ctx.body(), [charField('current_password'), charField('new_username')], async (pass) => {
     await currentPasswordCheck(env, user, pass, ACTION_FIELDS);
-    await newUsernameCheck(env, pass, ACTION_FIELDS);
+    await newUsernameCheck(env, pass, ACTION_FIELDS, user.email);
   });
   await asDjoser(ACTION_FIELDS, () => env.accounts.setUsername(user, { current: values.current_password!, username: values.new_username! }));
   return NO_CONTENT;
 }
 
-/** POST `users/reset_username_confirm/`: `uid`, `token`, `new_username`. */
+/**
+ * POST `users/reset_username_confirm/`: `new_username` is the only serializer field; `uid`
+ * and `token` are read from the raw body as djoser does (missing: an invalid uid).
+ */
 async function resetUsernameConfirm(env: DjoserEnv, ctx: HandlerContext): Promise<HandlerResult> {
-  const values = await fieldPass(await ctx.body(), [...UID_TOKEN, charField('new_username')], (pass) => newUsernameCheck(env, pass, ACTION_FIELDS));
-  await asDjoser(ACTION_FIELDS, () => env.accounts.confirmUsernameReset({ uid: values.uid!, token: values.token!, username: values.new_username! }));
+  const data = await ctx.body();
+  const values = await fieldPass(data, [charField('new_username')], (pass) => newUsernameCheck(env, pass, ACTION_FIELDS));
+  const raw = (name: string) => (typeof data[name] === 'string' ? (data[name] as string) : '');
+  await asDjoser(ACTION_FIELDS, () => env.accounts.confirmUsernameReset({ uid: raw('uid'), token: raw('token'), username: values.new_username! }));
   return NO_CONTENT;
 }
 

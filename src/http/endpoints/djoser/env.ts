@@ -25,8 +25,6 @@ export interface DjoserOptions {
   retypePassword: boolean;
   /** E-mail addresses are unique: sign-up answers without `id`, so a taken address looks like a new account. */
   uniqueEmail: boolean;
-  /** djoser's `LOGIN_FIELD`: the body field `token/login/` reads the login from. */
-  loginField: 'username' | 'email';
 }
 
 export interface DjoserEnv extends DjoserDeps {
@@ -35,7 +33,7 @@ export interface DjoserEnv extends DjoserDeps {
 
 export const djoserEnv = (deps: DjoserDeps): DjoserEnv => {
   const a = deps.settings.accounts;
-  return { ...deps, options: { retypePassword: a.retypePassword, uniqueEmail: a.uniqueEmail, loginField: a.loginField === 'email' ? 'email' : 'username' } };
+  return { ...deps, options: { retypePassword: a.retypePassword, uniqueEmail: a.uniqueEmail } };
 };
 
 /** Authenticated callers, or anyone for the methods in `open` (HEAD counts as GET). */

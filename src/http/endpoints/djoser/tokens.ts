@@ -4,7 +4,7 @@
  * builders as `/api/token/`).
  *
  * `token/login/` is `TokenCreateSerializer`: `password` and the login field
- * (`accounts.loginField`), both optional; every failure after the field checks is
+ * (`accounts.loginField`: `email` reads `email`, else `username`), both optional; every failure after the field checks is
  * `Unable to log in with provided credentials.`. It hands out the same DRF-style opaque
  * token as `/api-token-auth/` (`issueLoginToken`) and sets `last_login`, as djoser's
  * `user_logged_in`. `token/logout/` revokes every opaque token of the caller, whichever
@@ -12,7 +12,7 @@
  */
 import { ValidationError } from '../../../core/errors.js';
 import type { HandlerContext, HandlerResult, Route } from '../../route.js';
-import { UNABLE_TO_LOG_IN, passwordLogin } from '../credentials.js';
+import { UNABLE_TO_LOG_IN, passwordLogin, usernameField } from '../credentials.js';
 import { jwtEnv, obtainPairRoute, refreshRoute, verifyRoute } from '../jwt.js';
 import { issueLoginToken } from '../opaque.js';
 import { djoserRoute, type DjoserEnv } from './env.js';
@@ -22,7 +22,7 @@ const LOGIN_ENDPOINT = 'djoser-token-login';
 
 /** POST `token/login/`. */
 async function tokenLogin(env: DjoserEnv, ctx: HandlerContext): Promise<HandlerResult> {
-  const field = env.options.loginField;
+  const field = usernameField(env.users.loginField);
   const values = await fieldPass(await ctx.body(), [
     { name: 'password', required: false },
     { name: field, required: false },

@@ -40,11 +40,16 @@ export async function fieldCheck(pass: FieldPass, fields: ErrorFields, check: ()
   }
 }
 
-/** A new username checked in the field pass (`name`: `username` or `new_username`); the normalised name replaces it. */
-export const newUsernameCheck = (env: DjoserEnv, pass: FieldPass, fields: ErrorFields) =>
+/**
+ * A new username checked in the field pass (`fields.username`: `username` or
+ * `new_username`); the normalised name replaces it. `email`: the address of the account
+ * the name is for, when known (see `AccountOperations.checkNewUsername`).
+ */
+export const newUsernameCheck = (env: DjoserEnv, pass: FieldPass, fields: ErrorFields, email?: string) =>
   fieldCheck(pass, fields, async () => {
     const name = fields.username;
-    if (pass.values[name] !== undefined) pass.values[name] = await env.accounts.checkNewUsername(pass.values[name]);
+    const value = pass.values[name];
+    if (value !== undefined) pass.values[name] = await env.accounts.checkNewUsername(value, email === undefined ? {} : { email });
   });
 
 /** The caller's password checked in the field pass (`current_password`: `Invalid password.`). */
@@ -58,7 +63,7 @@ export const currentPasswordCheck = (env: DjoserEnv, user: User, pass: FieldPass
 async function signUp(env: DjoserEnv, ctx: HandlerContext): Promise<HandlerResult> {
   const retype = env.options.retypePassword ? 're_password' : null;
   const specs = [emailField({ required: false, allowBlank: true }), charField('username'), ...passwordFields('password', retype)];
-  const values = await fieldPass(await ctx.body(), specs, (pass) => newUsernameCheck(env, pass, USER_FIELDS));
+  const values = await fieldPass(await ctx.body(), specs, (pass) => newUsernameCheck(env, pass, USER_FIELDS, pass.values.email ?? ''));
   const username = values.username!;
   const email = values.email ?? '';
   const password = checkNewPassword(env.accounts, values, { field: 'password', retype }, { username, email });
@@ -76,7 +81,7 @@ async function listUsers(env: DjoserEnv, ctx: HandlerContext): Promise<HandlerRe
   return { body: (await env.users.list()).map(userBody) };
 }
 
-/** The user `users/<id>/` names, when the caller may see it (itself, or anyone for staff); 404 otherwise. */
+/** The user `users/<id>/` names, when the caller may see it (itself, or anyone for staff); 404 otherwise, for every method (docs/security.md #130). */
 async function target(env: DjoserEnv, ctx: HandlerContext): Promise<User> {
   const caller = ctx.principal!.user;
   const id = Number(ctx.params.id);
