@@ -109,6 +109,8 @@ export interface StartOptions {
   claims?: ClaimsHook;
   /** simplejwt's USER_AUTHENTICATION_RULE. */
   userAuthenticationRule?: CreateOptions['userAuthenticationRule'];
+  /** An e-mail backend instead of the one `email.*` names (e.g. one that fails). */
+  email?: CreateOptions['email'];
 }
 
 /** Start a real server on 127.0.0.1:<random port>. */
@@ -129,6 +131,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     logger,
     ...(options.claims ? { claims: options.claims } : {}),
     ...(options.userAuthenticationRule ? { userAuthenticationRule: options.userAuthenticationRule } : {}),
+    ...(options.email ? { email: options.email } : {}),
   });
   const running = await listen(app, '127.0.0.1', 0, logger);
   const server: TestServer = {

@@ -19,13 +19,17 @@ import type { Route } from '../http/route.js';
 import type { ThrottleStore } from '../stores/types.js';
 import { ScopedRateThrottle } from '../throttle/rate-throttles.js';
 import { djoserRoutes } from '../http/endpoints/djoser.js';
+import { djRestAuthRoutes } from '../http/endpoints/dj-rest-auth.js';
 
 export const ACCOUNT_THROTTLE_SCOPE = 'accounts';
 /** `throttle.rates.accounts` when the key is absent. */
 export const DEFAULT_ACCOUNT_RATE = '30/hour';
 
 /** The route sets, by the setting that names their prefix. */
-const ROUTE_SETS: readonly { setting: 'djoser' | 'djRestAuth'; routes: AccountRouteSet }[] = [{ setting: 'djoser', routes: djoserRoutes }];
+const ROUTE_SETS: readonly { setting: 'djoser' | 'djRestAuth'; routes: AccountRouteSet }[] = [
+  { setting: 'djoser', routes: djoserRoutes },
+  { setting: 'djRestAuth', routes: djRestAuthRoutes },
+];
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

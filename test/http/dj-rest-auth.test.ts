@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EmailMessage } from '../../src/email/types.js';
+import { EmailSendError, type EmailMessage } from '../../src/email/types.js';
 import { gatehouseOutbox } from '../accounts-helpers.js';
 import { startServer, tokenHeader, type TestResponse, type TestServer } from '../helpers.js';
 
@@ -237,6 +237,50 @@ describe('Token mode, mandatory verification', () => {
     expect(after, 401, { detail: 'Invalid token.' });
     assert.equal(after.headers['www-authenticate'], CHALLENGE);
     expect(await post(s, '/logout/', {}, tokenHeader(key)), 401, { detail: 'Invalid token.' });
+  });
+});
+
+describe('accounts.loginField and e-mail failures', () => {
+  test('loginField email: login/ takes the address (allauth\'s "email" method)', async () => {
+    const s = await server({ loginField: 'email', emailVerification: 'none' });
+    await register(s, 'pia');
+    expect(await post(s, '/login/', { username: 'pia', password: GOOD }), 400, { non_field_errors: ['Must include "email" and "password".'] });
+    const res = await post(s, '/login/', { email: 'PIA@example.com', password: GOOD });
+    assert.equal(res.status, 200, res.text);
+  });
+
+  test('loginField either: the address if given, else the username', async () => {
+    const s = await server({ loginField: 'either', emailVerification: 'none' });
+    await register(s, 'quinn');
+    expect(await post(s, '/login/', { password: GOOD }), 400, { non_field_errors: ['Must include either "username" or "email" and "password".'] });
+    assert.equal((await post(s, '/login/', { username: 'quinn', password: GOOD })).status, 200);
+    assert.equal((await post(s, '/login/', { email: 'quinn@example.com', password: GOOD })).status, 200);
+  });
+
+  test('the mail server down at sign-up: 503 with a typed body, the account kept, resend works later', async () => {
+    let down = true;
+    const sent: EmailMessage[] = [];
+    const email = {
+      send: async (m: EmailMessage) => {
+        if (down) throw new EmailSendError('connection refused');
+        sent.push(m);
+      },
+    };
+    const s = await startServer({
+      settings: { accounts: { djRestAuth: P, emailVerification: 'mandatory', domain: 'app.example.com' }, throttle: { deviceCookieLifetime: null, accountEmailRate: null, rates: { anon: null, user: null, accounts: null } } },
+      email,
+    });
+    servers.push(s);
+    const res = await register(s, 'rita');
+    assert.equal(res.status, 503, res.text);
+    assert.deepEqual(res.json, { detail: 'Account created, but the e-mail could not be sent; ask for it again later.', code: 'email_failed' });
+    assert.ok(await s.app.users.getByUsername('rita'), 'the account is kept');
+    down = false;
+    expect(await post(s, '/registration/resend-email/', { email: 'rita@example.com' }), 200, { detail: 'ok' });
+    await s.app.accounts.settled();
+    const key = confirmationKey(sent.at(-1)!);
+    expect(await post(s, '/registration/verify-email/', { key }), 200, { detail: 'ok' });
+    assert.equal((await post(s, '/login/', { username: 'rita', password: GOOD })).status, 200);
   });
 });
 

@@ -13,7 +13,7 @@
  *
  * Logout answers 200 `{"detail":"Successfully logged out."}` also anonymously; it revokes
  * the opaque token presented, and in JWT mode blacklists the refresh token of the body or,
- * unlike dj-rest-auth 4.0.1, of the refresh cookie (docs/security.md #130).
+ * unlike dj-rest-auth 4.0.1, of the refresh cookie (docs/security.md #131).
  */
 import type { Audit } from '../../core/audit.js';
 import { AuthenticationFailed, ValidationError } from '../../core/errors.js';

@@ -130,7 +130,7 @@ async function confirmReset(env: Env, ctx: HandlerContext): Promise<HandlerResul
  * `Verification e-mail sent.`, also for a taken address, which creates nothing
  * (docs/security.md #121); otherwise the new account's credentials (201; dj-rest-auth's
  * session login answers 204), and a taken address — which cannot get the same answer —
- * dj-rest-auth's 400 (docs/security.md #131).
+ * dj-rest-auth's 400 (docs/security.md #132).
  */
 async function register(env: Env, ctx: HandlerContext): Promise<HandlerResult> {
   const signUp = async (): Promise<User | null> => {
