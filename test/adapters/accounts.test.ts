@@ -46,6 +46,11 @@ interface Ctx {
 }
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const BOUNDARY = 'gatehouse-boundary-7f3a';
+const multipart = (fields: Record<string, string>) =>
+  Object.entries(fields)
+    .map(([k, v]) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
+    .join('') + `--${BOUNDARY}--\r\n`;
 const FORM = () => ({ 'Content-Type': 'application/x-www-form-urlencoded' });
 const tokenAuth = (k: string) => ({ Authorization: `Token ${k}` });
 const method = (m: string) => ({ detail: `Method "${m}" not allowed.` });
@@ -247,6 +252,24 @@ const DJOSER: Case<Ctx>[] = [
     json: { detail: 'Invalid token.' },
   },
   { name: 'djoser reset_password, invalid e-mail → 400', method: 'POST', path: `${D}/users/reset_password/`, body: { email: 'nope' }, status: 400, json: { email: ['Enter a valid email address.'] } },
+  {
+    name: 'djoser reset_password, multipart body → 204',
+    method: 'POST',
+    path: `${D}/users/reset_password/`,
+    headers: () => ({ 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}` }),
+    body: multipart({ email: 'nobody@example.com' }),
+    status: 204,
+    expectHeaders: noContent,
+    text: '',
+  },
+  {
+    name: 'dj-rest-auth registration, OPTIONS → DRF metadata',
+    method: 'OPTIONS',
+    path: `${R}/registration/`,
+    status: 200,
+    expectHeaders: { ...jsonHeaders, allow: 'POST, OPTIONS' },
+    check: (res) => assert.deepEqual((res.json as { parses: string[] }).parses, ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data']),
+  },
   { name: 'djoser reset_password, unknown address → 204 all the same', method: 'POST', path: `${D}/users/reset_password/`, body: { email: 'nobody@example.com' }, status: 204, expectHeaders: noContent, text: '' },
   {
     name: 'djoser reset_password (form) → 204 and a reset mail',
@@ -540,6 +563,61 @@ for (const adapter of ADAPTERS) {
     });
 
     for (const c of [...DJOSER, ...DJ_REST_AUTH]) {
+      test(c.name, async () => {
+        await runCase(running.url, c, ctx);
+      });
+    }
+  });
+}
+
+/**
+ * Django's paths, as docs/frameworks/*.md show them: `accounts.djoser` at `/auth`, the
+ * engine mounted at the root after the application's own routes. The route sets, the
+ * token endpoints and the application's protected routes all answer; unknown paths are
+ * Gatehouse's JSON 404.
+ */
+const ROOT_MOUNT: Case<Ctx>[] = [
+  { name: 'sign-up at /auth/users/', method: 'POST', path: '/auth/users/', body: {}, status: 400, json: { username: REQUIRED, password: REQUIRED, re_password: REQUIRED } },
+  { name: 'dj-rest-auth at /dj-rest-auth/', method: 'POST', path: '/dj-rest-auth/login/', body: {}, status: 400, json: { password: REQUIRED } },
+  { name: 'the token endpoints at the root', method: 'GET', path: '/api/token/', status: 405, json: method('GET') },
+  { name: 'djoser login at /auth/token/login/', method: 'POST', path: '/auth/token/login/', body: { username: 'erin', password: PASSWORD[0] }, status: 200, check: (res, ctx) => void (ctx.token = (res.json as { auth_token: string }).auth_token) },
+  { name: 'the application\'s own protected route, anonymous → 401', method: 'GET', path: '/notes', status: 401, expectHeaders: { 'www-authenticate': CHALLENGE }, json: NOT_PROVIDED },
+  { name: 'the application\'s own protected route with the token', method: 'GET', path: '/notes', headers: (c) => tokenAuth(c.token), status: 200, json: { username: 'erin' } },
+  { name: 'an unknown path → Gatehouse\'s JSON 404', method: 'GET', path: '/nope/', status: 404, expectHeaders: jsonHeaders, json: { detail: 'Not found.' } },
+];
+
+for (const adapter of ADAPTERS) {
+  describe(`accounts at Django's paths (engine at the root) on adapter: ${adapter}`, () => {
+    let running: Running;
+    let dir: string;
+    const ctx = {} as Ctx;
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), `gatehouse-accounts-root-${adapter}-`));
+      const settings = parseSettings(
+        mergeSettings(
+          {
+            database: join(dir, 'db.sqlite3'),
+            secretKey: 'test-secret-key-that-is-long-enough-0123456789',
+            logLevel: 'warn',
+            accounts: { djoser: '/auth', djRestAuth: '/dj-rest-auth', domain: 'app.example.com' },
+            email: { backend: 'memory' },
+            throttle: { rates: { accounts: null } },
+          },
+          {},
+        ),
+      );
+      ctx.gatehouse = await createGatehouse(settings, { logger: createLogger('warn', new LogCapture()) });
+      await ctx.gatehouse.users.create({ username: 'erin', password: PASSWORD[0], email: 'erin@example.com' });
+      running = await startAdapter(adapter, { gatehouse: ctx.gatehouse, throttle: { allow: () => null }, prefix: '' });
+    });
+    after(async () => {
+      await running?.close();
+      await ctx.gatehouse?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    for (const c of ROOT_MOUNT) {
       test(c.name, async () => {
         await runCase(running.url, c, ctx);
       });
