@@ -4,10 +4,12 @@
  * (`accounts.djoser`) and dj-rest-auth's (`accounts.djRestAuth`), mounted with the token
  * endpoints under `/auth` (test/adapters/servers.ts). Each adapter gets a fresh application
  * with the in-memory e-mail backend; the activation, confirmation and reset links are read
- * from the mails it sent, as a user would click them. Sign-up, activation / verification,
- * login, me GET/PATCH, password change, reset request + confirm, logout, validation errors
- * (exact JSON), 401 and 405, form-encoded and JSON bodies: whatever an adapter gets wrong
- * is fixed in the adapter plumbing (src/http/adapter.ts), never here.
+ * from the mails it sent, as a user would click them. Every route of both sets: sign-up,
+ * activation / verification and their resends, token and JWT login, me GET/PATCH/PUT/DELETE,
+ * the user list and detail, password change, reset request + confirm, username change and
+ * reset, logout; validation errors (exact JSON), 401 and 405; JSON, form-encoded and
+ * multipart bodies. Whatever an adapter gets wrong is fixed in the adapter plumbing
+ * (src/http/adapter.ts), never here.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,6 +45,9 @@ interface Ctx {
   token: string;
   /** dj-rest-auth's `key` of the last login. */
   key: string;
+  /** djoser's `jwt/create/` pair. */
+  access: string;
+  refresh: string;
 }
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
@@ -53,6 +58,8 @@ const multipart = (fields: Record<string, string>) =>
     .join('') + `--${BOUNDARY}--\r\n`;
 const FORM = () => ({ 'Content-Type': 'application/x-www-form-urlencoded' });
 const tokenAuth = (k: string) => ({ Authorization: `Token ${k}` });
+const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
+const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 const method = (m: string) => ({ detail: `Method "${m}" not allowed.` });
 
 /** The messages the application's in-memory backend holds. */
@@ -78,6 +85,7 @@ async function fromMail(ctx: Ctx, to: string, pattern: RegExp): Promise<string[]
 }
 
 const activationLink = (ctx: Ctx) => fromMail(ctx, 'carol@example.com', /#\/activate\/([\w-]+)\/([\w-]+)/);
+const usernameResetLink = (ctx: Ctx) => fromMail(ctx, 'carol@example.com', /#\/username\/reset\/confirm\/([\w-]+)\/([\w-]+)/);
 const djoserResetLink = (ctx: Ctx) => fromMail(ctx, 'carol@example.com', /#\/password\/reset\/confirm\/([\w-]+)\/([\w-]+)/);
 const confirmationKey = async (ctx: Ctx) => (await fromMail(ctx, 'dave@example.com', /account-confirm-email\/([\w:-]+)\//))[0]!;
 const allauthResetLink = (ctx: Ctx) => fromMail(ctx, 'dave@example.com', /password-reset\/confirm\/([0-9a-z]+)\/([\w-]+)\//);
@@ -339,6 +347,85 @@ const DJOSER: Case<Ctx>[] = [
   { name: 'djoser token logout → 204', method: 'POST', path: `${D}/token/logout/`, headers: (c) => tokenAuth(c.token), status: 204, expectHeaders: noContent, text: '' },
   { name: 'djoser token logout, anonymous → 401', method: 'POST', path: `${D}/token/logout/`, status: 401, expectHeaders: { 'www-authenticate': CHALLENGE }, json: NOT_PROVIDED },
   { name: 'djoser: the logged-out token is refused', method: 'GET', path: `${D}/users/me/`, headers: (c) => tokenAuth(c.token), status: 401, json: { detail: 'Invalid token.' } },
+  {
+    name: 'djoser jwt/create (JSON) → a pair',
+    method: 'POST',
+    path: `${D}/jwt/create/`,
+    body: { username: 'carol', password: PASSWORD[2] },
+    status: 200,
+    expectHeaders: { ...jsonHeaders, 'cache-control': 'no-store' },
+    check: (res, ctx) => {
+      assert.deepEqual(Object.keys(res.json as object), ['refresh', 'access']);
+      ({ access: ctx.access, refresh: ctx.refresh } = res.json as { access: string; refresh: string });
+      assert.match(ctx.access, JWT);
+    },
+  },
+  {
+    name: 'djoser jwt/create, wrong password → 401',
+    method: 'POST',
+    path: `${D}/jwt/create/`,
+    body: { username: 'carol', password: 'wrong' },
+    status: 401,
+    json: { detail: 'No active account found with the given credentials' },
+  },
+  {
+    name: 'djoser jwt/refresh (form) → access',
+    method: 'POST',
+    path: `${D}/jwt/refresh/`,
+    headers: FORM,
+    body: (ctx: Ctx) => form({ refresh: ctx.refresh }),
+    status: 200,
+    check: (res) => assert.deepEqual(Object.keys(res.json as object), ['access']),
+  },
+  { name: 'djoser jwt/verify → {}', method: 'POST', path: `${D}/jwt/verify/`, body: (ctx: Ctx) => ({ token: ctx.access }), status: 200, json: {} },
+  { name: 'djoser me with a Bearer JWT', method: 'GET', path: `${D}/users/me/`, headers: (c) => bearer(c.access), status: 200, json: CAROL },
+  { name: 'djoser users/ lists only the caller', method: 'GET', path: `${D}/users/`, headers: (c) => bearer(c.access), status: 200, json: [CAROL] },
+  { name: 'djoser users/<own id>/', method: 'GET', path: `${D}/users/1/`, headers: (c) => bearer(c.access), status: 200, json: CAROL },
+  { name: 'djoser resend_activation, an active account → 204 all the same', method: 'POST', path: `${D}/users/resend_activation/`, body: { email: 'carol@example.com' }, status: 204, expectHeaders: noContent, text: '' },
+  {
+    name: 'djoser set_username (form) → 204',
+    method: 'POST',
+    path: `${D}/users/set_username/`,
+    headers: (c) => ({ ...bearer(c.access), ...FORM() }),
+    body: form({ new_username: 'caroline', current_password: PASSWORD[2] }),
+    status: 204,
+    expectHeaders: noContent,
+    text: '',
+  },
+  { name: 'djoser: renamed, the JWT still works', method: 'GET', path: `${D}/users/me/`, headers: (c) => bearer(c.access), status: 200, json: { ...CAROL, username: 'caroline' } },
+  { name: 'djoser reset_username → 204 and a mail', method: 'POST', path: `${D}/users/reset_username/`, body: { email: 'carol@example.com' }, status: 204, expectHeaders: noContent, text: '' },
+  {
+    name: 'djoser reset_username_confirm with the mailed link → 204',
+    method: 'POST',
+    path: `${D}/users/reset_username_confirm/`,
+    body: async (ctx: Ctx) => {
+      const [uid, token] = await usernameResetLink(ctx);
+      return { uid, token, new_username: 'carol' };
+    },
+    status: 204,
+    expectHeaders: noContent,
+    text: '',
+  },
+  {
+    name: 'djoser me DELETE, wrong current_password → 400',
+    method: 'DELETE',
+    path: `${D}/users/me/`,
+    headers: (c) => bearer(c.access),
+    body: { current_password: 'wrong' },
+    status: 400,
+    json: { current_password: ['Invalid password.'] },
+  },
+  {
+    name: 'djoser me DELETE → 204, the account is gone',
+    method: 'DELETE',
+    path: `${D}/users/me/`,
+    headers: (c) => bearer(c.access),
+    body: { current_password: PASSWORD[2] },
+    status: 204,
+    expectHeaders: noContent,
+    text: '',
+  },
+  { name: 'djoser: the deleted account cannot log in', method: 'POST', path: `${D}/token/login/`, body: { username: 'carol', password: PASSWORD[2] }, status: 400, json: { non_field_errors: ['Unable to log in with provided credentials.'] } },
 ];
 
 const DJ_REST_AUTH: Case<Ctx>[] = [
@@ -433,6 +520,25 @@ const DJ_REST_AUTH: Case<Ctx>[] = [
     status: 200,
     json: { ...DAVE, first_name: 'Dave', last_name: 'Doe' },
   },
+  {
+    name: 'dj-rest-auth user PUT (JSON) → username required',
+    method: 'PUT',
+    path: `${R}/user/`,
+    headers: (c) => tokenAuth(c.key),
+    body: { first_name: 'Dave' },
+    status: 400,
+    json: { username: REQUIRED },
+  },
+  {
+    name: 'dj-rest-auth user PUT (JSON)',
+    method: 'PUT',
+    path: `${R}/user/`,
+    headers: (c) => tokenAuth(c.key),
+    body: { username: 'dave', first_name: 'Dave', last_name: 'Doe' },
+    status: 200,
+    json: { ...DAVE, first_name: 'Dave', last_name: 'Doe' },
+  },
+  { name: 'dj-rest-auth resend-email → ok whatever the address', method: 'POST', path: `${R}/registration/resend-email/`, body: { email: 'dave@example.com' }, status: 200, json: { detail: 'ok' } },
   { name: 'dj-rest-auth user DELETE → 405', method: 'DELETE', path: `${R}/user/`, headers: (c) => tokenAuth(c.key), status: 405, json: method('DELETE') },
   {
     name: 'dj-rest-auth password change, anonymous → 401',
