@@ -730,3 +730,94 @@ for (const adapter of ADAPTERS) {
     }
   });
 }
+
+/**
+ * dj-rest-auth in JWT + cookie mode on every adapter: the login's cookies arrive as separate
+ * `Set-Cookie` lines (never folded into one), and a logout that presents only the refresh
+ * cookie revokes it.
+ */
+interface CookieCtx extends Ctx {
+  refreshCookie: string;
+}
+
+const COOKIE_MODE: Case<CookieCtx>[] = [
+  {
+    name: 'login → empty tokens in the body, one Set-Cookie line per cookie',
+    method: 'POST',
+    path: `${R}/login/`,
+    body: { username: 'olga', password: PASSWORD[0] },
+    status: 200,
+    check: (res, ctx) => {
+      const body = res.json as { access: string; refresh: string; user: { username: string } };
+      assert.deepEqual([body.access, body.refresh, body.user.username], ['', '', 'olga']);
+      const lines = res.headers['set-cookie'];
+      assert.ok(Array.isArray(lines) && lines.length >= 2, `Set-Cookie: ${String(lines)}`);
+      const names = lines.map((l) => l.slice(0, l.indexOf('=')));
+      assert.ok(names.includes('gatehouse-access') && names.includes('gatehouse-refresh'), names.join(', '));
+      ctx.refreshCookie = lines.find((l) => l.startsWith('gatehouse-refresh='))!.split(';')[0]!;
+    },
+  },
+  {
+    name: 'logout with the refresh cookie only → logged out, cookies deleted line by line',
+    method: 'POST',
+    path: `${R}/logout/`,
+    headers: (c) => ({ Cookie: c.refreshCookie }),
+    body: {},
+    status: 200,
+    json: { detail: 'Successfully logged out.' },
+    check: (res) => {
+      const lines = res.headers['set-cookie'];
+      assert.ok(Array.isArray(lines), `Set-Cookie: ${String(lines)}`);
+      const deleted = lines.filter((l) => l.startsWith('gatehouse-refresh=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0;'));
+      assert.equal(deleted.length, 1, lines.join(' | '));
+    },
+  },
+  {
+    name: 'the revoked refresh cookie no longer refreshes',
+    method: 'POST',
+    path: '/auth/api/token/refresh/',
+    headers: (c) => ({ Cookie: c.refreshCookie }),
+    body: {},
+    status: 401,
+  },
+];
+
+for (const adapter of ADAPTERS) {
+  describe(`accounts, dj-rest-auth JWT + cookie mode, on adapter: ${adapter}`, () => {
+    let running: Running;
+    let dir: string;
+    const ctx = {} as CookieCtx;
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), `gatehouse-accounts-cookies-${adapter}-`));
+      const settings = parseSettings(
+        mergeSettings(
+          {
+            database: join(dir, 'db.sqlite3'),
+            secretKey: 'test-secret-key-that-is-long-enough-0123456789',
+            logLevel: 'warn',
+            accounts: { djRestAuth: '/dj-rest-auth', djRestAuthJwt: true, emailVerification: 'none', domain: 'app.example.com' },
+            cookies: { enabled: true, csrf: false, refreshPath: '/auth/api/token/' },
+            email: { backend: 'memory' },
+            throttle: { rates: { accounts: null } },
+          },
+          {},
+        ),
+      );
+      ctx.gatehouse = await createGatehouse(settings, { logger: createLogger('warn', new LogCapture()) });
+      await ctx.gatehouse.users.create({ username: 'olga', password: PASSWORD[0], email: 'olga@example.com' });
+      running = await startAdapter(adapter, { gatehouse: ctx.gatehouse, throttle: { allow: () => null } });
+    });
+    after(async () => {
+      await running?.close();
+      await ctx.gatehouse?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    for (const c of COOKIE_MODE) {
+      test(c.name, async () => {
+        await runCase(running.url, c, ctx);
+      });
+    }
+  });
+}
