@@ -24,7 +24,7 @@ import autocannon from 'autocannon';
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -130,7 +130,7 @@ const signUpBody = (tag: string, n: number) => {
   return JSON.stringify({ username: name, email: `${name}@example.com`, password: PASSWORD, re_password: PASSWORD });
 };
 const ROWS: Row[] = [
-  { name: 'logins only (background)', path: null },
+  { name: 'logins only (CPU per login)', path: null },
   { name: 'POST /auth/users/ (sign-up)', path: '/auth/users/', body: signUpBody },
   { name: 'POST /auth/users/reset_password/', path: '/auth/users/reset_password/', body: () => JSON.stringify({ email: ready.resetEmail }), fixed: true },
 ];
@@ -225,6 +225,7 @@ async function measure(row: Row, logins: LoginLoad, seconds: number): Promise<Sa
 }
 
 const logins = new LoginLoad();
+const loadBefore = loadavg()[0]!;
 try {
   logins.start(LOGIN_RATE);
   await sleep(1000);
@@ -255,8 +256,10 @@ try {
   for (const row of ROWS) {
     const xs = samples.get(row.name)!;
     failedLogins += xs.reduce((a, s) => a + s.loginFailed, 0);
-    const gross = xs.map((s) => (s.requests ? s.server.cpuUs / s.requests : NaN));
-    const net = xs.map((s, i) => (s.requests ? (s.server.cpuUs - baseCpuPerS[i]! * SECONDS) / s.requests : NaN));
+    // Per accepted request (a refusal costs next to nothing); the background row: per completed login.
+    const done = (s: Sample) => (row.path === null ? s.loginRate * SECONDS : s.requests - s.refused);
+    const gross = xs.map((s) => (done(s) > 0 ? s.server.cpuUs / done(s) : NaN));
+    const net = xs.map((s, i) => (row.path !== null && done(s) > 0 ? (s.server.cpuUs - baseCpuPerS[i]! * SECONDS) / done(s) : NaN));
     const fmt = (v: number, d = 0) => (Number.isNaN(v) ? '—' : v.toFixed(d));
     console.log(
       row.name.padEnd(34),
@@ -270,8 +273,10 @@ try {
       fmt(median(xs.map((s) => s.loginP99Ms)), 0).padStart(13),
     );
   }
-  console.log('\nreq/s, loop delay and logins: medians over rounds. CPU µs/req: the server process\'s CPU time (user + system) over the row ÷ its requests;');
+  console.log('\nreq/s, loop delay and logins: medians over rounds. CPU µs/req: the server process\'s CPU time (user + system) over the row ÷ its accepted requests');
+  console.log('(the background row: ÷ the logins completed);');
   console.log('(net): less the CPU the background logins took per second in the same round\'s "logins only" row. Loop delay: monitorEventLoopDelay in the server.');
+  console.log(`Machine load average (1 min): ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (other processes compete for the cores).`);
   if (failedLogins > 0) console.log(`${failedLogins} background logins failed (non-200, e.g. 503 when the password-hash queue is full, or a connection error).`);
   console.log('refused: requests of the row answered non-2xx (503 when the password-hash queue is full) or failed, over all rounds; req/s counts accepted ones only.');
 } finally {
