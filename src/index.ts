@@ -18,7 +18,8 @@ export { parseDuration } from './core/duration.js';
 export { loadSettings, parseSettings, SettingsError, SETTINGS_DOC } from './core/settings.js';
 export type { Settings, SettingsInput, SettingDoc } from './core/settings.js';
 export { AllowAny, IsAuthenticated, IsAdminUser, IsAuthenticatedOrReadOnly } from './permissions/index.js';
-export { PasswordHasher, PasswordHasherBusy, defaultPasswordPolicy } from './passwords/index.js';
+export { PasswordHasher, PasswordHasherBusy, defaultPasswordPolicy, PasswordValidators, CommonPasswordsFileError } from './passwords/index.js';
+export type { PasswordValidatorOptions, PasswordValidatorName } from './passwords/index.js';
 export type { PasswordPolicy } from './passwords/index.js';
 export { UserService, validateUsername, InvalidUsername } from './users/service.js';
 export { BasicAuthentication } from './users/basic-authentication.js';
@@ -43,6 +44,21 @@ export { JWTAuthentication, JWTStatelessUserAuthentication } from './jwt/authent
 export type { JwtAuth } from './jwt/authentication.js';
 export { createJwtKeys, JwtKeyConfigError, rotateKey, retireKey, listKeys } from './jwt/keyring/index.js';
 export * from './email/index.js';
+export { AccountService, type AccountServiceOptions } from './accounts/service.js';
+export { AccountError, AccountEmailFailed } from './accounts/types.js';
+export { AccountsNotConfigured } from './accounts/mail.js';
+export type {
+  AccountErrorCode,
+  AccountFlow,
+  AccountOperations,
+  PasswordOwner,
+  ProfilePatch,
+  RegisterInput,
+  RegisterResult,
+  UsernameCheckOptions,
+} from './accounts/types.js';
+export type { AccountRouteDeps, AccountRouteSet } from './accounts/routes-deps.js';
+export { INVALID_EMAIL, isValidEmail, normalizeEmail } from './accounts/email-address.js';
 export type { JwtKeys } from './jwt/keyring/index.js';
 export { jwtRoutes } from './http/endpoints/jwt.js';
 export { jwksRoutes } from './http/endpoints/jwks.js';

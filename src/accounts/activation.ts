@@ -5,11 +5,11 @@
  * - `activate(uid, token)`: `invalid_uid`, then `invalid_token` (an activation token —
  *   Gatehouse's purpose-bound one or a Django-made one), then `stale_token` for an account
  *   that is not pending: already active (the link used twice: djoser's 403), or disabled
- *   by an administrator, which cannot re-activate itself (docs/security.md, case 127).
+ *   by an administrator, which cannot re-activate itself (docs/security.md, case 148).
  *   The `confirmation` mail follows when `accounts.sendConfirmationEmail`.
  * - `resendActivation(email)`: each pending account with a usable password at the
  *   address (case-insensitive) gets a new link, in the background; the call resolves the
- *   same whatever matched (djoser answers 400 for no match: case 121).
+ *   same whatever matched (djoser answers 400 for no match: case 142).
  */
 import type { User } from '../core/user.js';
 import { reread, type AccountContext } from './context.js';

@@ -5,7 +5,7 @@
  * accounts at the address (case-insensitive, `UserStore.findByEmail`) that `select`
  * picks each get their mail, in the background. The call resolves the same — same
  * value, same time, same failures — whether any account matched (docs/security.md,
- * case 121). Several accounts sharing the address each get their own mail (case 124).
+ * case 142). Several accounts sharing the address each get their own mail (case 145).
  */
 import type { User } from '../core/user.js';
 import type { AccountContext } from './context.js';
@@ -13,6 +13,7 @@ import { normalizeEmail } from './email-address.js';
 import type { AccountMailItem, AccountMailKind } from './mail.js';
 
 export async function mailEachAt(ctx: AccountContext, email: string, kind: AccountMailKind, select: (user: User) => AccountMailItem | null): Promise<void> {
+  ctx.mail.requireDomain();
   const address = normalizeEmail(email);
   if (address === '') return;
   if (!(await ctx.mail.admit(address))) {

@@ -6,12 +6,12 @@
  *   valid for `accounts.emailConfirmationExpire`, and only while the address is
  *   unverified — so single use. It verifies only an ACTIVE account (allauth's flow makes
  *   active accounts; a pending djoser account is activated by its own link, and an
- *   administrator-disabled one stays disabled: docs/security.md, case 125).
+ *   administrator-disabled one stays disabled: docs/security.md, case 146).
  * - Every refusal (bad signature, expired, no such user, already verified) is one code,
  *   `invalid_key` (dj-rest-auth's 404).
  * - `resendVerification(email)`: each active account at the address whose address is
  *   unverified gets a new key, in the background; resolves the same whatever matched.
- *   Unlike dj-rest-auth, the per-address throttle applies (case 121).
+ *   Unlike dj-rest-auth, the per-address throttle applies (case 142).
  */
 import type { User } from '../core/user.js';
 import { reread, type AccountContext } from './context.js';

@@ -4,12 +4,12 @@
  *
  * - Links are `{accounts.protocol}://{accounts.domain}/{template}` with the template's
  *   `{uid}`, `{token}`, `{key}` filled in: from the settings, never from a request
- *   (docs/security.md, case 120).
+ *   (docs/security.md, case 141).
  * - `admit(address)`: `throttle.accountEmailRate` per address (case-insensitive, the
  *   address hashed in the key), counted in the shared throttle store. Operations that
  *   name an address ask before looking anything up, so the count and its failures do not
  *   depend on whether an account matches; a refused address gets no mail and the same
- *   answer (case 121).
+ *   answer (case 142).
  * - `deliver(…, 'notify', done)`: the state changed and the answer reveals nothing, so a
  *   backend failure is told: `AccountEmailFailed(done)` (the routes answer 503, the mail
  *   can be asked for again).
@@ -28,6 +28,11 @@ import type { EmailContext, EmailKind } from '../email/templates.js';
 import type { ThrottleStore } from '../stores/types.js';
 import { parseRate, type Rate } from '../throttle/rate.js';
 import { AccountEmailFailed } from './types.js';
+
+/** The account settings lack what an operation needs (a programming or deployment error, not the caller's). */
+export class AccountsNotConfigured extends Error {
+  override name = 'AccountsNotConfigured';
+}
 
 /** The kinds of mail the account service sends. */
 export type AccountMailKind = Exclude<EmailKind, 'test_email'>;
@@ -59,10 +64,21 @@ export class AccountMail {
     this.rate = parseRate(options.rate);
   }
 
+  /**
+   * Throws `AccountsNotConfigured` without `accounts.domain`: called before an operation
+   * that mails a link changes anything (the route sets cannot start without it; a
+   * library caller learns it before an account is half made).
+   */
+  requireDomain(): string {
+    const { domain } = this.options.settings;
+    if (domain === null) throw new AccountsNotConfigured('accounts.domain is not set: account e-mails need the front end their links point to');
+    return domain;
+  }
+
   /** The front-end link: `template` with `params` filled in, on the configured protocol and domain. */
   link(template: string, params: Readonly<Record<string, string>>): string {
-    const { protocol, domain } = this.options.settings;
-    if (domain === null) throw new Error('accounts.domain is not set: account e-mails need the front end their links point to');
+    const { protocol } = this.options.settings;
+    const domain = this.requireDomain();
     const path = template.replace(/\{(uid|token|key)\}/g, (_, name: string) => params[name] ?? '');
     return `${protocol}://${domain}/${path}`;
   }

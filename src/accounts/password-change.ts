@@ -3,7 +3,7 @@
  * `password/change/`): the current password (when the layout asks for it) first — a
  * wrong one is refused even with a weak new one — then the validators against the user,
  * then `setNewPassword`, which revokes every credential of the user (djoser deletes only
- * DRF tokens, dj-rest-auth only the session: docs/security.md, case 119). The layout keeps
+ * DRF tokens, dj-rest-auth only the session: docs/security.md, case 140). The layout keeps
  * or replaces the caller's own credential. djoser flow: `password_changed` is mailed when
  * `accounts.passwordChangedEmail`.
  */

@@ -6,12 +6,12 @@
  *   (`UserStore.findByEmail`) and every ACTIVE user with a usable password there gets
  *   its own link (two accounts sharing an address is no error: djoser answers 500) —
  *   sent in the background, so the answer and its timing are the same whether any
- *   account matched (docs/security.md, cases 121, 124).
+ *   account matched (docs/security.md, cases 142, 145).
  * - djoser links: base-64 uid + Django's token on `accounts.passwordResetConfirmUrl`;
  *   allauth links: base-36 uid + allauth's token on `accounts.allauthPasswordResetConfirmUrl`.
  * - A confirmation checks uid and token again (an inactive user's token is refused: a
- *   Django-made activation link cannot reset a password, case 128), validates the new
- *   password against the user (case 122) and sets it, which revokes every credential
+ *   Django-made activation link cannot reset a password, case 149), validates the new
+ *   password against the user (case 143) and sets it, which revokes every credential
  *   of the user and makes the link used (the hash it is bound to changed).
  *   `last_login` is left alone (djoser sets it; nobody logged in).
  * - djoser flow: `password_changed` is mailed when `accounts.passwordChangedEmail`.

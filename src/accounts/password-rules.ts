@@ -2,7 +2,7 @@
  * The password rules of every account operation, each decided here once:
  * - `requireStrongPassword`: a password about to be set (sign-up, change, reset) passes
  *   every validator, with similarity checked against the account it is for — also on
- *   djoser's reset confirm, which skips it (docs/security.md, case 122);
+ *   djoser's reset confirm, which skips it (docs/security.md, case 143);
  * - `setNewPassword`: the one way an account operation sets a password —
  *   `UserService.setPassword`, which moves the credential generation and revokes every
  *   credential of the user (opaque tokens, JWT refresh families, cookie sessions);

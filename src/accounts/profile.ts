@@ -8,7 +8,7 @@
  * pending again (inactive, unverified) with the activation link mailed to the new address,
  * as djoser does. Clearing the address needs no link. An update that does not change the
  * address mails nothing — djoser mails an activation link on every update
- * (docs/security.md, case 123).
+ * (docs/security.md, case 144).
  *
  * allauth flow: username (case-insensitively unique) and names are writable; the address
  * is read-only (ignored).
@@ -40,6 +40,7 @@ async function newAddress(ctx: AccountContext, user: User, email: string | undef
 
 async function updateDjoser(ctx: AccountContext, user: User, patch: ProfilePatch): Promise<User> {
   const address = await newAddress(ctx, user, patch.email);
+  if (address) ctx.mail.requireDomain();
   const names = namePatch(patch);
   if (address === null) return Object.keys(names).length > 0 ? ((await ctx.stores.users.update(user.id, names)) ?? user) : user;
   const pending = address !== '';

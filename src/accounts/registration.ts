@@ -7,7 +7,7 @@
  * - the address is taken (`accounts.uniqueEmail`, case-insensitive): nothing is created,
  *   the address's owner is mailed `account_exists`, and the call resolves `{user: null}`
  *   after the same work as a new account (the password is hashed too), so the routes can
- *   answer exactly as for a new account (docs/security.md, case 121);
+ *   answer exactly as for a new account (docs/security.md, case 142);
  * - djoser: the user is created inactive (pending) and mailed its activation link when
  *   `accounts.activation`; otherwise active, with the `confirmation` mail when
  *   `accounts.sendConfirmationEmail`;
@@ -41,6 +41,7 @@ async function emailTaken(ctx: AccountContext, email: string): Promise<User | nu
 }
 
 export async function register(ctx: AccountContext, input: RegisterInput, flow: AccountFlow): Promise<RegisterResult> {
+  ctx.mail.requireDomain();
   const email = normalizeEmail(input.email);
   if (email !== '' && !isValidEmail(email)) throw new AccountError('invalid_email', [INVALID_EMAIL]);
   const username = await checkNewUsername(ctx, input.username, { caseInsensitive: flow === 'allauth', email });

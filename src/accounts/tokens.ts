@@ -13,7 +13,7 @@
  * confirm nothing else. Links the Django app mailed before the switch (Django's key salt)
  * keep working for every purpose Django accepted them for; password and username resets
  * refuse inactive users, so a Django-made activation link cannot reset a pending
- * account's password (docs/security.md, case 128). Every token is Django's
+ * account's password (docs/security.md, case 149). Every token is Django's
  * `PasswordResetTokenGenerator` shape, valid for `accounts.passwordResetTimeout`, bound
  * to the password hash, last login and e-mail address (a reset is single use because it
  * changes the hash).

@@ -45,7 +45,7 @@ export type AccountErrorCode =
   | 'invalid_email'
   /**
    * djoser e-mail change to an address another account has (`accounts.uniqueEmail`):
-   * told to the logged-in user only (sign-up never tells: docs/security.md, case 123).
+   * told to the logged-in user only (sign-up never tells: docs/security.md, case 144).
    */
   | 'email_taken';
 

@@ -3,7 +3,7 @@
  * - `hasUsablePassword`: Django's `has_usable_password` (an unusable hash starts with `!`);
  * - `isPending`: an account waiting for its activation link (djoser flow): inactive AND
  *   its address never confirmed. An inactive user with a confirmed address was disabled
- *   by an administrator and cannot re-activate itself (docs/security.md, case 127);
+ *   by an administrator and cannot re-activate itself (docs/security.md, case 148);
  * - `passwordOwner`: the attributes the similarity validator compares a password with.
  */
 import type { User } from '../core/user.js';

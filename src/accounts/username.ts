@@ -6,7 +6,7 @@
  *   exact (djoser, Django's default) or case-insensitive (allauth);
  * - a reset link is a Gatehouse username-reset token (purpose-bound, src/accounts/tokens.ts)
  *   for an active user; its confirmation sets `last_login` (as djoser), which is what makes
- *   the link single use: the username is not part of the token (docs/security.md, case 126);
+ *   the link single use: the username is not part of the token (docs/security.md, case 147);
  * - `username_changed` is mailed after a change or reset when `accounts.usernameChangedEmail`.
  */
 import type { User } from '../core/user.js';
@@ -27,17 +27,20 @@ async function usernameHeld(ctx: AccountContext, username: string, caseInsensiti
   const exact = await ctx.stores.users.getByUsername(username);
   if (exact && exact.id !== self?.id) return true;
   if (!caseInsensitive) return false;
-  // allauth's `username__iexact`: Python's lower() on both sides, as Django's `UPPER()`/`LOWER()` lookups.
+  // allauth's `username__iexact`: the store's lookup, or every name compared here for a store without one.
+  const store = ctx.stores.users;
   const folded = username.toLowerCase();
-  const all = await ctx.stores.users.list();
-  return all.some((u) => u.id !== self?.id && u.username.toLowerCase() === folded);
+  const found = store.findByUsernameIgnoringCase
+    ? await store.findByUsernameIgnoringCase(username)
+    : (await store.list()).filter((u) => u.username.toLowerCase() === folded);
+  return found.some((u) => u.id !== self?.id);
 }
 
 /**
  * With `accounts.loginField` `either` a login tries the username first, then the address:
  * a username equal to another account's address would take that address's logins. So
  * there a username containing `@` must be the account's own address (docs/security.md,
- * case 129).
+ * case 150).
  */
 function standsForAnotherAddress(ctx: AccountContext, username: string, email: string | undefined): boolean {
   return ctx.settings.loginField === 'either' && email !== undefined && username.includes('@') && username.toLowerCase() !== email.toLowerCase();

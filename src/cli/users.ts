@@ -35,7 +35,8 @@ function patchOf(opts: { staff?: boolean; superuser?: boolean; active?: boolean;
   if (opts.staff !== undefined) patch.isStaff = opts.staff;
   if (opts.superuser !== undefined) patch.isSuperuser = opts.superuser;
   if (opts.active) patch.isActive = true;
-  if (opts.inactive) patch.isActive = false;
+  // Disabled by an administrator: no longer "pending", so no activation link can re-enable it (docs/security.md #148).
+  if (opts.inactive) Object.assign(patch, { isActive: false, emailVerified: true });
   if (Object.keys(patch).length === 0) throw new CliError('users set: nothing to change (pass --staff, --no-staff, --superuser, --no-superuser, --active or --inactive)', 2);
   return patch;
 }
@@ -60,7 +61,7 @@ export function registerUserCommands(program: Command, deps: UserCommandDeps): v
     .option('--superuser', 'give superuser status (is_superuser)')
     .option('--no-superuser', 'take superuser status away')
     .option('--active', 'allow the account to log in again (is_active)')
-    .option('--inactive', "refuse the account's logins and tokens from the next request on")
+    .option('--inactive', "refuse the account's logins and tokens from the next request on (for good: no activation link re-enables it)")
     .action(async (username: string, opts: Options & { staff?: boolean; superuser?: boolean; active?: boolean; inactive?: boolean }) => {
       const patch = patchOf(opts);
       await withApp(opts, async (app) => {

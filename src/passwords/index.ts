@@ -13,6 +13,8 @@
  * if (!user) await hasher.burn(password);          // unknown user: the same time
  * ```
  *
+ * `PasswordValidators` runs Django's password validators on a new password (`./validators.ts`).
+ *
  * Map `PasswordHasherBusy` to 503, `PasswordTooLong` / `PasswordNotWellFormed` (from
  * `hash()` only) to 400.
  */
@@ -21,3 +23,4 @@ export { PasswordHasherBusy, PasswordTooLong, PasswordNotWellFormed } from './er
 export { defaultPasswordPolicy, type PasswordPolicy, type PasswordPolicyInput, type Argon2Params } from './policy.js';
 export { MAX_PASSWORD_BYTES } from './encoding.js';
 export { FailureTiming, type FailureTimingOptions } from './timing.js';
+export { PasswordValidators, CommonPasswordsFileError, PASSWORD_VALIDATOR_NAMES, type PasswordValidatorOptions, type PasswordValidatorName } from './validators.js';

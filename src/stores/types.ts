@@ -56,6 +56,14 @@ export interface UserStore {
    * is the account service's rule (`accounts.uniqueEmail`).
    */
   findByEmail(email: string): Promise<User[]>;
+  /**
+   * Every user whose username equals `username` ignoring case, ordered by id: allauth's
+   * `username__iexact` (the account service's case-insensitive uniqueness). Memory and
+   * SQLite compare with JavaScript's `toLowerCase()`, PostgreSQL with its `lower()` (the
+   * database's character type). Optional: a store without it makes the account service
+   * compare every user's name itself (`list()`).
+   */
+  findByUsernameIgnoringCase?(username: string): Promise<User[]>;
   /** Throws `UsernameTaken`. */
   create(user: NewUser): Promise<User>;
   /**

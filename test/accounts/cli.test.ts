@@ -1,7 +1,8 @@
 /**
  * `gatehouse createuser --email`: the address is checked with Django's validator,
  * normalised (domain lower-cased), and unique case-insensitively unless
- * `accounts.uniqueEmail` is false; `users list` shows it.
+ * `accounts.uniqueEmail` is false; `users list` shows it. `users set --inactive` makes an
+ * account no longer pending (docs/security.md #148).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,4 +51,20 @@ test('createuser --email: checked, normalised, unique; users list shows it', asy
   const list = await cli(['users', 'list', '--db', db]);
   assert.match(list.stdout, /\tamy\tAmy@example\.com\t/);
   assert.match(list.stdout, /\tamelia\tamy@example\.com\t/);
+});
+
+test('users set --inactive: an administrator-disabled account can never re-activate itself by e-mail', async () => {
+  assert.equal((await cli(['createuser', 'una', '--password-stdin', '--db', db, '--email', 'una@example.com'], 'a-long-passphrase-1\n')).code, 0);
+  const { SqliteStores } = await import('../../src/stores/sqlite/index.js');
+  const before = SqliteStores.open(db);
+  const una = (await before.users.getByUsername('una'))!;
+  await before.users.update(una.id, { emailVerified: false });
+  await before.close();
+  const set = await cli(['users', 'set', 'una', '--inactive', '--db', db]);
+  assert.equal(set.code, 0, set.stderr);
+  const reopened = SqliteStores.open(db);
+  const disabled = (await reopened.users.getByUsername('una'))!;
+  await reopened.close();
+  assert.equal(disabled.isActive, false);
+  assert.equal(disabled.emailVerified, true, 'no longer pending');
 });

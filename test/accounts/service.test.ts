@@ -7,6 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { AccountsNotConfigured } from '../../src/accounts/mail.js';
 import { AccountEmailFailed, AccountError, type AccountErrorCode } from '../../src/accounts/types.js';
 import type { User } from '../../src/core/user.js';
 import { EmailSendError, type EmailBackend, type EmailMessage } from '../../src/email/types.js';
@@ -534,6 +535,17 @@ describe('account e-mails: throttle, failures, links', () => {
       assert.ok((await plain.app.accounts.register({ username: 'kim@example.com', email: 'other@example.com', password: STRONG }, 'djoser')).user, 'loginField username: any name');
     } finally {
       await plain.close();
+    }
+  });
+
+  test('without accounts.domain an operation that mails a link is refused before it changes anything', async () => {
+    const h = await harness(open(), { accounts: { domain: null } });
+    try {
+      await assert.rejects(h.app.accounts.register({ username: 'nia', email: 'nia@example.com', password: STRONG }, 'djoser'), AccountsNotConfigured);
+      assert.equal(await h.app.users.getByUsername('nia'), null);
+      await assert.rejects(h.app.accounts.requestPasswordReset('nia@example.com', 'djoser'), /accounts\.domain is not set/);
+    } finally {
+      await h.close();
     }
   });
 

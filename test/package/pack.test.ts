@@ -96,12 +96,12 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('the tarball holds the build, the bin, README and LICENSE; no sources, tests or secrets', () => {
+test("the tarball holds the build, the bin, README, LICENSE and Django's common-password list; no sources, tests or secrets", () => {
   const installed = join(project, 'node_modules/gatehouse');
-  for (const file of ['package.json', 'README.md', 'LICENSE', 'bin/gatehouse.js', 'dist/index.js', 'dist/index.d.ts', 'dist/http/express/index.d.ts']) {
+  for (const file of ['package.json', 'README.md', 'LICENSE', 'bin/gatehouse.js', 'dist/index.js', 'dist/index.d.ts', 'dist/http/express/index.d.ts', 'data/common-passwords.txt.gz', 'data/LICENSE-django.txt']) {
     assert.ok(existsSync(join(installed, file)), file);
   }
-  assert.deepEqual(readdirSync(installed).sort(), ['LICENSE', 'README.md', 'bin', 'dist', 'package.json']);
+  assert.deepEqual(readdirSync(installed).sort(), ['LICENSE', 'README.md', 'bin', 'data', 'dist', 'package.json']);
   const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(pkg.license, 'MIT');
   assert.match(readFileSync(join(installed, 'LICENSE'), 'utf8'), /^MIT License\n\nCopyright \(c\) \d{4} Gatehouse contributors/);

@@ -72,6 +72,18 @@ for (const [name, make] of backends) {
       await s.close();
     });
 
+    test('users: findByUsernameIgnoringCase matches any case, ordered by id', async () => {
+      const s = make();
+      const upper = await newUser(s, 'Carol');
+      const lower = await newUser(s, 'carol');
+      await newUser(s, 'carola');
+      assert.ok(s.users.findByUsernameIgnoringCase, 'every built-in store has the lookup');
+      assert.deepEqual((await s.users.findByUsernameIgnoringCase('CAROL')).map((u) => u.id), [upper.id, lower.id]);
+      assert.deepEqual(await s.users.findByUsernameIgnoringCase('caro'), []);
+      assert.deepEqual(await s.users.findByUsernameIgnoringCase('carol\u0000'), []);
+      await s.close();
+    });
+
     test('users: e-mail verified flag (false unless given), findByEmail ignores case as toLowerCase does, ordered by id', async () => {
       const s = make();
       const plain = await newUser(s, 'plain');

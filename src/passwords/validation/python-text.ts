@@ -29,13 +29,16 @@ export function codePointLength(s: string): number {
   return n;
 }
 
-/** Python's `str.isspace()` characters. */
-const PY_SPACE = '\\t\\n\\v\\f\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const STRIP = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'gu');
+/** Python's `str.isspace()` characters (all in the BMP). */
+const PY_SPACE = /^[\t\n\v\f\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
 
-/** Python's `s.strip()`. */
+/** Python's `s.strip()`: two index scans (a regex such as `\s+$` would be quadratic on a long run of spaces). */
 export function pyStrip(s: string): string {
-  return s.replace(STRIP, '');
+  let start = 0;
+  let end = s.length;
+  while (start < end && PY_SPACE.test(s[start] as string)) start++;
+  while (end > start && PY_SPACE.test(s[end - 1] as string)) end--;
+  return s.slice(start, end);
 }
 
 /** Numerals Python's `isdigit()` accepts besides decimal digits (`Numeric_Type=Digit`). */

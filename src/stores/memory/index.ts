@@ -46,6 +46,10 @@ class MemoryUserStore implements UserStore {
     for (const u of this.rows.values()) if (u.username === username) return copyUser(u);
     return null;
   }
+  async findByUsernameIgnoringCase(username: string): Promise<User[]> {
+    const key = username.toLowerCase();
+    return [...this.rows.values()].filter((u) => u.username.toLowerCase() === key).sort((a, b) => a.id - b.id).map(copyUser);
+  }
   async findByEmail(email: string): Promise<User[]> {
     if (email === '') return [];
     const key = emailKey(email);

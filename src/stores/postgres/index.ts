@@ -87,6 +87,16 @@ class PostgresUserStore implements UserStore {
     return rows[0] ? toUser(rows[0]) : null;
   }
 
+  async findByUsernameIgnoringCase(username: string): Promise<User[]> {
+    if (!storable(username)) return [];
+    const { rows } = await this.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM gatehouse_user WHERE lower(username) = lower($1) ORDER BY id`,
+      [username],
+      'gatehouse_user_by_folded_username',
+    );
+    return rows.map(toUser);
+  }
+
   async findByEmail(email: string): Promise<User[]> {
     if (email === '' || !storable(email)) return [];
     const { rows } = await this.db.query<UserRow>(

@@ -62,6 +62,7 @@ export function withRedis(stores: Stores, layer: RedisLayer): Stores {
     getById: (id) => s.users.getById(id),
     getByUsername: (username) => s.users.getByUsername(username),
     findByEmail: (email) => s.users.findByEmail(email),
+    ...(s.users.findByUsernameIgnoringCase ? { findByUsernameIgnoringCase: (username: string) => s.users.findByUsernameIgnoringCase!(username) } : {}),
     // A new user: another instance may hold "no such user" in its caches (no token can be cached yet).
     create: (user) => after('user', () => s.users.create(user), () => true, false),
     // `lastLogin` alone changes nothing about who may authenticate.

@@ -120,6 +120,7 @@ class SqliteUserStore implements UserStore {
   private readonly generation;
   private readonly byUsername;
   private readonly byEmailKey;
+  private readonly byFoldedUsername;
   private readonly insert;
   private readonly remove;
   private readonly all;
@@ -128,6 +129,9 @@ class SqliteUserStore implements UserStore {
     this.generation = db.prepare(GENERATION_SQL).pluck();
     this.byUsername = db.prepare(`SELECT ${USER_COLUMNS} FROM gatehouse_user WHERE username = ?`);
     this.byEmailKey = db.prepare(`SELECT ${USER_COLUMNS} FROM gatehouse_user WHERE email_key = ? ORDER BY id`);
+    // SQLite's own lower() folds ASCII only: JavaScript's, as the memory store and e-mail keys compare.
+    db.function('gatehouse_lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
+    this.byFoldedUsername = db.prepare(`SELECT ${USER_COLUMNS} FROM gatehouse_user WHERE gatehouse_lower(username) = ? ORDER BY id`);
     this.insert = db.prepare(
       `INSERT INTO gatehouse_user (username, email, email_key, email_verified, first_name, last_name, is_active, is_staff, is_superuser, date_joined, password)
        VALUES (@username, @email, @email_key, @email_verified, @first_name, @last_name, @is_active, @is_staff, @is_superuser, @date_joined, @password)`,
@@ -142,6 +146,9 @@ class SqliteUserStore implements UserStore {
   async getByUsername(username: string): Promise<User | null> {
     const row = this.byUsername.get(username) as UserRow | undefined;
     return row ? toUser(row) : null;
+  }
+  async findByUsernameIgnoringCase(username: string): Promise<User[]> {
+    return (this.byFoldedUsername.all(username.toLowerCase()) as UserRow[]).map(toUser);
   }
   async findByEmail(email: string): Promise<User[]> {
     if (email === '') return [];
