@@ -356,6 +356,19 @@ describe('users/ and users/<id>/ (HIDE_USERS)', () => {
     expect(await s.send('GET', `${P}/users/1/`), 401, NOT_PROVIDED);
   });
 
+  test("staff updates another user's e-mail: the account is pending until the new address confirms", async () => {
+    await s.app.users.create({ username: 'rita', password: 'rita-password-1', email: 'rita@example.com' });
+    const rita = (await s.app.users.getByUsername('rita'))!;
+    const admin = await login('admin', 'admin-password-1');
+    const r = await s.send('PATCH', `${P}/users/${rita.id}/`, { headers: tokenHeader(admin), body: { email: 'rita2@example.com' } });
+    expect(r, 200, { email: 'rita2@example.com', id: rita.id, username: 'rita' });
+    assert.equal((await s.app.users.getByUsername('rita'))?.isActive, false);
+    const { uid, token } = linkOf('rita2@example.com', 'activate');
+    expect(await post('/users/activation/', { uid, token }), 204);
+    const head = await s.send('HEAD', `${P}/users/${rita.id}/`, { headers: tokenHeader(admin) });
+    assert.deepEqual([head.status, head.text], [200, '']);
+  });
+
   test("staff deletes another user with the staff's own password", async () => {
     await s.app.users.create({ username: 'temp', password: 'temp-password-1', email: 'temp@example.com' });
     const temp = (await s.app.users.getByUsername('temp'))!;
@@ -473,7 +486,7 @@ describe('set_username, reset_username, reset_username_confirm', () => {
 });
 
 describe('safety beyond djoser', () => {
-  test('reset_password_confirm runs the similarity validator against the account (docs/security.md #122)', async () => {
+  test('reset_password_confirm runs the similarity validator against the account (docs/security.md #143)', async () => {
     await s.app.users.create({ username: 'oscar', password: 'oscar-password-1', email: 'oscar@example.com' });
     expect(await post('/users/reset_password/', { email: 'oscar@example.com' }), 204);
     const { uid, token } = linkOf('oscar@example.com', 'password/reset/confirm');
@@ -515,6 +528,83 @@ describe('accounts.loginField email', () => {
       assert.equal(jwt.status, 200, jwt.text);
     } finally {
       await byEmail.close();
+    }
+  });
+});
+
+describe('bad input on every djoser route: a typed 4xx, nothing changed', () => {
+  const ROUTES: Array<[string, string]> = [
+    ['POST', '/users/'],
+    ['PUT', '/users/me/'],
+    ['PATCH', '/users/me/'],
+    ['DELETE', '/users/me/'],
+    ['PATCH', '/users/1/'],
+    ['DELETE', '/users/1/'],
+    ['POST', '/users/activation/'],
+    ['POST', '/users/resend_activation/'],
+    ['POST', '/users/set_password/'],
+    ['POST', '/users/reset_password/'],
+    ['POST', '/users/reset_password_confirm/'],
+    ['POST', '/users/set_username/'],
+    ['POST', '/users/reset_username/'],
+    ['POST', '/users/reset_username_confirm/'],
+    ['POST', '/token/login/'],
+    // token/logout/ reads no body (as djoser).
+    ['POST', '/jwt/create/'],
+    ['POST', '/jwt/refresh/'],
+    ['POST', '/jwt/verify/'],
+  ];
+  const everyField = (value: unknown) =>
+    JSON.stringify(Object.fromEntries(['username', 'email', 'password', 're_password', 'new_password', 're_new_password', 'current_password', 'new_username', 'uid', 'token', 'refresh'].map((k) => [k, value])));
+  const bodies: Array<[string, string | Buffer, string]> = [
+    ['malformed JSON', '{"username": ', 'application/json'],
+    ['JSON list', '[1, 2]', 'application/json'],
+    ['JSON null', 'null', 'application/json'],
+    ['objects for every field', everyField({ a: 1 }), 'application/json'],
+    ['lists for every field', everyField(['x']), 'application/json'],
+    ['booleans for every field', everyField(true), 'application/json'],
+    ['NUL characters', everyField('a\u0000b'), 'application/json'],
+    ['lone surrogates', everyField('\ud800'), 'application/json'],
+    ['long values', everyField('x'.repeat(1400)), 'application/json'],
+    ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d]), 'application/json'],
+    ['text/plain', 'username=alice', 'text/plain'],
+  ];
+
+  test('anonymous and authenticated', async () => {
+    const users = async () => (await s.app.users.list()).map((u) => `${u.id}:${u.username}:${u.email}:${u.isActive}:${u.password}`).join('|');
+    const key = await login('alice', 'alice-password-1');
+    const before = await users();
+    const mails = outbox().length;
+    for (const [method, path] of ROUTES) {
+      for (const headers of [{}, tokenHeader(key)]) {
+        for (const [name, body, type] of bodies) {
+          const r = await s.send(method, `${P}${path}`, { body, headers: { ...headers, 'Content-Type': type } });
+          const context = `${method} ${path} ${name}${'Authorization' in headers ? ' (authenticated)' : ''}`;
+          assert.ok(r.status >= 400 && r.status < 500, `${context}: ${r.status} ${r.text.slice(0, 120)}`);
+          assert.equal(r.headers['content-type'], 'application/json', context);
+          assert.doesNotMatch(r.text, /\bat \w+ \(|node:internal|<html/i, context);
+        }
+      }
+    }
+    assert.equal(await users(), before, 'no user changed');
+    assert.equal(outbox().length, mails, 'nothing mailed');
+  });
+});
+
+describe('accounts.retypePassword false', () => {
+  test('sign-up, set_password and reset_password_confirm take no retype field', async () => {
+    const plain = await startServer({ settings: { ...DJOSER_SETTINGS, accounts: { ...DJOSER_SETTINGS.accounts, retypePassword: false } } });
+    try {
+      const p = (path: string, body: unknown, headers: Record<string, string> = {}) => plain.send('POST', `${P}${path}`, { body, headers });
+      expectText(await p('/users/', {}), 400, '{"username":["This field is required."],"password":["This field is required."]}');
+      assert.equal((await p('/users/', { username: 'sam', email: 'sam@example.com', password: STRONG })).status, 201);
+      await plain.app.users.create({ username: 'tess', password: 'tess-password-1', email: 'tess@example.com' });
+      const key = ((await p('/token/login/', { username: 'tess', password: 'tess-password-1' })).json as { auth_token: string }).auth_token;
+      expectText(await p('/users/set_password/', {}, tokenHeader(key)), 400, '{"new_password":["This field is required."],"current_password":["This field is required."]}');
+      expect(await p('/users/set_password/', { current_password: 'tess-password-1', new_password: STRONG }, tokenHeader(key)), 204);
+      expectText(await p('/users/reset_password_confirm/', {}), 400, '{"uid":["This field is required."],"token":["This field is required."],"new_password":["This field is required."]}');
+    } finally {
+      await plain.close();
     }
   });
 });

@@ -399,7 +399,9 @@ if (unavailable !== null && required) {
       const dir = mkdtempSync(join(tmpdir(), 'gatehouse-djoser-import-'));
       dirs.push(dir);
       await importOracle(oracle, dir, secretKey);
-      const imported = await startServer({ dir, settings: oracleLike(secretKey) });
+      // This one keeps Gatehouse's default accounts.uniqueEmail (true).
+      const settings = oracleLike(secretKey);
+      const imported = await startServer({ dir, settings: { ...settings, accounts: { ...settings.accounts, uniqueEmail: true } } });
       try {
         const post = (path: string, body: unknown) => imported.send('POST', `${P}${path}`, { body });
         assert.equal((await post('/token/login/', { username: 'olga', password: STRONG })).status, 400, 'pending before the link');
@@ -413,6 +415,17 @@ if (unavailable !== null && required) {
         assert.equal((await post('/token/login/', { username: 'carol', password: STRONG })).status, 400);
         const again = await post('/users/reset_password_confirm/', confirm);
         assert.deepEqual([again.status, again.json], [400, { token: ['Invalid token for given user.'] }], 'single use');
+
+        // Documented difference: with unique addresses the sign-up body has no id, and a taken address answers the same.
+        for (const [username, email] of [['pete', 'pete@example.com'], ['pete2', 'olga@example.com']]) {
+          const body = { username, email, password: STRONG, re_password: STRONG };
+          const o = await send(oracle.url, 'POST', `${P}/users/`, { body });
+          const g = await post('/users/', body);
+          assert.equal(o.status, 201, o.text);
+          assert.deepEqual(Object.keys(o.json as object), ['email', 'username', 'id'], 'djoser: with id');
+          assert.deepEqual([g.status, g.text], [201, JSON.stringify({ email, username })], 'Gatehouse: no id, a taken address looks new');
+        }
+        assert.equal(await imported.app.users.getByUsername('pete2'), null, 'nothing created for the taken address');
       } finally {
         await imported.close();
       }

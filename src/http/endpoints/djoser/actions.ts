@@ -12,9 +12,8 @@
 import type { AccountOperations } from '../../../accounts/types.js';
 import type { HandlerContext, HandlerResult, Route } from '../../route.js';
 import { asDjoser, type ErrorFields } from './errors.js';
-import { charField, checkNewPassword, emailField, fieldPass, passwordFields } from './fields.js';
+import { charField, checkNewPassword, currentPasswordCheck, emailField, fieldPass, newUsernameCheck, passwordFields } from './fields.js';
 import { djoserRoute, type DjoserEnv } from './env.js';
-import { currentPasswordCheck, newUsernameCheck } from './users.js';
 
 /** Field names of the password and username serializers. */
 const ACTION_FIELDS: ErrorFields = { password: 'new_password', username: 'new_username' };
@@ -44,7 +43,7 @@ async function setPassword(env: DjoserEnv, ctx: HandlerContext): Promise<Handler
   const retype = retypeOf(env, 'new_password');
   const specs = [...passwordFields('new_password', retype), charField('current_password')];
   const values = await fieldPass(await ctx.body(), specs, (pass) => currentPasswordCheck(env, user, pass, ACTION_FIELDS));
-  const password = checkNewPassword(env.accounts, values, { field: 'new_password', retype }, user);
+  const password = checkNewPassword(env.accounts, values, ACTION_FIELDS, retype, user);
   // The current password was checked in the field pass.
   await asDjoser(ACTION_FIELDS, () => env.accounts.changePassword(user, { current: null, password }, 'djoser'));
   return NO_CONTENT;
@@ -54,7 +53,7 @@ async function setPassword(env: DjoserEnv, ctx: HandlerContext): Promise<Handler
 async function resetPasswordConfirm(env: DjoserEnv, ctx: HandlerContext): Promise<HandlerResult> {
   const retype = retypeOf(env, 'new_password');
   const values = await fieldPass(await ctx.body(), [...UID_TOKEN, ...passwordFields('new_password', retype)]);
-  const password = checkNewPassword(env.accounts, values, { field: 'new_password', retype });
+  const password = checkNewPassword(env.accounts, values, ACTION_FIELDS, retype);
   await asDjoser(ACTION_FIELDS, () => env.accounts.confirmPasswordReset({ uid: values.uid!, token: values.token!, password }, 'djoser'));
   return NO_CONTENT;
 }

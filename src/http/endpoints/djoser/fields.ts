@@ -1,15 +1,18 @@
 /**
  * djoser's serializer fields, shared by its routes: the e-mail field (Django's
  * `EmailValidator`), the password fields (DRF `CharField`s: trimmed, as djoser declares
- * them), uid and token, and the checks every serializer pass ends with — the password
- * validators on the password field, then the retype comparison.
+ * them), uid and token; the serializers' own field checks (the current password, a new
+ * username), which report with the other field errors; and the checks every password
+ * serializer ends with — the password validators, then the retype comparison.
  */
 import { EMAIL_MAX_LENGTH, INVALID_EMAIL, isValidEmail } from '../../../accounts/email-address.js';
-import type { AccountOperations, PasswordOwner } from '../../../accounts/types.js';
+import { AccountError, type AccountOperations, type PasswordOwner } from '../../../accounts/types.js';
+import type { User } from '../../../core/user.js';
 import { ValidationError } from '../../../core/errors.js';
 import type { BodyData } from '../../body.js';
 import { collectCharFields, throwFieldErrors, type CharFieldSpec, type FieldPass } from '../../fields.js';
-import { PASSWORD_MISMATCH } from './errors.js';
+import type { DjoserEnv } from './env.js';
+import { djoserFailure, PASSWORD_MISMATCH, type ErrorFields } from './errors.js';
 
 /** Django's `EmailField` as DRF declares it (254 characters at most). */
 export const emailField = (options: { required?: boolean; allowBlank?: boolean } = {}): CharFieldSpec => ({
@@ -39,23 +42,58 @@ export async function fieldPass(
 }
 
 /**
- * The end of a password serializer's `validate()`: Django's validators on `field`
- * (`owner` for the similarity check), then, with `retype`, the comparison
- * (`The two password fields didn't match.`).
+ * The end of a password serializer's `validate()`: Django's validators on the password
+ * field (`fields.password`; `owner` for the similarity check), refused as `djoserFailure`
+ * answers `weak_password`, then, with `retype`, the comparison (`The two password fields
+ * didn't match.`).
  */
 export function checkNewPassword(
   accounts: AccountOperations,
   values: Record<string, string>,
-  names: { field: string; retype: string | null },
+  fields: ErrorFields,
+  retype: string | null,
   owner?: PasswordOwner,
 ): string {
-  const password = values[names.field]!;
+  const password = values[fields.password]!;
   const weak = accounts.validatePassword(password, owner);
-  if (weak.length > 0) throw new ValidationError({ [names.field]: weak });
-  if (names.retype !== null && values[names.retype] !== password) throw ValidationError.nonField(PASSWORD_MISMATCH);
+  if (weak.length > 0) throw djoserFailure(new AccountError('weak_password', weak), fields);
+  if (retype !== null && values[retype] !== password) throw ValidationError.nonField(PASSWORD_MISMATCH);
   return password;
 }
 
 /** The password fields of a serializer: the new one and, with `retype`, its retype. */
 export const passwordFields = (field: string, retype: string | null): CharFieldSpec[] =>
   retype === null ? [charField(field)] : [charField(field), charField(retype)];
+
+/**
+ * A serializer's own check of a field in the field pass: the account service's refusal is
+ * recorded as the field's errors (djoser's messages, `djoserFailure`); anything else is thrown.
+ */
+export async function fieldCheck(pass: FieldPass, fields: ErrorFields, check: () => Promise<void>): Promise<void> {
+  try {
+    await check();
+  } catch (e) {
+    const mapped = djoserFailure(e, fields);
+    if (!(mapped instanceof ValidationError)) throw mapped;
+    Object.assign(pass.errors, mapped.fields);
+  }
+}
+
+/**
+ * A new username checked in the field pass (`fields.username`: `username` or
+ * `new_username`); the normalised name replaces it. `email`: the address of the account
+ * the name is for, when known (see `AccountOperations.checkNewUsername`).
+ */
+export const newUsernameCheck = (env: DjoserEnv, pass: FieldPass, fields: ErrorFields, email?: string) =>
+  fieldCheck(pass, fields, async () => {
+    const name = fields.username;
+    const value = pass.values[name];
+    if (value !== undefined) pass.values[name] = await env.accounts.checkNewUsername(value, email === undefined ? {} : { email });
+  });
+
+/** The caller's password checked in the field pass (`current_password`: `Invalid password.`). */
+export const currentPasswordCheck = (env: DjoserEnv, user: User, pass: FieldPass, fields: ErrorFields) =>
+  fieldCheck(pass, fields, async () => {
+    const current = pass.values.current_password;
+    if (current !== undefined && !(await env.accounts.checkCurrentPassword(user, current))) throw new AccountError('wrong_password');
+  });

@@ -10,14 +10,14 @@
  * - Updates change the e-mail only (`username` is read-only); the service decides what a
  *   new address means (inactive until confirmed) and mails only when it changed.
  */
-import { AccountError, type ProfilePatch } from '../../../accounts/types.js';
+import type { ProfilePatch } from '../../../accounts/types.js';
 import { normalizeEmail } from '../../../accounts/email-address.js';
-import { NotFound, ValidationError, type JsonValue } from '../../../core/errors.js';
+import { NotFound, type JsonValue } from '../../../core/errors.js';
 import type { User } from '../../../core/user.js';
 import type { HandlerContext, HandlerResult, Route } from '../../route.js';
 import type { FieldPass } from '../../fields.js';
-import { asDjoser, djoserFailure, type ErrorFields } from './errors.js';
-import { charField, checkNewPassword, emailField, fieldPass, passwordFields } from './fields.js';
+import { asDjoser, type ErrorFields } from './errors.js';
+import { charField, checkNewPassword, currentPasswordCheck, emailField, fieldPass, newUsernameCheck, passwordFields } from './fields.js';
 import { djoserRoute, type DjoserEnv } from './env.js';
 
 /** Field names of the sign-up and profile serializers. */
@@ -26,39 +26,6 @@ export const USER_FIELDS: ErrorFields = { password: 'password', username: 'usern
 /** `UserSerializer`'s body. */
 export const userBody = (u: User): JsonValue => ({ email: u.email, id: u.id, username: u.username });
 
-/**
- * A serializer's own check of a field in the field pass: the account service's refusal is
- * recorded as the field's errors (djoser's messages, `djoserFailure`); anything else is thrown.
- */
-export async function fieldCheck(pass: FieldPass, fields: ErrorFields, check: () => Promise<void>): Promise<void> {
-  try {
-    await check();
-  } catch (e) {
-    const mapped = djoserFailure(e, fields);
-    if (!(mapped instanceof ValidationError)) throw mapped;
-    Object.assign(pass.errors, mapped.fields);
-  }
-}
-
-/**
- * A new username checked in the field pass (`fields.username`: `username` or
- * `new_username`); the normalised name replaces it. `email`: the address of the account
- * the name is for, when known (see `AccountOperations.checkNewUsername`).
- */
-export const newUsernameCheck = (env: DjoserEnv, pass: FieldPass, fields: ErrorFields, email?: string) =>
-  fieldCheck(pass, fields, async () => {
-    const name = fields.username;
-    const value = pass.values[name];
-    if (value !== undefined) pass.values[name] = await env.accounts.checkNewUsername(value, email === undefined ? {} : { email });
-  });
-
-/** The caller's password checked in the field pass (`current_password`: `Invalid password.`). */
-export const currentPasswordCheck = (env: DjoserEnv, user: User, pass: FieldPass, fields: ErrorFields) =>
-  fieldCheck(pass, fields, async () => {
-    const current = pass.values.current_password;
-    if (current !== undefined && !(await env.accounts.checkCurrentPassword(user, current))) throw new AccountError('wrong_password');
-  });
-
 /** POST `users/`: `UserCreate(PasswordRetype)Serializer`, then the account service's sign-up. */
 async function signUp(env: DjoserEnv, ctx: HandlerContext): Promise<HandlerResult> {
   const retype = env.options.retypePassword ? 're_password' : null;
@@ -66,7 +33,7 @@ async function signUp(env: DjoserEnv, ctx: HandlerContext): Promise<HandlerResul
   const values = await fieldPass(await ctx.body(), specs, (pass) => newUsernameCheck(env, pass, USER_FIELDS, pass.values.email ?? ''));
   const username = values.username!;
   const email = values.email ?? '';
-  const password = checkNewPassword(env.accounts, values, { field: 'password', retype }, { username, email });
+  const password = checkNewPassword(env.accounts, values, USER_FIELDS, retype, { username, email });
   const { user } = await asDjoser(USER_FIELDS, () => env.accounts.register({ username, email, password }, 'djoser'));
   if (env.options.uniqueEmail || user === null) {
     return { status: 201, body: { email: user?.email ?? normalizeEmail(email), username: user?.username ?? username } };
@@ -81,7 +48,7 @@ async function listUsers(env: DjoserEnv, ctx: HandlerContext): Promise<HandlerRe
   return { body: (await env.users.list()).map(userBody) };
 }
 
-/** The user `users/<id>/` names, when the caller may see it (itself, or anyone for staff); 404 otherwise, for every method (docs/security.md #130). */
+/** The user `users/<id>/` names, when the caller may see it (itself, or anyone for staff); 404 otherwise, for every method (docs/security.md #151). */
 async function target(env: DjoserEnv, ctx: HandlerContext): Promise<User> {
   const caller = ctx.principal!.user;
   const id = Number(ctx.params.id);
