@@ -13,11 +13,12 @@
  *
  * Logout answers 200 `{"detail":"Successfully logged out."}` also anonymously; it revokes
  * the opaque token presented, and in JWT mode blacklists the refresh token of the body or,
- * unlike dj-rest-auth 4.0.1, of the refresh cookie (docs/security.md #131).
+ * unlike dj-rest-auth 4.0.1, of the refresh cookie (docs/security.md #152).
  */
 import type { Audit } from '../../core/audit.js';
 import { AuthenticationFailed, ValidationError } from '../../core/errors.js';
 import type { RequestView } from '../../core/request.js';
+import type { Settings } from '../../core/settings.js';
 import type { Principal, User } from '../../core/user.js';
 import type { CookieMode } from '../../cookies/mode.js';
 import { TOKEN_BLACKLISTED } from '../../jwt/claims.js';
@@ -28,15 +29,14 @@ import type { UserService } from '../../users/service.js';
 import type { HandlerContext, HandlerResult } from '../route.js';
 import { UNABLE_TO_LOG_IN, issueForLogin, passwordLogin } from './credentials.js';
 import { emailField, passwordField, readFields, type Field } from './dj-rest-auth-fields.js';
-import { cookieLogout, cookieSessionLogin, type JwtEnv } from './jwt.js';
+import { LOGGED_OUT, cookieLogout, cookieSessionLogin, type JwtEnv } from './jwt.js';
 import { issueLoginToken } from './opaque.js';
 import { userDetails } from './user.js';
 
-export type LoginField = 'username' | 'email' | 'either';
-export type EmailVerification = 'mandatory' | 'optional' | 'none';
+export type LoginField = Settings['accounts']['loginField'];
+export type EmailVerification = Settings['accounts']['emailVerification'];
 
 export const EMAIL_NOT_VERIFIED = 'E-mail is not verified.';
-export const LOGGED_OUT = 'Successfully logged out.';
 export const REFRESH_NOT_INCLUDED = 'Refresh token was not included in request data.';
 export const TOKEN_INVALID_OR_EXPIRED = 'Token is invalid or expired';
 

@@ -12,20 +12,14 @@
  * dj-rest-auth-login.ts, the fields in dj-rest-auth-fields.ts, the refusals' mapping in
  * dj-rest-auth-errors.ts.
  */
+import type { AccountRouteDeps } from '../../accounts/routes-deps.js';
 import type { AccountOperations } from '../../accounts/types.js';
 import { AccountError } from '../../accounts/types.js';
-import type { Audit } from '../../core/audit.js';
-import type { Authenticator } from '../../core/authenticator.js';
 import { ValidationError } from '../../core/errors.js';
-import type { ClientAddressResolver } from '../../core/pipeline.js';
 import type { Settings } from '../../core/settings.js';
-import type { Throttle } from '../../core/throttle.js';
 import type { User } from '../../core/user.js';
-import type { CookieMode } from '../../cookies/mode.js';
-import type { JwtService } from '../../jwt/service.js';
 import { IsAuthenticated } from '../../permissions/index.js';
-import type { OpaqueTokenService } from '../../tokens/service.js';
-import { USERNAME_MAX, type UserService } from '../../users/service.js';
+import { USERNAME_MAX } from '../../users/service.js';
 import type { HandlerContext, HandlerResult, Route } from '../route.js';
 import { EMAIL_TAKEN, accountCall } from './dj-rest-auth-errors.js';
 import { FORM_MISMATCH, SERIALIZER_MISMATCH, checkedBy, emailField, passwordField, readFields, requireSamePasswords, type Field } from './dj-rest-auth-fields.js';
@@ -33,26 +27,11 @@ import { login, logout, signIn, type EmailVerification, type LoginField, type Se
 import { jwtEnv } from './jwt.js';
 import { userDetails } from './user.js';
 
-/**
- * What the route set is built from: a part of the account routes' deps
- * (src/accounts/routes-deps.ts), the settings read are `accounts.loginField`,
- * `accounts.emailVerification`, `accounts.djRestAuthJwt`, `accounts.djRestAuthOldPassword`.
- */
-export interface DjRestAuthDeps {
-  accounts: AccountOperations;
-  users: UserService;
-  tokens: OpaqueTokenService;
-  jwt: JwtService;
-  /** `[JWT, Token]`, as `/api/me/` (the JWT one reads the access cookie in cookie mode). */
-  authenticators: readonly Authenticator[];
+/** What the route set is built from: the account routes' deps it uses (src/accounts/routes-deps.ts). */
+export type DjRestAuthDeps = Pick<AccountRouteDeps, 'accounts' | 'users' | 'tokens' | 'jwt' | 'authenticators' | 'audit' | 'clientAddress' | 'cookies' | 'scopedThrottle'> & {
+  /** Read: `accounts.loginField`, `.emailVerification`, `.djRestAuthJwt`, `.djRestAuthOldPassword`. */
   settings: Pick<Settings, 'accounts'>;
-  audit: Audit;
-  clientAddress: ClientAddressResolver;
-  /** Cookie mode (`cookies.enabled`). */
-  cookies?: CookieMode;
-  /** DRF's `ScopedRateThrottle`: `login/` has scope `login`, as the token endpoints. */
-  scopedThrottle: Throttle;
-}
+};
 
 interface Env extends SessionEnv {
   accounts: AccountOperations;
@@ -68,13 +47,18 @@ const OK = { detail: 'ok' };
 /** Django's `first_name` / `last_name`: optional, blank allowed, 150 characters. */
 const nameField = (name: string): Field => ({ name, maxLength: 150, required: false, allowBlank: true });
 
-/** A user-picked username: allauth's `clean_username` (Django's characters, unique case-insensitively). */
-const usernameField = (env: Env, options: { required: boolean; current?: User }): Field => ({
-  name: 'username',
-  maxLength: USERNAME_MAX,
-  required: options.required,
-  check: checkedBy('username', (name) => (name === options.current?.username ? name : env.accounts.checkNewUsername(name, { caseInsensitive: true }))),
-});
+/**
+ * A user-picked username: allauth's `clean_username` (Django's characters, unique
+ * case-insensitively). `current`: the account renaming itself (its own name is not
+ * "taken"; its address is the one a name with `@` may be). A sign-up's address is checked
+ * with the name when the account is made.
+ */
+const usernameField = (env: Env, options: { required: boolean; current?: User }): Field => {
+  const { current } = options;
+  const check = (name: string) =>
+    name === current?.username ? name : env.accounts.checkNewUsername(name, { caseInsensitive: true, ...(current ? { email: current.email } : {}) });
+  return { name: 'username', maxLength: USERNAME_MAX, required: options.required, check: checkedBy('username', check) };
+};
 
 const me = (ctx: HandlerContext): User => ctx.principal!.user;
 
@@ -91,7 +75,7 @@ async function updateUser(env: Env, ctx: HandlerContext, partial: boolean): Prom
   return { body: userDetails(updated) };
 }
 
-/** POST `password/change/` (`PasswordChangeSerializer` over Django's `SetPasswordForm`). Revokes every credential, the one used too (docs/security.md #119). */
+/** POST `password/change/` (`PasswordChangeSerializer` over Django's `SetPasswordForm`). Revokes every credential, the one used too (docs/security.md #140). */
 async function changePassword(env: Env, ctx: HandlerContext): Promise<HandlerResult> {
   const user = me(ctx);
   const old: Field = {
@@ -128,9 +112,9 @@ async function confirmReset(env: Env, ctx: HandlerContext): Promise<HandlerResul
  * need no user on `password1`), the match, then the sign-up (the similarity validator on
  * `non_field_errors`). The answer by `accounts.emailVerification`: mandatory → 201
  * `Verification e-mail sent.`, also for a taken address, which creates nothing
- * (docs/security.md #121); otherwise the new account's credentials (201; dj-rest-auth's
+ * (docs/security.md #142); otherwise the new account's credentials (201; dj-rest-auth's
  * session login answers 204), and a taken address — which cannot get the same answer —
- * dj-rest-auth's 400 (docs/security.md #132).
+ * dj-rest-auth's 400 (docs/security.md #153).
  */
 async function register(env: Env, ctx: HandlerContext): Promise<HandlerResult> {
   const signUp = async (): Promise<User | null> => {
