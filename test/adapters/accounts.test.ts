@@ -576,6 +576,15 @@ const DJ_REST_AUTH: Case<Ctx>[] = [
     status: 200,
     json: { detail: 'New password has been saved.' },
   },
+  {
+    name: 'dj-rest-auth: the password change revoked the key it was made with',
+    method: 'GET',
+    path: `${R}/user/`,
+    headers: (c) => tokenAuth(c.key),
+    status: 401,
+    expectHeaders: { 'www-authenticate': CHALLENGE },
+    json: { detail: 'Invalid token.' },
+  },
   { name: 'dj-rest-auth password reset, invalid e-mail → 400', method: 'POST', path: `${R}/password/reset/`, body: { email: 'nope' }, status: 400, json: { email: ['Enter a valid email address.'] } },
   {
     name: 'dj-rest-auth password reset, unknown address → the same answer',
