@@ -14,7 +14,7 @@
 import type { User } from '../core/user.js';
 import { reread, type AccountContext } from './context.js';
 import { mailEachAt } from './address-mail.js';
-import { userFromUid } from './password-reset.js';
+import { checkLinkToken, userFromUid } from './link-checks.js';
 import { AccountError } from './types.js';
 import { hasUsablePassword, isPending } from './user-state.js';
 
@@ -26,7 +26,7 @@ export function activationItem(ctx: AccountContext, user: User) {
 
 export async function activate(ctx: AccountContext, uid: string, token: string): Promise<User> {
   const user = await userFromUid(ctx, uid, 'djoser');
-  if (token.length > 128 || !ctx.links.check('activation', user, token)) throw new AccountError('invalid_token', ['Invalid token for given user.']);
+  checkLinkToken(ctx, user, token, 'activation');
   if (!isPending(user)) throw new AccountError('stale_token', ['Stale token for given user.']);
   const activated = (await ctx.stores.users.update(user.id, { isActive: true, emailVerified: true })) ?? user;
   ctx.events({ event: 'activated', userId: user.id });

@@ -19,16 +19,15 @@
 import type { User } from '../core/user.js';
 import { reread, type AccountContext } from './context.js';
 import { mailEachAt } from './address-mail.js';
-import type { AccountMailItem } from './mail.js';
+import type { AccountMailItem, AccountMailKind } from './mail.js';
 import { setNewPassword } from './password-rules.js';
 import type { LinkPurpose } from './tokens.js';
-import { AccountError, type AccountFlow } from './types.js';
+import type { AccountFlow } from './types.js';
+import { requireLinkToken, userFromLink } from './link-checks.js';
 import { hasUsablePassword } from './user-state.js';
 
-const INVALID_UID = "Invalid user id or user doesn't exist.";
-const INVALID_TOKEN = 'Invalid token for given user.';
-
 const resetPurpose = (flow: AccountFlow): LinkPurpose => (flow === 'djoser' ? 'password_reset' : 'allauth_password_reset');
+const resetKind = (flow: AccountFlow): AccountMailKind => (flow === 'djoser' ? 'password_reset' : 'allauth_password_reset');
 
 /** The reset link of `user`, when it may have one: active, with a usable password. */
 function resetItem(ctx: AccountContext, user: User, flow: AccountFlow): AccountMailItem | null {
@@ -36,34 +35,11 @@ function resetItem(ctx: AccountContext, user: User, flow: AccountFlow): AccountM
   const template = flow === 'djoser' ? ctx.settings.passwordResetConfirmUrl : ctx.settings.allauthPasswordResetConfirmUrl;
   const url = ctx.mail.link(template, { uid: ctx.links.uid(user, flow), token: ctx.links.token(resetPurpose(flow), user) });
   ctx.events({ event: 'password_reset_requested', userId: user.id });
-  return { kind: flow === 'djoser' ? 'password_reset' : 'allauth_password_reset', to: user.email, user, url };
+  return { kind: resetKind(flow), to: user.email, user, url };
 }
 
 export async function requestPasswordReset(ctx: AccountContext, email: string, flow: AccountFlow): Promise<void> {
-  await mailEachAt(ctx, email, flow === 'djoser' ? 'password_reset' : 'allauth_password_reset', (user) => resetItem(ctx, user, flow));
-}
-
-/** The user a uid names, or throws `invalid_uid`. */
-export async function userFromUid(ctx: AccountContext, uid: string, flow: AccountFlow): Promise<User> {
-  const id = uid.length > 64 ? null : ctx.links.idFromUid(uid, flow);
-  const user = id === null ? null : await ctx.stores.users.getById(id);
-  if (!user) throw new AccountError('invalid_uid', [INVALID_UID]);
-  return user;
-}
-
-/**
- * Throws `invalid_token` unless `token` is valid for `user` and this purpose AND the
- * user is active (what a reset link may change belongs to an account that can log in).
- */
-export function requireLinkToken(ctx: AccountContext, user: User, token: string, purpose: LinkPurpose): void {
-  if (!user.isActive || token.length > 128 || !ctx.links.check(purpose, user, token)) throw new AccountError('invalid_token', [INVALID_TOKEN]);
-}
-
-/** uid then token, as both layouts check them: `invalid_uid`, then `invalid_token`. */
-export async function userFromLink(ctx: AccountContext, uid: string, token: string, purpose: LinkPurpose, flow: AccountFlow): Promise<User> {
-  const user = await userFromUid(ctx, uid, flow);
-  requireLinkToken(ctx, user, token, purpose);
-  return user;
+  await mailEachAt(ctx, email, resetKind(flow), (user) => resetItem(ctx, user, flow));
 }
 
 export function checkResetToken(ctx: AccountContext, user: User, token: string, flow: AccountFlow): void {

@@ -3,7 +3,7 @@
  * over the stores, the user service and an e-mail backend. A facade: each operation
  * lives in its own file (registration, activation, email-verification, password-change,
  * password-reset, username, profile, deletion) and every rule they share in one
- * function (password-rules, address-mail, mail, tokens, user-state).
+ * function (password-rules, address-mail, link-checks, mail, tokens, user-state).
  */
 import { systemClock, type Clock } from '../core/clock.js';
 import { noEvents, type EventSink } from '../core/events.js';
@@ -21,7 +21,8 @@ import { deleteAccount } from './deletion.js';
 import { resendVerification, verifyEmail } from './email-verification.js';
 import { AccountMail } from './mail.js';
 import { changePassword } from './password-change.js';
-import { checkResetToken, confirmPasswordReset, requestPasswordReset, userFromUid } from './password-reset.js';
+import { userFromUid } from './link-checks.js';
+import { checkResetToken, confirmPasswordReset, requestPasswordReset } from './password-reset.js';
 import { checkCurrentPassword } from './password-rules.js';
 import { updateProfile } from './profile.js';
 import { register } from './registration.js';

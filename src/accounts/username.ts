@@ -15,7 +15,7 @@ import { InvalidUsername, normalizeUsername } from '../users/service.js';
 import { reread, type AccountContext } from './context.js';
 import { requireCurrentPassword } from './password-rules.js';
 import { mailEachAt } from './address-mail.js';
-import { userFromLink } from './password-reset.js';
+import { userFromLink } from './link-checks.js';
 import { AccountError, type UsernameCheckOptions } from './types.js';
 import { hasUsablePassword } from './user-state.js';
 
