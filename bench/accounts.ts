@@ -244,7 +244,7 @@ try {
   console.log(
     'row'.padEnd(34),
     'req/s'.padStart(7),
-    'refused'.padStart(8),
+    'refused/all'.padStart(12),
     'CPU µs/req'.padStart(11),
     '(net)'.padStart(8),
     'loop p99 ms'.padStart(12),
@@ -264,7 +264,7 @@ try {
     console.log(
       row.name.padEnd(34),
       fmt(median(xs.map((s) => s.rps))).padStart(7),
-      String(xs.reduce((a, s) => a + s.refused, 0)).padStart(8),
+      `${xs.reduce((a, s) => a + s.refused, 0)}/${xs.reduce((a, s) => a + s.requests, 0)}`.padStart(12),
       fmt(median(gross)).padStart(11),
       fmt(median(net)).padStart(8),
       fmt(median(xs.map((s) => s.server.p99Ms)), 1).padStart(12),
@@ -278,7 +278,7 @@ try {
   console.log('(net): less the CPU the background logins took per second in the same round\'s "logins only" row. Loop delay: monitorEventLoopDelay in the server.');
   console.log(`Machine load average (1 min): ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (other processes compete for the cores).`);
   if (failedLogins > 0) console.log(`${failedLogins} background logins failed (non-200, e.g. 503 when the password-hash queue is full, or a connection error).`);
-  console.log('refused: requests of the row answered non-2xx (503 when the password-hash queue is full) or failed, over all rounds; req/s counts accepted ones only.');
+  console.log('refused/all: requests of the row answered non-2xx (503 when the password-hash queue is full) or failed, over all rounds; req/s counts accepted ones only.');
 } finally {
   logins.stop();
   child.kill('SIGTERM');
