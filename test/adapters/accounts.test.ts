@@ -3,7 +3,7 @@
  * same list of cases and the same expectations as the server: djoser's layout
  * (`accounts.djoser`) and dj-rest-auth's (`accounts.djRestAuth`), mounted with the token
  * endpoints under `/auth` (test/adapters/servers.ts). Each adapter gets a fresh application
- * with the in-memory e-mail backend; the activation, confirmation and reset links are read
+ * with an in-memory e-mail backend; the activation, confirmation and reset links are read
  * from the mails it sent, as a user would click them. Every route of both sets: sign-up,
  * activation / verification and their resends, token and JWT login, me GET/PATCH/PUT/DELETE,
  * the user list and detail, password change, reset request + confirm, username change and
@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mergeSettings, parseSettings } from '../../src/core/settings.js';
+import { MemoryEmailBackend } from '../../src/email/memory.js';
 import type { EmailMessage } from '../../src/email/types.js';
 import { createGatehouse, type Gatehouse } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
@@ -41,6 +42,8 @@ const noContent = { 'content-type': null, 'content-length': null };
 
 interface Ctx {
   gatehouse: Gatehouse;
+  /** The application's e-mail backend (`CreateOptions.email`). */
+  mail: MemoryEmailBackend;
   /** djoser's `auth_token` of the last login. */
   token: string;
   /** dj-rest-auth's `key` of the last login. */
@@ -62,11 +65,8 @@ const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
 const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 const method = (m: string) => ({ detail: `Method "${m}" not allowed.` });
 
-/** The messages the application's in-memory backend holds. */
-function outbox(ctx: Ctx): EmailMessage[] {
-  const email = (ctx.gatehouse as unknown as { email: { messages: EmailMessage[] } }).email;
-  return email.messages;
-}
+/** The messages the application has sent. */
+const outbox = (ctx: Ctx): readonly EmailMessage[] => ctx.mail.messages;
 
 /**
  * The capture groups of `pattern` in the text of the last mail to `to` that has it. Some
@@ -662,13 +662,13 @@ for (const adapter of ADAPTERS) {
             secretKey: 'test-secret-key-that-is-long-enough-0123456789',
             logLevel: 'warn',
             accounts: { djoser: '/djoser', djRestAuth: '/dj-rest-auth', domain: 'app.example.com', emailVerification: 'mandatory' },
-            email: { backend: 'memory' },
             throttle: { rates: { accounts: null } },
           },
           {},
         ),
       );
-      ctx.gatehouse = await createGatehouse(settings, { logger: createLogger('warn', new LogCapture()) });
+      ctx.mail = new MemoryEmailBackend();
+      ctx.gatehouse = await createGatehouse(settings, { logger: createLogger('warn', new LogCapture()), email: ctx.mail });
       running = await startAdapter(adapter, { gatehouse: ctx.gatehouse, throttle: { allow: () => null } });
     });
     after(async () => {
@@ -716,13 +716,13 @@ for (const adapter of ADAPTERS) {
             secretKey: 'test-secret-key-that-is-long-enough-0123456789',
             logLevel: 'warn',
             accounts: { djoser: '/auth', djRestAuth: '/dj-rest-auth', domain: 'app.example.com' },
-            email: { backend: 'memory' },
             throttle: { rates: { accounts: null } },
           },
           {},
         ),
       );
-      ctx.gatehouse = await createGatehouse(settings, { logger: createLogger('warn', new LogCapture()) });
+      ctx.mail = new MemoryEmailBackend();
+      ctx.gatehouse = await createGatehouse(settings, { logger: createLogger('warn', new LogCapture()), email: ctx.mail });
       await ctx.gatehouse.users.create({ username: 'erin', password: PASSWORD[0], email: 'erin@example.com' });
       running = await startAdapter(adapter, { gatehouse: ctx.gatehouse, throttle: { allow: () => null }, prefix: '' });
     });
@@ -807,13 +807,13 @@ for (const adapter of ADAPTERS) {
             logLevel: 'warn',
             accounts: { djRestAuth: '/dj-rest-auth', djRestAuthJwt: true, emailVerification: 'none', domain: 'app.example.com' },
             cookies: { enabled: true, csrf: false, refreshPath: '/auth/api/token/' },
-            email: { backend: 'memory' },
             throttle: { rates: { accounts: null } },
           },
           {},
         ),
       );
-      ctx.gatehouse = await createGatehouse(settings, { logger: createLogger('warn', new LogCapture()) });
+      ctx.mail = new MemoryEmailBackend();
+      ctx.gatehouse = await createGatehouse(settings, { logger: createLogger('warn', new LogCapture()), email: ctx.mail });
       await ctx.gatehouse.users.create({ username: 'olga', password: PASSWORD[0], email: 'olga@example.com' });
       running = await startAdapter(adapter, { gatehouse: ctx.gatehouse, throttle: { allow: () => null } });
     });
