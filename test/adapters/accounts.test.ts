@@ -1,15 +1,16 @@
 /**
- * The account endpoints through every adapter (node:http, Express, Fastify, Hono), with the
- * same list of cases and the same expectations as the server: djoser's layout
- * (`accounts.djoser`) and dj-rest-auth's (`accounts.djRestAuth`), mounted with the token
- * endpoints under `/auth` (test/adapters/servers.ts). Each adapter gets a fresh application
- * with an in-memory e-mail backend; the activation, confirmation and reset links are read
- * from the mails it sent, as a user would click them. Every route of both sets: sign-up,
- * activation / verification and their resends, token and JWT login, me GET/PATCH/PUT/DELETE,
- * the user list and detail, password change, reset request + confirm, username change and
- * reset, logout; validation errors (exact JSON), 401 and 405; JSON, form-encoded and
- * multipart bodies. Whatever an adapter gets wrong is fixed in the adapter plumbing
- * (src/http/adapter.ts), never here.
+ * The account endpoints through every adapter (node:http, Express, Fastify, Hono) and
+ * `gatehouse serve`'s own listener, with one list of cases and the same expectations for
+ * all: djoser's layout (`accounts.djoser`) and dj-rest-auth's (`accounts.djRestAuth`), the
+ * adapters mounting them with the token endpoints under `/auth` (test/adapters/servers.ts).
+ * Each gets a fresh application with an in-memory e-mail backend; the activation,
+ * confirmation and reset links are read from the mails it sent, as a user would click them.
+ * Every route of both sets: sign-up, activation / verification and their resends, token and
+ * JWT login, me GET/PATCH/PUT/DELETE, the user list and detail, password change, reset
+ * request + confirm, username change and reset, logout; validation errors (exact JSON), 401
+ * and 405; JSON, form-encoded and multipart bodies. Then Django's paths (the engine at the
+ * root, after the application's routes) and dj-rest-auth in JWT + cookie mode. Whatever an
+ * adapter gets wrong is fixed in the adapter plumbing (src/http/adapter.ts), never here.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,7 +24,8 @@ import { createGatehouse, type Gatehouse } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
 import { LogCapture } from '../helpers.js';
 import { runCase, type Case } from './cases.js';
-import { ADAPTERS, startAdapter, type Running } from './servers.js';
+import { listen } from '../../src/server/serve.js';
+import { ADAPTERS, startAdapter, type AdapterName, type Running } from './servers.js';
 
 /** Where the route sets are, as a client of the adapters' mount (`/auth`) sees them. */
 const D = '/auth/djoser';
@@ -647,21 +649,41 @@ const DJ_REST_AUTH: Case<Ctx>[] = [
   { name: 'dj-rest-auth logout, anonymous → 200 all the same', method: 'POST', path: `${R}/logout/`, status: 200, json: { detail: 'Successfully logged out.' } },
 ];
 
-for (const adapter of ADAPTERS) {
-  describe(`accounts on adapter: ${adapter}`, () => {
-    let running: Running;
+/**
+ * What serves the cases: an adapter (the engine under `/auth`), or `gatehouse serve`'s own
+ * listener (src/server/serve.ts: the engine at the root, so the route sets are configured
+ * at `/auth/djoser` and `/auth/dj-rest-auth` to keep the same paths).
+ */
+type Target = AdapterName | 'server';
+const TARGETS: readonly Target[] = [...ADAPTERS, 'server'];
+
+async function startTarget(target: Target, gatehouse: Gatehouse): Promise<{ url: string; close(): Promise<void> }> {
+  if (target !== 'server') return startAdapter(target, { gatehouse, throttle: { allow: () => null } });
+  const running = await listen(gatehouse, '127.0.0.1', 0);
+  const close = () =>
+    new Promise<void>((done) => {
+      running.server.close(() => done());
+      running.server.closeAllConnections();
+    });
+  return { url: running.url, close };
+}
+
+for (const target of TARGETS) {
+  describe(`accounts on ${target === 'server' ? 'the server (gatehouse serve)' : `adapter: ${target}`}`, () => {
+    let running: { url: string; close(): Promise<void> };
     let dir: string;
     const ctx = {} as Ctx;
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), `gatehouse-accounts-${adapter}-`));
+      dir = mkdtempSync(join(tmpdir(), `gatehouse-accounts-${target}-`));
+      const at = target === 'server' ? '/auth' : '';
       const settings = parseSettings(
         mergeSettings(
           {
             database: join(dir, 'db.sqlite3'),
             secretKey: 'test-secret-key-that-is-long-enough-0123456789',
             logLevel: 'warn',
-            accounts: { djoser: '/djoser', djRestAuth: '/dj-rest-auth', domain: 'app.example.com', emailVerification: 'mandatory' },
+            accounts: { djoser: `${at}/djoser`, djRestAuth: `${at}/dj-rest-auth`, domain: 'app.example.com', emailVerification: 'mandatory' },
             throttle: { rates: { accounts: null } },
           },
           {},
@@ -669,7 +691,7 @@ for (const adapter of ADAPTERS) {
       );
       ctx.mail = new MemoryEmailBackend();
       ctx.gatehouse = await createGatehouse(settings, { logger: createLogger('warn', new LogCapture()), email: ctx.mail });
-      running = await startAdapter(adapter, { gatehouse: ctx.gatehouse, throttle: { allow: () => null } });
+      running = await startTarget(target, ctx.gatehouse);
     });
     after(async () => {
       await running?.close();
