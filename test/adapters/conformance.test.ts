@@ -17,7 +17,8 @@ import { mergeSettings, parseSettings } from '../../src/core/settings.js';
 import type { Throttle } from '../../src/core/throttle.js';
 import { createGatehouse, type Gatehouse } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
-import { basicHeader, LogCapture, send, type TestResponse } from '../helpers.js';
+import { basicHeader, LogCapture, send } from '../helpers.js';
+import { runCase, type Case as AdapterCase } from './cases.js';
 import { ADAPTERS, startAdapter, type Running } from './servers.js';
 
 const CHALLENGE = 'Bearer realm="api"';
@@ -41,23 +42,7 @@ interface Ctx {
   throttle: CountingThrottle;
 }
 
-type Expected<T> = T | ((ctx: Ctx) => T);
-interface Case {
-  name: string;
-  method: string;
-  path: string;
-  /** An array value is sent as several header lines. */
-  headers?: (ctx: Ctx) => Record<string, string | string[]>;
-  body?: Expected<unknown>;
-  status: number;
-  /** Header → exact value, a pattern, or `null` when it must be absent. */
-  expectHeaders?: Record<string, string | RegExp | null>;
-  /** The exact JSON body (deepEqual). */
-  json?: Expected<unknown>;
-  /** The exact raw body text (e.g. '' for HEAD). */
-  text?: string;
-  check?: (res: TestResponse, ctx: Ctx) => void;
-}
+type Case = AdapterCase<Ctx>;
 
 const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
 const REPEATED = { detail: 'Invalid token header. The Authorization header was sent more than once.' };
@@ -497,21 +482,7 @@ for (const adapter of ADAPTERS) {
 
     for (const c of CASES) {
       test(c.name, async () => {
-        const body = typeof c.body === 'function' ? (c.body as (x: Ctx) => unknown)(ctx) : c.body;
-        const res = await send(running.url, c.method, c.path, { headers: c.headers?.(ctx) ?? {}, ...(body !== undefined ? { body } : {}) });
-        assert.equal(res.status, c.status, `${c.method} ${c.path}: ${res.status} ${res.text.slice(0, 200)}`);
-        for (const [name, want] of Object.entries(c.expectHeaders ?? {})) {
-          const got = res.headers[name];
-          if (want === null) assert.equal(got, undefined, `header ${name} must be absent`);
-          else if (want instanceof RegExp) assert.match(String(got), want, `header ${name}`);
-          else assert.equal(got, want, `header ${name}`);
-        }
-        if (c.json !== undefined) {
-          const want = typeof c.json === 'function' ? (c.json as (x: Ctx) => unknown)(ctx) : c.json;
-          assert.deepEqual(res.json, want);
-        }
-        if (c.text !== undefined) assert.equal(res.text, c.text);
-        c.check?.(res, ctx);
+        await runCase(running.url, c, ctx);
       });
     }
 

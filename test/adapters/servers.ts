@@ -1,7 +1,8 @@
 /**
  * The same small application on each adapter (node:http, Express, Fastify, Hono), on a real
- * loopback server: the token endpoints under `/auth`, and routes of "your own" protected
- * with `protect(app, policy)`.
+ * loopback server: the token endpoints under `/auth` (or at the root, after the application's
+ * own routes, as docs/frameworks/*.md show for Django's paths), and routes of "your own"
+ * protected with `protect(app, policy)`.
  *
  *   GET /notes      IsAuthenticated                     → {"username": …}
  *   GET /admin      IsAdminUser                         → {"username": …, "admin": true}
@@ -40,7 +41,11 @@ export interface AppSpec {
   gatehouse: Gatehouse;
   /** The throttle of `GET /limited`. */
   throttle: Throttle;
+  /** Where the engine is mounted; default `/auth`. `''`: at the root, after the application's own routes. */
+  prefix?: string;
 }
+
+const prefixOf = (spec: AppSpec) => spec.prefix ?? '/auth';
 
 interface Route {
   path: string;
@@ -90,7 +95,7 @@ function listening(server: Server): Promise<Running> {
 
 export async function startNode(spec: AppSpec): Promise<Running> {
   const g = spec.gatehouse;
-  const auth = gNode.endpoints(g, { prefix: '/auth' });
+  const auth = gNode.endpoints(g, { prefix: prefixOf(spec) });
   const json = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
@@ -99,9 +104,10 @@ export async function startNode(spec: AppSpec): Promise<Running> {
   const table = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
   for (const r of routes(spec)) table.set(r.path, gNode.protect(g, r.policy(g), (_req, res, principal) => json(res, 200, r.body(principal))));
   const server = createServer((req, res) => {
-    if (auth(req, res, () => undefined)) return;
     const path = (req.url ?? '/').split('?')[0]!;
     const route = req.method === 'GET' || req.method === 'HEAD' ? table.get(path) : undefined;
+    if (prefixOf(spec) === '' && route) return route(req, res); // at the root: your routes first
+    if (auth(req, res, () => undefined)) return;
     if (route) return route(req, res);
     json(res, 404, { error: 'not here' });
   });
@@ -111,12 +117,14 @@ export async function startNode(spec: AppSpec): Promise<Running> {
 export async function startExpress(spec: AppSpec): Promise<Running> {
   const g = spec.gatehouse;
   const app = express();
-  app.use(gExpress.endpoints(g, { prefix: '/auth' }));
+  const root = prefixOf(spec) === '';
+  if (!root) app.use(gExpress.endpoints(g, { prefix: prefixOf(spec) }));
   for (const r of routes(spec)) {
     app.get(r.path, gExpress.protect(g, r.policy(g)), (req, res) => {
       res.json(r.body(gExpress.principalOf(req)));
     });
   }
+  if (root) app.use(gExpress.endpoints(g)); // at the root: after your routes
   app.use(gExpress.errorHandler());
   return listening(gExpress.answerExpectations(createServer(app)));
 }
@@ -124,7 +132,8 @@ export async function startExpress(spec: AppSpec): Promise<Running> {
 export async function startFastify(spec: AppSpec): Promise<Running> {
   const g = spec.gatehouse;
   const app = Fastify();
-  await app.register(gFastify.gatehouseFastify, { gatehouse: g, prefix: '/auth' });
+  // At the root the plugin answers what no route of the application matches, whatever the order.
+  await app.register(gFastify.gatehouseFastify, { gatehouse: g, ...(prefixOf(spec) === '' ? {} : { prefix: prefixOf(spec) }) });
   for (const r of routes(spec)) {
     app.get(r.path, { preHandler: gFastify.protect(g, r.policy(g)) }, async (request) => r.body(gFastify.principalOf(request)));
   }
@@ -137,10 +146,12 @@ export async function startFastify(spec: AppSpec): Promise<Running> {
 export async function startHono(spec: AppSpec): Promise<Running> {
   const g = spec.gatehouse;
   const app = new Hono<gHono.GatehouseEnv>();
-  app.use(gHono.endpoints(g, { prefix: '/auth' }));
+  const root = prefixOf(spec) === '';
+  if (!root) app.use(gHono.endpoints(g, { prefix: prefixOf(spec) }));
   for (const r of routes(spec)) {
     app.get(r.path, gHono.protect(g, r.policy(g)), (c) => c.json(r.body(c.get('principal')) as object));
   }
+  if (root) app.use(gHono.endpoints(g)); // at the root: after your routes
   app.onError(gHono.errorHandler);
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
