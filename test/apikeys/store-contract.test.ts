@@ -1,17 +1,24 @@
 /**
- * The `ApiKeyStore` contract, run on every store that has one (memory, SQLite): create,
+ * The `ApiKeyStore` contract, run on every store (memory, SQLite, PostgreSQL): create,
  * lookup with the owner (or none), listing, last use, revocation, owner deletion.
  */
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStores } from '../../src/stores/memory/index.js';
 import { SqliteStores } from '../../src/stores/sqlite/index.js';
 import type { NewApiKeyRecord, Stores } from '../../src/stores/types.js';
+import { postgresTestDb } from '../stores/postgres-helpers.js';
 
-const factories: Array<[string, () => Stores]> = [
+const factories: Array<[string, () => Stores | Promise<Stores>]> = [
   ['memory', () => new MemoryStores()],
   ['sqlite', () => SqliteStores.open(':memory:')],
 ];
+// PostgreSQL: a fresh schema per store (skipped with a notice when unreachable and not required).
+const postgres = await postgresTestDb('API key store contract');
+if (postgres) {
+  factories.push(['postgres', () => postgres.open()]);
+  after(() => postgres.cleanup());
+}
 
 const key = (lookupId: string, userId: number | null, extra: Partial<NewApiKeyRecord> = {}): NewApiKeyRecord => ({
   lookupId,
@@ -30,7 +37,7 @@ const newUser = (username: string) => ({ username, password: '!', dateJoined: ne
 for (const [name, make] of factories) {
   describe(`ApiKeyStore contract: ${name}`, () => {
     test('create and find by lookup id, with the owner or none', async () => {
-      const s = make();
+      const s = await make();
       const store = s.apiKeys!;
       const alice = await s.users.create(newUser('alice'));
       const a = await store.create(key('AAAAAAAA', alice.id, { expiresAt: 5000, rate: '5/min' }));
@@ -48,7 +55,7 @@ for (const [name, make] of factories) {
     });
 
     test('list by owner or all, oldest first; touch; revoke once; revoke all of a user', async () => {
-      const s = make();
+      const s = await make();
       const store = s.apiKeys!;
       const alice = await s.users.create(newUser('alice'));
       const bob = await s.users.create(newUser('bob'));
@@ -71,7 +78,7 @@ for (const [name, make] of factories) {
     });
 
     test('deleting the owner deletes its keys', async () => {
-      const s = make();
+      const s = await make();
       const store = s.apiKeys!;
       const alice = await s.users.create(newUser('alice'));
       const a = await store.create(key('A1111111', alice.id));

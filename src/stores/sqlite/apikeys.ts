@@ -6,36 +6,9 @@
 import type { ApiKeyRecord, ApiKeyStore, ApiKeyWithUser, NewApiKeyRecord } from '../types.js';
 import type { SqliteDatabase } from './database.js';
 import { USER_COLUMNS, toUser, type UserRow } from './rows.js';
+import { APIKEY_COLUMNS, toApiKey, type ApiKeyRow } from '../apikey-rows.js';
 
-interface ApiKeyRow {
-  id: number;
-  lookup_id: string;
-  digest: string;
-  name: string;
-  user_id: number | null;
-  scopes: string;
-  created_at: number;
-  expires_at: number | null;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  rate: string | null;
-}
-
-const COLUMNS = 'id, lookup_id, digest, name, user_id, scopes, created_at, expires_at, last_used_at, revoked_at, rate';
-
-const toApiKey = (r: ApiKeyRow): ApiKeyRecord => ({
-  id: r.id,
-  lookupId: r.lookup_id,
-  digest: r.digest,
-  name: r.name,
-  userId: r.user_id,
-  scopes: JSON.parse(r.scopes) as string[],
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  lastUsedAt: r.last_used_at,
-  revokedAt: r.revoked_at,
-  rate: r.rate,
-});
+const COLUMNS = APIKEY_COLUMNS;
 
 export class SqliteApiKeyStore implements ApiKeyStore {
   private readonly insert;
