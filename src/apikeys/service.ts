@@ -2,7 +2,8 @@
  * API key service: create (the key is returned once), authenticate, list, revoke.
  *
  * Authentication (`authenticateKey`) is the one function every path calls:
- * 1. `parseApiKey` refuses a malformed key or a bad checksum before any store access;
+ * 1. `parseApiKey` refuses a malformed key or a bad checksum before any store access
+ *    (a drf-api-key `<prefix>.<secret>` passes only `parseDrfApiKey`: src/apikeys/legacy.ts);
  * 2. the row is found by its lookup id; its digest is compared in constant time;
  * 3. revoked, expired, or an inactive owner → the same `InvalidApiKey` (401);
  * 4. last use is written at most once per `minRefreshInterval`.
@@ -18,6 +19,7 @@ import { API_KEY_MAX, generateApiKey, parseApiKey } from './format.js';
 import { apiKeyDigest, apiKeyDigestMatches } from './digest.js';
 import { InvalidApiKey } from './errors.js';
 import { serviceUser } from './principal.js';
+import { isDjangoHash, parseDrfApiKey, type DjangoHashCheck } from './legacy.js';
 
 export interface ApiKeyOptions {
   /** Recognisable key prefix (`apiKeys.prefix`). */
@@ -26,6 +28,8 @@ export interface ApiKeyOptions {
   minRefreshInterval: number;
   /** Entries in the lookup cache; 0 disables it. */
   cacheSize: number;
+  /** Checks imported drf-api-key rows (Django hashes); absent: such rows never match. */
+  checkDjangoHash?: DjangoHashCheck;
 }
 
 /** What a valid key proves: `(request.user, request.auth)`. */
@@ -113,18 +117,18 @@ export class ApiKeyService {
 
   /** The principal of a presented key, or `InvalidApiKey`. Synchronous on a cache hit needing no write. */
   authenticateKey(key: string): ApiKeyPrincipal | Promise<ApiKeyPrincipal> {
-    const lookupId = key.length <= API_KEY_MAX ? parseApiKey(key, this.options.prefix) : null;
+    const lookupId = key.length <= API_KEY_MAX ? parseApiKey(key, this.options.prefix) ?? parseDrfApiKey(key) : null;
     if (lookupId === null) throw new InvalidApiKey();
     const digest = apiKeyDigest(key);
     const generation = this.stores.changes.generation();
     const cached = this.cache.get(digest);
     if (cached && cached.generation === generation) return this.accept(cached.found);
-    return this.lookup(lookupId, digest, generation).then((found) => this.accept(found));
+    return this.lookup(key, lookupId, digest, generation).then((found) => this.accept(found));
   }
 
-  private async lookup(lookupId: string, digest: string, generation: number): Promise<ApiKeyWithUser | null> {
+  private async lookup(key: string, lookupId: string, digest: string, generation: number): Promise<ApiKeyWithUser | null> {
     const found = await this.store.findByLookupId(lookupId);
-    const match = found && apiKeyDigestMatches(found.key.digest, digest) ? found : null;
+    const match = found && (await this.matches(found.key.digest, key, digest)) ? found : null;
     if (match && this.options.cacheSize > 0) {
       if (this.cache.size >= this.options.cacheSize) {
         const oldest = this.cache.keys().next().value;
@@ -133,6 +137,12 @@ export class ApiKeyService {
       this.cache.set(digest, { found: match, generation });
     }
     return match;
+  }
+
+  /** Does the stored digest belong to the presented key? A Django hash (an imported key) is checked by the hasher (#158). */
+  private async matches(stored: string, key: string, digest: string): Promise<boolean> {
+    if (!isDjangoHash(stored)) return apiKeyDigestMatches(stored, digest);
+    return parseDrfApiKey(key) !== null && this.options.checkDjangoHash !== undefined && this.options.checkDjangoHash(key, stored);
   }
 
   /** The checks of every use, cached or not. */

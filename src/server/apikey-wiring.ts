@@ -28,7 +28,9 @@ export function wireApiKeys(
 ): ApiKeyWiring | null {
   const s = settings.apiKeys;
   if (!s.enabled) return null;
-  const service = new ApiKeyService(deps.stores, { prefix: s.prefix, minRefreshInterval: s.minRefreshInterval, cacheSize: s.cacheSize }, deps.clock);
+  const checkDjangoHash = async (key: string, encoded: string): Promise<boolean> => (await deps.users.hasher.verify(key, encoded)).valid;
+  const options = { prefix: s.prefix, minRefreshInterval: s.minRefreshInterval, cacheSize: s.cacheSize, checkDjangoHash };
+  const service = new ApiKeyService(deps.stores, options, deps.clock);
   const authentication = new ApiKeyAuthentication(service, s.header);
   if (s.revokeOnPasswordChange) {
     deps.users.onCredentialsChanged(async (user, reason) => {
