@@ -37,12 +37,13 @@ export function wireApiKeys(
       if (reason === 'password_change') await service.revokeAllForUser(user.id);
     });
   }
+  const throttle = new ApiKeyRateThrottle(deps.throttleStore, deps.clock);
   const routes = apiKeyRoutes({
     apiKeys: service,
     authenticators: [...deps.managementAuthenticators, authentication],
     manageScope: s.manageScope,
     prefix: s.prefix,
     clock: deps.clock,
-  });
-  return { service, authentication, throttle: new ApiKeyRateThrottle(deps.throttleStore, deps.clock), routes };
+  }).map((route) => ({ ...route, throttles: [throttle] }));
+  return { service, authentication, throttle, routes };
 }
