@@ -17,7 +17,6 @@
  * `API_KEY_MAX` by the caller.
  */
 import { randomBytes } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const LOOKUP_ID_LENGTH = 8;
@@ -37,9 +36,27 @@ export function randomBase62(n: number): string {
   return out;
 }
 
-/** CRC32 of `text` (UTF-8) as 6 base62 characters, most significant first. */
+/** CRC-32 (IEEE 802.3, zlib's) lookup table. */
+const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+
+/**
+ * CRC-32 of an ASCII string (the key's characters are checked to be ASCII first), as
+ * zlib computes it (a test holds it to `zlib.crc32`). In JavaScript because `zlib.crc32`
+ * costs ≈ 240 ns per call on a 44-character string — half the cost of a cached key lookup.
+ */
+export function crc32Ascii(text: string): number {
+  let c = -1;
+  for (let i = 0; i < text.length; i++) c = (CRC_TABLE[(c ^ text.charCodeAt(i)) & 0xff] as number) ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+/** CRC32 of `text` (ASCII) as 6 base62 characters, most significant first. */
 export function checksum(text: string): string {
-  let n = crc32(text);
+  let n = crc32Ascii(text);
   let out = '';
   for (let i = 0; i < CHECKSUM_LENGTH; i++) {
     out = ALPHABET[n % 62] + out;
@@ -60,20 +77,25 @@ export function generateApiKey(prefix: string): ApiKeyParts {
   return { key: body + checksum(body), lookupId };
 }
 
-const isBase62 = (s: string): boolean => /^[0-9A-Za-z]*$/.test(s);
+/** One anchored pattern per prefix (settings allow `[a-z0-9_]` prefixes: no escaping needed, checked anyway). */
+const patterns = new Map<string, RegExp>();
+function patternFor(prefix: string): RegExp {
+  let re = patterns.get(prefix);
+  if (!re) {
+    if (!/^[a-z0-9_]{1,16}$/.test(prefix)) throw new RangeError(`invalid API key prefix ${JSON.stringify(prefix)}`);
+    re = new RegExp(`^${prefix}([0-9A-Za-z]{${LOOKUP_ID_LENGTH}})_[0-9A-Za-z]{${SECRET_LENGTH + CHECKSUM_LENGTH}}$`);
+    patterns.set(prefix, re);
+  }
+  return re;
+}
 
 /**
  * The lookup id of a well-formed key with a valid checksum, else null. Nothing here
  * depends on a stored value, so a refusal costs the same whatever is in the store.
  */
 export function parseApiKey(key: string, prefix: string): string | null {
-  const expected = prefix.length + LOOKUP_ID_LENGTH + 1 + SECRET_LENGTH + CHECKSUM_LENGTH;
-  if (key.length !== expected || !key.startsWith(prefix)) return null;
-  const rest = key.slice(prefix.length);
-  const lookupId = rest.slice(0, LOOKUP_ID_LENGTH);
-  if (rest[LOOKUP_ID_LENGTH] !== '_') return null;
-  const secretAndSum = rest.slice(LOOKUP_ID_LENGTH + 1);
-  if (!isBase62(lookupId) || !isBase62(secretAndSum)) return null;
+  const m = patternFor(prefix).exec(key);
+  if (!m) return null;
   const body = key.slice(0, key.length - CHECKSUM_LENGTH);
-  return checksum(body) === key.slice(-CHECKSUM_LENGTH) ? lookupId : null;
+  return checksum(body) === key.slice(-CHECKSUM_LENGTH) ? (m[1] as string) : null;
 }
