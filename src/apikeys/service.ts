@@ -55,6 +55,8 @@ export interface NewApiKey {
 
 export const NAME_MAX = 100;
 export const SCOPES_MAX = 50;
+/** The furthest expiry accepted (keeps the stored time a safe integer on every store). */
+const EXPIRES_MAX_MS = 100 * 365 * 86_400_000;
 const SCOPE_PATTERN = /^[A-Za-z0-9_:.\-/]{1,100}$/;
 
 interface CacheEntry {
@@ -70,8 +72,8 @@ export function apiKeyFieldErrors(input: NewApiKey, now: number): Record<string,
   if (scopes.length > SCOPES_MAX || scopes.some((s) => !SCOPE_PATTERN.test(s))) {
     errors.scopes = [`At most ${SCOPES_MAX} scopes of 1 to 100 letters, digits and _ : . - /.`];
   }
-  if (input.expiresAt != null && input.expiresAt <= now) errors.expires = ['Must be in the future.'];
-  if (input.rate != null && !safeRate(input.rate)) errors.rate = ['Must be a rate such as "100/min".'];
+  if (input.expiresAt != null && (input.expiresAt <= now || input.expiresAt > now + EXPIRES_MAX_MS)) errors.expires = ['Must be in the future, at most 100 years ahead.'];
+  if (input.rate != null && (input.rate.length > 32 || !safeRate(input.rate))) errors.rate = ['Must be a rate such as "100/min".'];
   return errors;
 }
 
@@ -100,6 +102,7 @@ export class ApiKeyService {
   async create(input: NewApiKey): Promise<IssuedApiKey> {
     const now = this.clock.now();
     const errors = apiKeyFieldErrors(input, now);
+    if (input.userId !== null && !(await this.stores.users.getById(input.userId))) errors.user = [`Invalid pk "${input.userId}" - object does not exist.`];
     if (Object.keys(errors).length > 0) throw new ValidationError(errors);
     const { key, lookupId } = generateApiKey(this.options.prefix);
     const record = await this.store.create({

@@ -171,6 +171,9 @@ describe('management', () => {
     assert.ok(users.has(1) && users.has(2) && users.has(null));
     const forbidden = await s.send('POST', '/api/auth/apikeys/', { headers: tokenHeader(aliceToken), body: { name: 'x', user: 2 } });
     assert.equal(forbidden.status, 403);
+    const nobody = await s.send('POST', '/api/auth/apikeys/', { headers: tokenHeader(staffToken), body: { name: 'x', user: 999 } });
+    assert.equal(nobody.status, 400);
+    assert.deepEqual(nobody.json, { user: ['Invalid pk "999" - object does not exist.'] });
     const { id } = (await create(aliceToken, { name: 'staff-revokes' })) as { id: number };
     assert.equal((await s.send('DELETE', `/api/auth/apikeys/${id}/`, { headers: tokenHeader(staffToken) })).status, 204);
     assert.equal((await s.send('DELETE', `/api/auth/apikeys/${id}/`, { headers: tokenHeader(staffToken) })).status, 204);
@@ -178,7 +181,7 @@ describe('management', () => {
 
   test('bad attributes get field errors; nothing is created', async () => {
     const before = ((await s.send('GET', '/api/auth/apikeys/', { headers: tokenHeader(staffToken) })).json as unknown[]).length;
-    for (const body of [{}, { name: '' }, { name: 'x', scopes: 'a' }, { name: 'x', scopes: ['has space'] }, { name: 'x', expires: 'soon' }, { name: 'x', rate: '5/10m' }, { name: 'x'.repeat(101) }]) {
+    for (const body of [{}, { name: '' }, { name: 'x', scopes: 'a' }, { name: 'x', scopes: ['has space'] }, { name: 'x', expires: 'soon' }, { name: 'x', expires: 1e300 }, { name: 'x', expires: 0 }, { name: 'x', user: 1.5 }, { name: 'x', rate: '5/10m' }, { name: 'x'.repeat(101) }]) {
       const r = await s.send('POST', '/api/auth/apikeys/', { headers: tokenHeader(aliceToken), body });
       assert.equal(r.status, 400, JSON.stringify(body));
     }
