@@ -646,7 +646,7 @@ const isNotSetting = (rest: string): boolean => rest === '' || NOT_SETTINGS.has(
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv, sources?: Map<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix', 'apiKeys.prefix', 'apiKeys.header', 'apiKeys.manageScope']);
+  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix', 'apiKeys.prefix']);
   stringKeys.add('metrics.token');
   for (const key of ['backend', 'from', 'host', 'user', 'password', 'security', 'tlsCa', 'templates']) stringKeys.add(`email.${key}`);
   for (const [name, raw] of Object.entries(env)) {
