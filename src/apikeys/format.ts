@@ -96,6 +96,15 @@ function patternFor(prefix: string): RegExp {
 export function parseApiKey(key: string, prefix: string): string | null {
   const m = patternFor(prefix).exec(key);
   if (!m) return null;
-  const body = key.slice(0, key.length - CHECKSUM_LENGTH);
-  return checksum(body) === key.slice(-CHECKSUM_LENGTH) ? (m[1] as string) : null;
+  return crc32Ascii(key.slice(0, key.length - CHECKSUM_LENGTH)) === base62Value(key, key.length - CHECKSUM_LENGTH) ? (m[1] as string) : null;
+}
+
+/** The number the base62 digits from `start` to the end of `text` write (already checked to be base62). */
+function base62Value(text: string, start: number): number {
+  let n = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    n = n * 62 + (c <= 57 ? c - 48 : c <= 90 ? c - 55 : c - 61);
+  }
+  return n;
 }
