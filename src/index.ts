@@ -25,6 +25,12 @@ export { UserService, validateUsername, InvalidUsername } from './users/service.
 export { BasicAuthentication } from './users/basic-authentication.js';
 export { TokenAuthentication } from './tokens/authentication.js';
 export { OpaqueTokenService } from './tokens/service.js';
+export { ApiKeyAuthentication, apiKeyOf } from './apikeys/authentication.js';
+export { ApiKeyService, type ApiKeyPrincipal, type IssuedApiKey, type NewApiKey } from './apikeys/service.js';
+export { ApiKeyRateThrottle } from './apikeys/throttle.js';
+export { InvalidApiKey } from './apikeys/errors.js';
+export { isServicePrincipal } from './apikeys/principal.js';
+export type { ApiKeyRecord, ApiKeyStore } from './stores/types.js';
 export type { OpaqueTokenOptions, IssuedToken } from './tokens/service.js';
 export type * from './stores/types.js';
 export { UsernameTaken, TokenLimitReached } from './stores/types.js';

@@ -42,6 +42,7 @@ import { acceptablePassword, validatorsFor } from './password-check.js';
 import { PromptAborted, promptNewPassword, readLine } from './prompt.js';
 import { registerServe } from './serve.js';
 import { revokeToken } from './tokens.js';
+import { createApiKey, listApiKeys, revokeApiKey, type CreateApiKeyOptions } from './apikeys.js';
 import { registerUserCommands } from './users.js';
 
 export { CliError } from './errors.js';
@@ -386,6 +387,31 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   ).action(async (which: string, opts: CommonOptions) => {
     await withApp(opts, io, async (app) => io.stdout(await revokeToken(app, which)));
   });
+
+  const apikeys = program.command('apikeys').description('create, list or revoke API keys');
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  common(
+    apikeys
+      .command('create')
+      .description('create an API key and print it (shown this once)')
+      .requiredOption('--name <name>', 'what the key is for')
+      .option('--user <username>', 'owner (default: none, a service identity)')
+      .option('--scope <scope>', 'a scope the key grants (repeatable)', collect)
+      .option('--expires <duration>', 'lifetime, e.g. 30d (default: never)')
+      .option('--rate <rate>', 'per-key throttle rate, e.g. 100/min'),
+  ).action(async (opts: CommonOptions & CreateApiKeyOptions) => {
+    await withApp(opts, io, async (app) => io.stdout(await createApiKey(app, opts)));
+  });
+  common(apikeys.command('list').description('list API keys (never the secrets)').option('--user <username>', "only this user's keys")).action(
+    async (opts: CommonOptions & { user?: string }) => {
+      await withApp(opts, io, async (app) => io.stdout(await listApiKeys(app, opts.user)));
+    },
+  );
+  common(apikeys.command('revoke').description('revoke an API key by its id or the identifier `apikeys list` shows').argument('<id-or-identifier>')).action(
+    async (which: string, opts: CommonOptions) => {
+      await withApp(opts, io, async (app) => io.stdout(await revokeApiKey(app, which)));
+    },
+  );
 
   common(
     program.command('flushexpired').description('delete expired opaque tokens and expired JWT blacklist rows (simplejwt flushexpiredtokens)'),

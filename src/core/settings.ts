@@ -126,6 +126,18 @@ const tokensSchema = z
   })
   .strict();
 
+const apiKeysSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    prefix: z.string().regex(/^[a-z][a-z0-9]{0,14}_$/, 'must be 2 to 16 lower-case letters or digits ending in "_", such as "gk_"').default('gk_'),
+    header: z.union([z.null(), z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'must be a header name such as "X-Api-Key"')]).default('X-Api-Key'),
+    minRefreshInterval: duration.prefault(60),
+    cacheSize: z.number().int().min(0).max(10_000_000).default(10_000),
+    revokeOnPasswordChange: z.boolean().default(false),
+    manageScope: z.union([z.null(), z.string().regex(/^[A-Za-z0-9_:.\-/]{1,100}$/)]).default('apikeys:manage'),
+  })
+  .strict();
+
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 const claimName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_:.-]{0,63}$/, 'must be a claim name (letters, digits, _ : . -)');
@@ -300,6 +312,7 @@ export const settingsSchema = z
     passwords: passwordsSchema.default(() => passwordsSchema.parse({})),
     accounts: accountsSchema.default(() => accountsSchema.parse({})),
     tokens: tokensSchema.default(() => tokensSchema.parse({})),
+    apiKeys: apiKeysSchema.default(() => apiKeysSchema.parse({})),
     jwt: jwtSchema.default(() => jwtSchema.parse({})),
     throttle: throttleSchema.default(() => throttleSchema.parse({})),
     cookies: cookiesSchema.default(() => cookiesSchema.parse({})),
@@ -381,6 +394,13 @@ const SETTING_ROWS: SettingRow[] = [
   { key: 'tokens.maxLifetime', doc: 'Absolute lifetime from creation, never extended by auto-refresh.', equivalent: 'knox `AUTO_REFRESH_MAX_TTL`' },
   { key: 'tokens.tokenLimitPerUser', type: 'integer or null', doc: 'Most unexpired tokens per user: knox login answers 403, `/api-token-auth/` evicts the oldest.', equivalent: 'knox `TOKEN_LIMIT_PER_USER`' },
   { key: 'tokens.cacheSize', type: 'integer', doc: 'Verified-token lookups kept in memory (0 disables); revocations clear them at once.', equivalent: '—' },
+  { key: 'apiKeys.enabled', doc: 'Accept API keys (`Authorization: Api-Key <key>`, `apiKeys.header`) on the built-in routes and mount their management at `/api/auth/apikeys/`.', equivalent: 'djangorestframework-api-key `HasAPIKey`' },
+  { key: 'apiKeys.prefix', type: 'string', doc: 'Recognisable start of every new key (secret scanners match it); 2 to 16 lower-case letters or digits ending in `_`.', equivalent: '—' },
+  { key: 'apiKeys.header', type: 'header name or null', doc: 'Second header whose whole value is the key; null accepts `Authorization: Api-Key` only.', equivalent: 'drf-api-key `API_KEY_CUSTOM_HEADER`' },
+  { key: 'apiKeys.minRefreshInterval', doc: 'Least time between two writes of one key\'s last-used time.', equivalent: '—' },
+  { key: 'apiKeys.cacheSize', type: 'integer', doc: 'Verified-key lookups kept in memory (0 disables); revocations clear them at once.', equivalent: '—' },
+  { key: 'apiKeys.revokeOnPasswordChange', doc: 'Revoke a user\'s API keys when their password changes (keys are for services and survive it by default).', equivalent: '—' },
+  { key: 'apiKeys.manageScope', type: 'string or null', doc: 'Scope an API key needs to manage API keys over HTTP; null: only JWT and opaque tokens may.', equivalent: '—' },
   { key: 'jwt.accessTokenLifetime', doc: 'Lifetime of access tokens.', equivalent: 'simplejwt `ACCESS_TOKEN_LIFETIME`' },
   { key: 'jwt.refreshTokenLifetime', doc: 'Lifetime of refresh tokens.', equivalent: '`REFRESH_TOKEN_LIFETIME`' },
   { key: 'jwt.rotateRefreshTokens', doc: '`/api/token/refresh/` also returns a new refresh token.', equivalent: '`ROTATE_REFRESH_TOKENS`' },
@@ -626,7 +646,7 @@ const isNotSetting = (rest: string): boolean => rest === '' || NOT_SETTINGS.has(
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv, sources?: Map<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix']);
+  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix', 'apiKeys.prefix']);
   stringKeys.add('metrics.token');
   for (const key of ['backend', 'from', 'host', 'user', 'password', 'security', 'tlsCa', 'templates']) stringKeys.add(`email.${key}`);
   for (const [name, raw] of Object.entries(env)) {

@@ -6,10 +6,12 @@
  * is `access`, `refresh` or `sliding` and whose `claims` is a plain object. Opaque tokens
  * (`auth` is the token record), HTTP Basic (`auth` null) and anonymous callers carry no
  * claims. Claims are read only from the validated token the authenticator produced, never
- * from the request.
+ * from the request. An API key principal (`auth` an API key record, src/apikeys) grants
+ * exactly the key's stored `scopes`, through the same `tokenScopes`.
  */
 import type { Permission, PermissionContext } from '../core/pipeline.js';
 import type { Principal } from '../core/user.js';
+import { apiKeyOf } from '../apikeys/authentication.js';
 
 const JWT_KINDS: ReadonlySet<string> = new Set(['access', 'refresh', 'sliding']);
 
@@ -41,6 +43,8 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
  * scopes at all — it never falls through to the next claim (fail closed).
  */
 export function tokenScopes(principal: Principal | null): ReadonlySet<string> | null {
+  const apiKey = apiKeyOf(principal);
+  if (apiKey) return new Set(apiKey.scopes);
   const claims = jwtClaimsOf(principal);
   if (!claims) return null;
   if (Object.hasOwn(claims, 'scope')) return typeof claims.scope === 'string' ? new Set(splitScope(claims.scope)) : null;

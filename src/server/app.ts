@@ -46,6 +46,9 @@ import { EmailTemplateError } from '../email/templates.js';
 import type { EmailBackend } from '../email/types.js';
 import { CommonPasswordsFileError } from '../passwords/validators.js';
 import { accountRoutes, accountRoutesProblem, accountThrottle } from './account-routes.js';
+import { wireApiKeys } from './apikey-wiring.js';
+import type { ApiKeyService } from '../apikeys/service.js';
+import type { ApiKeyAuthentication } from '../apikeys/authentication.js';
 
 export interface Gatehouse {
   settings: Settings;
@@ -53,6 +56,8 @@ export interface Gatehouse {
   users: UserService;
   tokens: OpaqueTokenService;
   jwt: JwtService;
+  /** API keys (`apiKeys.enabled`), else absent. */
+  apiKeys?: ApiKeyService;
   /**
    * The account operations (sign-up, activation, e-mail verification, password change and
    * reset, username, profile, deletion): what the djoser and dj-rest-auth route sets call.
@@ -66,7 +71,7 @@ export interface Gatehouse {
    * The authenticators the endpoints use, to compose policies of your own
    * (`jwtCookie` in cookie mode: the access cookie, CSRF-checked, or the header).
    */
-  authenticators: { jwt: JWTAuthentication; token: TokenAuthentication; jwtCookie?: JWTCookieAuthentication };
+  authenticators: { jwt: JWTAuthentication; token: TokenAuthentication; jwtCookie?: JWTCookieAuthentication; apiKey?: ApiKeyAuthentication };
   /** Cookie mode (`cookies.enabled`): cookie attributes, CSRF checks. */
   cookies?: CookieMode;
   /** Throttles built from `throttle.*` (anon, user, scoped, login) and their store. */
@@ -77,7 +82,8 @@ export interface Gatehouse {
   clientAddress: ClientAddressResolver;
   /**
    * A guard for a route of your own: DRF's pipeline with this policy. Authenticators
-   * default to `[JWT, Token]` (as `/api/me/`); permissions and throttles to none.
+   * default to `[JWT, Token]` (as `/api/me/`), plus `ApiKeyAuthentication` and the per-key
+   * throttle when `apiKeys.enabled`; permissions to none.
    */
   guard(policy?: GuardPolicy): Guard;
   /**
@@ -261,6 +267,8 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     );
     // JWT first, as the oracle's `/api/hello/`: its challenge (`Bearer realm="api"`) is the route's.
     const meAuthenticators: Authenticator[] = [primaryJwt, tokenAuthentication];
+    const apiKeys = wireApiKeys(settings, { stores, users, clock, throttleStore: throttling.store, managementAuthenticators: meAuthenticators });
+    const guardAuthenticators: Authenticator[] = apiKeys ? [...meAuthenticators, apiKeys.authentication] : meAuthenticators;
     const engine = new Engine(
       [
         ...healthRoutes(),
@@ -291,6 +299,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
           accountThrottle: accountThrottle(settings, throttling.store, clock),
           scopedThrottle: throttling.scoped,
         }),
+        ...(apiKeys ? apiKeys.routes : []),
         ...(metrics ? [metricsRouteOrStartupError(metrics, settings, clientAddress)] : []),
       ].map((route) =>
         // Token endpoints take scoped throttles (`throttle.rates.login` / `.token`; none by default, as DRF).
@@ -299,17 +308,29 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       { maxBodySize: settings.http.maxBodySize, clientAddress, logger, ...corsOption(settings), ...requestObserver(settings, logger, metrics) },
     );
     const guard = (policy: GuardPolicy = {}): Guard =>
-      observedGuard(createGuard({ authenticators: meAuthenticators, ...policy }, { clientAddress, logger }), metrics);
+      observedGuard(
+        createGuard(
+          { authenticators: guardAuthenticators, ...policy, ...(apiKeys ? { throttles: [apiKeys.throttle, ...(policy.throttles ?? [])] } : {}) },
+          { clientAddress, logger },
+        ),
+        metrics,
+      );
     return {
       settings,
       stores,
       users,
       tokens,
       jwt,
+      ...(apiKeys ? { apiKeys: apiKeys.service } : {}),
       accounts,
       email,
       engine,
-      authenticators: { jwt: jwtAuthentication, token: tokenAuthentication, ...(jwtCookieAuthentication ? { jwtCookie: jwtCookieAuthentication } : {}) },
+      authenticators: {
+        jwt: jwtAuthentication,
+        token: tokenAuthentication,
+        ...(jwtCookieAuthentication ? { jwtCookie: jwtCookieAuthentication } : {}),
+        ...(apiKeys ? { apiKey: apiKeys.authentication } : {}),
+      },
       ...(cookieMode ? { cookies: cookieMode } : {}),
       clientAddress,
       throttling,

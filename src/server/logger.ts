@@ -23,6 +23,11 @@ export const REDACT_PATHS = [
   'headers.cookie',
   'req.headers.authorization',
   'req.headers.cookie',
+  // API keys (src/apikeys): the configurable header's default name, and the field name.
+  'headers["x-api-key"]',
+  'req.headers["x-api-key"]',
+  'apiKey',
+  '*.apiKey',
 ];
 
 /**

@@ -156,6 +156,53 @@ export interface TokenStore {
   deleteExpired(now: number): Promise<number>;
 }
 
+/**
+ * A stored API key (src/apikeys). Only the SHA-256 digest of the key is stored, never the
+ * key. `userId` null: a service identity known by its `name` only.
+ */
+export interface ApiKeyRecord {
+  id: number;
+  /** Non-secret lookup id (8 base62 characters; a drf-api-key import: its 8-character prefix). */
+  lookupId: string;
+  /** Hex SHA-256 of the whole key, or an imported Django password hash (`pbkdf2_sha256$…`). */
+  digest: string;
+  name: string;
+  userId: number | null;
+  scopes: string[];
+  createdAt: number;
+  /** Epoch ms, or null: never expires. */
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  /** Epoch ms of revocation, or null. */
+  revokedAt: number | null;
+  /** DRF rate string (`100/min`) for this key, or null: no per-key rate. */
+  rate: string | null;
+}
+
+export type NewApiKeyRecord = Omit<ApiKeyRecord, 'id' | 'lastUsedAt' | 'revokedAt'>;
+
+/** A key found by its lookup id, with its owner (null for an owner-less key). */
+export interface ApiKeyWithUser {
+  key: ApiKeyRecord;
+  user: User | null;
+}
+
+export interface ApiKeyStore {
+  /** Insert a key; the owner, when given, must exist. Throws when the lookup id is taken. */
+  create(key: NewApiKeyRecord): Promise<ApiKeyRecord>;
+  /** The key with this lookup id (unique), with its owner; revoked and expired keys included. */
+  findByLookupId(lookupId: string): Promise<ApiKeyWithUser | null>;
+  get(id: number): Promise<ApiKeyRecord | null>;
+  /** Keys of one owner (`userId`), or every key (`undefined`), oldest first. */
+  list(userId?: number): Promise<ApiKeyRecord[]>;
+  /** Record use. */
+  touch(id: number, lastUsedAt: number): Promise<void>;
+  /** Mark revoked at `now` (kept for the audit trail); false when unknown or already revoked. */
+  revoke(id: number, now: number): Promise<boolean>;
+  /** Revoke every unrevoked key of a user; returns how many. */
+  revokeAllForUser(userId: number, now: number): Promise<number>;
+}
+
 /** The kinds of JWT the server records (access tokens are never recorded). */
 export type RecordedTokenType = 'refresh' | 'sliding';
 
@@ -316,6 +363,8 @@ export interface Stores {
   tokens: TokenStore;
   jwt: JwtStore;
   keys: KeyStore;
+  /** API keys (src/apikeys); a store without them cannot serve `apiKeys.enabled`. */
+  apiKeys?: ApiKeyStore;
   changes: ChangeSignal;
   close(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 /**
  * The `gatehouse` command line and server lifecycle, through real processes:
  * createuser → serve → login → revoke from the CLI → restart durability,
- * the generated secret file, graceful shutdown, nothing secret at rest or in logs.
+ * the generated secret file, graceful shutdown, nothing secret (passwords, tokens, API
+ * keys) at rest or in logs.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,6 +85,7 @@ function serve(args: string[] = [], env: Record<string, string> = {}): Promise<S
 const PASSWORD = 'alice-password-1';
 let aliceKey = '';
 let cliKey = '';
+let apiKey = '';
 
 describe('gatehouse CLI', () => {
   test('--help on every command', async () => {
@@ -103,7 +105,7 @@ describe('gatehouse CLI', () => {
     assert.equal(unknown.code, 2);
     const m = await cli(['migrate', '--db', db]);
     assert.equal(m.code, 0);
-    assert.match(m.stdout, /^Database: SQLite .*gh\.sqlite3\nApplied 4 migrations:\n  1: users and opaque tokens\n  2: jwt /);
+    assert.match(m.stdout, /^Database: SQLite .*gh\.sqlite3\nApplied 5 migrations:\n  1: users and opaque tokens\n  2: jwt /);
     const again = await cli(['migrate', '--db', db]);
     assert.match(again.stdout, /No migrations to apply/);
     const nouser = await cli(['createtoken', 'nobody', '--db', db]);
@@ -227,6 +229,10 @@ describe('gatehouse serve', () => {
       assert.equal((await cli(['import-drf-tokens', '--db', db], `${'a'.repeat(40)},nobody\n`)).code, 1);
       const legacyMe = await send(server.url, 'GET', '/api/me/', { headers: tokenHeader(legacy) });
       assert.equal(legacyMe.status, 200);
+      const madeKey = await cli(['apikeys', 'create', '--name', 'ci', '--scope', 'deploy', '--db', db]);
+      assert.equal(madeKey.code, 0, madeKey.stderr);
+      apiKey = madeKey.stdout.trim();
+      assert.match(apiKey, /^gk_/);
 
       const cp = await cli(['changepassword', 'alice', '--password-stdin', '--db', db], 'new-password-2\n');
       assert.equal(cp.code, 0, cp.stderr);
@@ -245,7 +251,7 @@ describe('gatehouse serve', () => {
       // Nothing secret in the logs.
       await server.stop('SIGINT');
       const logs = server.output();
-      for (const secret of [PASSWORD, 'new-password-2', aliceKey, cliKey, key, legacy, aliceKey.slice(0, 16)]) {
+      for (const secret of [PASSWORD, 'new-password-2', aliceKey, cliKey, key, legacy, aliceKey.slice(0, 16), apiKey]) {
         assert.equal(logs.includes(secret), false, 'a secret reached the logs');
       }
       assert.match(logs, /"event":"login"/);
@@ -258,7 +264,8 @@ describe('gatehouse serve', () => {
     const files = readdirSync(dir).filter((f) => f.startsWith('gh.sqlite3') && !f.endsWith('.secret'));
     assert.ok(files.length >= 1);
     const bytes = Buffer.concat(files.map((f) => readFileSync(join(dir, f))));
-    for (const secret of [PASSWORD, 'new-password-2', 'admin-password-1', aliceKey, cliKey, '83cc9d07140688d9504eb34ce66219ad87a7dbea']) {
+    assert.match(apiKey, /^gk_/);
+    for (const secret of [PASSWORD, 'new-password-2', 'admin-password-1', aliceKey, cliKey, '83cc9d07140688d9504eb34ce66219ad87a7dbea', apiKey]) {
       assert.equal(bytes.includes(Buffer.from(secret)), false, 'plaintext secret found at rest');
     }
   });

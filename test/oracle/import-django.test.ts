@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { send, startServer, tokenHeader, type TestServer } from '../helpers.js';
-import { oracleSecretKey, oracleUnavailable, ORACLE_USERS, startOracle, type Oracle } from './oracle.js';
+import { ORACLE_DIR, oracleSecretKey, oracleUnavailable, ORACLE_USERS, PYTHON, startOracle, type Oracle } from './oracle.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const unavailable = oracleUnavailable();
@@ -49,7 +49,16 @@ if (unavailable !== null && required) {
     let oracle: Oracle;
     let server: TestServer;
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-import-oracle-'));
-    const issued = { drf: '', knox: null as string | null, access: '', refresh: '', blacklisted: '' };
+    const issued = { drf: '', knox: null as string | null, access: '', refresh: '', blacklisted: '', apiKey: '', revokedApiKey: '' };
+    /** A djangorestframework-api-key key made by the oracle's management command. */
+    const createApiKey = (...args: string[]): string => {
+      const r = spawnSync(PYTHON, [join(ORACLE_DIR, 'manage.py'), 'oracle_create_apikey', ...args], {
+        env: { ...process.env, ORACLE_DIR_STATE: oracle.stateDir, PYTHONDONTWRITEBYTECODE: '1' },
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    };
     let importOutput = '';
     /** What allauth's `account_emailaddress` says of the user's own address (true without allauth). */
     const allauthVerified = (username: string): boolean => {
@@ -84,10 +93,14 @@ if (unavailable !== null && required) {
       assert.equal((await send(oracle.url, 'POST', '/api/token/blacklist/', { body: { refresh: issued.blacklisted } })).status, 200);
       assert.equal((await send(oracle.url, 'POST', '/api/token/refresh/', { body: { refresh: issued.blacklisted } })).status, 401, 'Django refuses it');
 
+      issued.apiKey = createApiKey('--name', 'deploy');
+      issued.revokedApiKey = createApiKey('--name', 'old', '--revoked');
+      assert.equal((await send(oracle.url, 'GET', '/api/hello-apikey/', { headers: { Authorization: `Api-Key ${issued.apiKey}` } })).status, 200);
+
       const r = gatehouse(['import-django', '--from', join(oracle.stateDir, 'db.sqlite3'), '--db', join(dir, 'db.sqlite3')]);
       assert.equal(r.status, 0, r.stderr);
       importOutput = r.stdout;
-      server = await startServer({ dir, settings: { secretKey: oracleSecretKey() } });
+      server = await startServer({ dir, settings: { secretKey: oracleSecretKey(), apiKeys: { enabled: true } } });
     });
 
     after(async () => {
@@ -140,6 +153,25 @@ if (unavailable !== null && required) {
       assert.equal((refused.json as { detail: string }).detail, 'Token is blacklisted');
       const refreshed = await server.send('POST', '/api/token/refresh/', { body: { refresh: issued.refresh } });
       assert.equal(refreshed.status, 200, refreshed.text);
+    });
+
+    test('djangorestframework-api-key keys keep working after import; revoked ones stay refused', async () => {
+      assert.match(importOutput, /2 djangorestframework-api-key keys/);
+      server.app.engine.add({
+        path: '/api/hello-apikey/',
+        authenticators: [server.app.authenticators.apiKey!],
+        methods: { GET: (ctx) => ({ body: { user: ctx.principal?.user.username ?? null } }) },
+      });
+      for (let i = 0; i < 2; i++) {
+        const ok = await server.send('GET', '/api/hello-apikey/', { headers: { Authorization: `Api-Key ${issued.apiKey}` } });
+        assert.equal(ok.status, 200, ok.text);
+        assert.deepEqual(ok.json, { user: 'apikey:deploy' });
+      }
+      assert.equal((await server.send('GET', '/api/hello-apikey/', { headers: { 'X-Api-Key': issued.apiKey } })).status, 200);
+      const revoked = await server.send('GET', '/api/hello-apikey/', { headers: { Authorization: `Api-Key ${issued.revokedApiKey}` } });
+      assert.equal(revoked.status, 401);
+      const wrong = `${issued.apiKey.slice(0, 9)}${'A'.repeat(32)}`;
+      assert.equal((await server.send('GET', '/api/hello-apikey/', { headers: { Authorization: `Api-Key ${wrong}` } })).status, 401);
     });
 
     test('a second run imports nothing and says so', () => {

@@ -305,8 +305,10 @@ test('sqlite: WAL mode, foreign keys, indexes on every lookup, versioned migrati
   assert.match(plan('SELECT * FROM gatehouse_token WHERE expires_at <= 5 AND expires_at IS NOT NULL'), /INDEX gatehouse_token_expires/);
   assert.match(plan("SELECT * FROM gatehouse_user WHERE username = 'a'"), /USING INDEX/);
   assert.match(plan("SELECT * FROM gatehouse_user WHERE email_key = 'a' ORDER BY id"), /USING INDEX gatehouse_user_email_key/);
+  assert.match(plan("SELECT * FROM gatehouse_apikey WHERE lookup_id = 'x'"), /USING INDEX sqlite_autoindex_gatehouse_apikey/);
+  assert.match(plan('SELECT * FROM gatehouse_apikey WHERE user_id = 1 ORDER BY created_at, id'), /USING INDEX gatehouse_apikey_user/);
   const versions = s.db.prepare('SELECT version FROM gatehouse_migrations').pluck().all();
-  assert.deepEqual(versions, [1, 2, 3, 4]);
+  assert.deepEqual(versions, [1, 2, 3, 4, 5]);
   await s.close();
 });
 

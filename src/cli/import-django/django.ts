@@ -18,6 +18,7 @@ import { emailKey } from '../../stores/email-key.js';
 import { keyDigest as sha256Hex } from '../../tokens/keys.js';
 import type { DjangoSource, Row } from './source.js';
 import type { User } from '../../core/user.js';
+import { APIKEY_COLUMNS, APIKEY_TABLE, toApiKeys, type DjangoApiKey } from './apikeys.js';
 
 /** A row of `auth_user`: Gatehouse's user fields, with times as epoch ms. */
 export type DjangoUser = Omit<User, 'lastLogin' | 'dateJoined' | 'credentialGeneration'> & {
@@ -49,6 +50,8 @@ export interface DjangoData {
   users: DjangoUser[];
   tokens: DjangoToken[];
   outstanding: DjangoOutstanding[];
+  /** djangorestframework-api-key's keys (its table is optional and never listed as missing). */
+  apiKeys: DjangoApiKey[];
   /** Tables that were absent (their apps not installed), for the report. */
   missing: string[];
   /** Rows left out because they had already expired, per table. */
@@ -189,8 +192,11 @@ export async function readDjango(source: DjangoSource, options: ReadOptions): Pr
     return token;
   });
   const outstanding = await readOutstanding(read, problems, userIds, options.now, expired);
+  const apiKeyRows = (await readTable(source, APIKEY_TABLE, APIKEY_COLUMNS, 'created', problems)) ?? [];
+  if (apiKeyRows.length > 0) options.onTable?.(APIKEY_TABLE, apiKeyRows.length);
+  const apiKeys = toApiKeys(apiKeyRows, { dateTime: parseDateTime, bool: parseBool }, problems);
   if (problems.length > 0) throw new InvalidRows(problems);
-  return { users, tokens: [...drf, ...knox], outstanding, missing, expired };
+  return { users, tokens: [...drf, ...knox], outstanding, apiKeys, missing, expired };
 }
 
 /** A user's address as `verifiedAddresses` keys it. */

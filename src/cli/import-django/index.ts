@@ -56,6 +56,7 @@ function describeAdded(plan: Plan): string {
     `${plural(plan.outstanding.add.length, 'simplejwt refresh/sliding token')} (${blacklisted} blacklisted)`,
   ];
   if (plan.outstanding.blacklist.length > 0) parts.push(`${plural(plan.outstanding.blacklist.length, 'blacklisting')} of tokens Gatehouse already records`);
+  if (plan.apiKeys.add.length > 0) parts.push(`${plural(plan.apiKeys.add.length, 'djangorestframework-api-key key')}`);
   return parts.join(', ');
 }
 

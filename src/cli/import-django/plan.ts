@@ -18,11 +18,13 @@
 import type { DjangoData, DjangoOutstanding, DjangoToken, DjangoUser } from './django.js';
 import type { Sql } from './target.js';
 import { emailKey } from '../../stores/email-key.js';
+import { planApiKeys, writeApiKeys, type ApiKeyPlan } from './apikeys.js';
 
 export interface Plan {
   users: { add: DjangoUser[]; present: number; changed: string[]; skipped: DjangoUser[] };
   tokens: { add: DjangoToken[]; present: number; skipped: number; ofChangedUsers: number };
   outstanding: { add: DjangoOutstanding[]; blacklist: DjangoOutstanding[]; present: number; skipped: number };
+  apiKeys: ApiKeyPlan;
   conflicts: string[];
 }
 
@@ -73,6 +75,7 @@ export async function makePlan(sql: Sql, data: DjangoData, onRow: () => void = (
     users: { add: [], present: 0, changed: [], skipped: [] },
     tokens: { add: [], present: 0, skipped: 0, ofChangedUsers: 0 },
     outstanding: { add: [], blacklist: [], present: 0, skipped: 0 },
+    apiKeys: { add: [], present: 0 },
     conflicts: [],
   };
   const excluded = new Set<number>();
@@ -114,11 +117,12 @@ export async function makePlan(sql: Sql, data: DjangoData, onRow: () => void = (
     }
     onRow();
   }
+  plan.apiKeys = await planApiKeys(sql, data.apiKeys, plan.conflicts);
   return plan;
 }
 
 /** How many rows the plan writes. */
-export const planSize = (p: Plan): number => p.users.add.length + p.tokens.add.length + p.outstanding.add.length + p.outstanding.blacklist.length;
+export const planSize = (p: Plan): number => p.users.add.length + p.tokens.add.length + p.outstanding.add.length + p.outstanding.blacklist.length + p.apiKeys.add.length;
 
 const LABEL = { drf: 'imported from DRF', knox: 'imported from knox' } as const;
 
@@ -155,4 +159,5 @@ export async function writePlan(sql: Sql, plan: Plan, dialect: 'sqlite' | 'postg
     await sql.run('UPDATE gatehouse_jwt_outstanding SET blacklisted_at = ? WHERE jti = ? AND blacklisted_at IS NULL', [o.blacklistedAt, o.jti]);
     onRow();
   }
+  await writeApiKeys(sql, plan.apiKeys, Date.now(), onRow);
 }

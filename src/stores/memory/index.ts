@@ -22,6 +22,7 @@ import { generationCurrent, requireGeneration } from '../generation.js';
 import { tokensToEvict } from '../token-limit.js';
 import { oneHashPerProfile } from '../hash-profile.js';
 import { MemoryJwtStore, MemoryKeyStore } from './jwt.js';
+import { MemoryApiKeyStore } from './apikeys.js';
 
 class Counter implements ChangeSignal {
   private n = 0;
@@ -197,16 +198,22 @@ export class MemoryStores implements Stores {
   readonly tokens: MemoryTokenStore;
   readonly jwt: MemoryJwtStore;
   readonly keys: MemoryKeyStore;
+  readonly apiKeys: MemoryApiKeyStore;
   readonly changes: Counter;
   constructor() {
     this.changes = new Counter();
     this.users = new MemoryUserStore(this.changes, (id) => {
       void this.tokens.deleteAllForUser(id);
       this.jwt.forgetUser(id);
+      this.apiKeys.forgetUser(id);
     });
     this.tokens = new MemoryTokenStore(this.changes, this.users);
     this.jwt = new MemoryJwtStore(this.changes, (id) => this.users.rows.has(id), (id) => this.users.generation(id));
     this.keys = new MemoryKeyStore(this.changes);
+    this.apiKeys = new MemoryApiKeyStore(this.changes, (id) => {
+      const u = this.users.rows.get(id);
+      return u ? copyUser(u) : null;
+    });
   }
   async close(): Promise<void> {}
 }

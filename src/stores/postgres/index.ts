@@ -37,6 +37,7 @@ import { StaleGeneration, generationCurrent } from '../generation.js';
 import { tokensToEvict } from '../token-limit.js';
 import { HASH_PROFILE_KEY_POSTGRES } from '../hash-profile.js';
 import { PgChanges } from './changes.js';
+import { PostgresApiKeyStore } from './apikeys.js';
 import { CHANGES_CHANNEL, Db, isDatabaseError, migrate, resolveConfig, resolveSchema, type PostgresOptions } from './database.js';
 import { PostgresJwtStore, PostgresKeyStore } from './jwt.js';
 import { TOKEN_COLUMNS, USER_COLUMNS, isId, lockedGeneration, storable, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
@@ -372,6 +373,7 @@ export class PostgresStores implements Stores {
   readonly tokens: TokenStore;
   readonly jwt: JwtStore;
   readonly keys: KeyStore;
+  readonly apiKeys: PostgresApiKeyStore;
   readonly changes: ChangeSignal;
   private readonly signal: PgChanges;
   private closing: Promise<void> | null = null;
@@ -392,6 +394,7 @@ export class PostgresStores implements Stores {
     this.tokens = new PostgresTokenStore(db);
     this.jwt = new PostgresJwtStore(db);
     this.keys = new PostgresKeyStore(db);
+    this.apiKeys = new PostgresApiKeyStore(db);
   }
 
   /**

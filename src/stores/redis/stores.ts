@@ -8,6 +8,7 @@
  *   write that fails is treated the same (its outcome is unknown). Invalidation never
  *   fails the write: the database is the source of truth, and a Redis that cannot be
  *   reached is covered by the receivers' fail-closed signal and reconnect bumps.
+ * - API key revocations are published as `token` changes (the token cache is not involved).
  * - `findByPrefix` reads through the token cache when there is one.
  * - `changes.generation()` moves when the store's own signal moves or the channel's does
  *   (and on every call while either fails closed).
@@ -16,7 +17,7 @@
  * straight to the store. `close()` closes the store, not the Redis connections (their
  * owner, `RedisBackend`, closes those).
  */
-import type { ChangeKind, JwtStore, KeyStore, Stores, TokenStore, UserStore } from '../types.js';
+import type { ApiKeyStore, ChangeKind, JwtStore, KeyStore, Stores, TokenStore, UserStore } from '../types.js';
 import { combineSignals, type RedisChanges } from './changes.js';
 import type { RedisTokenCache } from './token-cache.js';
 
@@ -117,5 +118,16 @@ export function withRedis(stores: Stores, layer: RedisLayer): Stores {
     retireKey: (kid, now) => after('key', () => s.keys.retireKey(kid, now), (ok) => ok),
   };
 
-  return { users, tokens, jwt, keys, changes: combineSignals(stores.changes, layer.changes), close: () => stores.close() };
+  const inner = s.apiKeys;
+  const apiKeys: ApiKeyStore | undefined = inner && {
+    create: (key) => inner.create(key),
+    findByLookupId: (lookupId) => inner.findByLookupId(lookupId),
+    get: (id) => inner.get(id),
+    list: (userId) => inner.list(userId),
+    touch: (id, lastUsedAt) => inner.touch(id, lastUsedAt),
+    revoke: (id, now) => after('token', () => inner.revoke(id, now), (ok) => ok, false),
+    revokeAllForUser: (userId, now) => after('token', () => inner.revokeAllForUser(userId, now), (n) => n > 0, false),
+  };
+
+  return { users, tokens, jwt, keys, ...(apiKeys ? { apiKeys } : {}), changes: combineSignals(stores.changes, layer.changes), close: () => stores.close() };
 }

@@ -29,6 +29,7 @@ import { tokensToEvict } from '../token-limit.js';
 import { HASH_PROFILE_KEY_SQLITE_FUNCTION, hashProfileKey } from '../hash-profile.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteJwtStore, SqliteKeyStore } from './jwt.js';
+import { SqliteApiKeyStore } from './apikeys.js';
 import { GENERATION_SQL, TOKEN_COLUMNS, USER_COLUMNS, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
 
 export { openDatabase, migrate, schemaVersion } from './database.js';
@@ -339,6 +340,7 @@ export class SqliteStores implements Stores {
   readonly tokens: TokenStore;
   readonly jwt: JwtStore;
   readonly keys: KeyStore;
+  readonly apiKeys: SqliteApiKeyStore;
   readonly changes: ChangeSignal;
   private constructor(readonly db: SqliteDatabase) {
     const changes = new SqliteChanges(db);
@@ -347,6 +349,7 @@ export class SqliteStores implements Stores {
     this.tokens = new SqliteTokenStore(db, changes);
     this.jwt = new SqliteJwtStore(db, changes);
     this.keys = new SqliteKeyStore(db, changes);
+    this.apiKeys = new SqliteApiKeyStore(db, changes);
   }
   /** Open (create + migrate) a database file, or `:memory:`. */
   static open(path: string): SqliteStores {

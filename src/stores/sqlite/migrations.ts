@@ -110,4 +110,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX gatehouse_user_email_key ON gatehouse_user (email_key);
     `,
   },
+  {
+    version: 5,
+    name: 'api keys',
+    sql: `
+      CREATE TABLE gatehouse_apikey (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        lookup_id    TEXT    NOT NULL UNIQUE,
+        digest       TEXT    NOT NULL,
+        name         TEXT    NOT NULL,
+        user_id      INTEGER REFERENCES gatehouse_user(id) ON DELETE CASCADE,
+        scopes       TEXT    NOT NULL DEFAULT '[]',
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER,
+        last_used_at INTEGER,
+        revoked_at   INTEGER,
+        rate         TEXT
+      );
+      CREATE INDEX gatehouse_apikey_user ON gatehouse_apikey (user_id, created_at);
+    `,
+  },
 ];

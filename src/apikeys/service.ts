@@ -1,0 +1,190 @@
+/**
+ * API key service: create (the key is returned once), authenticate, list, revoke.
+ *
+ * Authentication (`authenticateKey`) is the one function every path calls:
+ * 1. `parseApiKey` refuses a malformed key or a bad checksum before any store access
+ *    (a drf-api-key `<prefix>.<secret>` passes only `parseDrfApiKey`: src/apikeys/legacy.ts);
+ * 2. the row is found by its lookup id; its digest is compared in constant time;
+ * 3. revoked, expired, or an inactive owner → the same `InvalidApiKey` (401);
+ * 4. last use is written at most once per `minRefreshInterval`.
+ * Found rows are cached (bounded, keyed by the key's digest) and every entry is tied to
+ * the store's change generation, so a revocation is honoured on the very next request.
+ */
+import type { Clock } from '../core/clock.js';
+import type { User } from '../core/user.js';
+import { ValidationError } from '../core/errors.js';
+import type { ApiKeyRecord, ApiKeyStore, ApiKeyWithUser, Stores } from '../stores/types.js';
+import { parseRate } from '../throttle/rate.js';
+import { API_KEY_MAX, generateApiKey, parseApiKey } from './format.js';
+import { apiKeyDigest, apiKeyDigestMatches } from './digest.js';
+import { InvalidApiKey } from './errors.js';
+import { serviceUser } from './principal.js';
+import { isDjangoHash, parseDrfApiKey, type DjangoHashCheck } from './legacy.js';
+
+export interface ApiKeyOptions {
+  /** Recognisable key prefix (`apiKeys.prefix`). */
+  prefix: string;
+  /** Least ms between two last-used writes of one key. */
+  minRefreshInterval: number;
+  /** Entries in the lookup cache; 0 disables it. */
+  cacheSize: number;
+  /** Checks imported drf-api-key rows (Django hashes); absent: such rows never match. */
+  checkDjangoHash?: DjangoHashCheck;
+}
+
+/** What a valid key proves: `(request.user, request.auth)`. */
+export interface ApiKeyPrincipal {
+  user: User;
+  key: ApiKeyRecord;
+}
+
+/** A key as created: the plaintext exists only here, once. */
+export interface IssuedApiKey {
+  key: string;
+  record: ApiKeyRecord;
+}
+
+export interface NewApiKey {
+  name: string;
+  userId: number | null;
+  scopes?: string[];
+  /** Epoch ms, or null. */
+  expiresAt?: number | null;
+  rate?: string | null;
+}
+
+export const NAME_MAX = 100;
+export const SCOPES_MAX = 50;
+/** The furthest expiry accepted (keeps the stored time a safe integer on every store). */
+const EXPIRES_MAX_MS = 100 * 365 * 86_400_000;
+const SCOPE_PATTERN = /^[A-Za-z0-9_:.\-/]{1,100}$/;
+
+interface CacheEntry {
+  found: ApiKeyWithUser;
+  generation: number;
+}
+
+/** Field errors of a new key's attributes (empty when valid): the one validation for HTTP and CLI. */
+export function apiKeyFieldErrors(input: NewApiKey, now: number): Record<string, string[]> {
+  const errors: Record<string, string[]> = {};
+  if (input.name.trim() === '' || input.name.length > NAME_MAX) errors.name = [`Ensure this field has 1 to ${NAME_MAX} characters.`];
+  const scopes = input.scopes ?? [];
+  if (scopes.length > SCOPES_MAX || scopes.some((s) => !SCOPE_PATTERN.test(s))) {
+    errors.scopes = [`At most ${SCOPES_MAX} scopes of 1 to 100 letters, digits and _ : . - /.`];
+  }
+  if (input.expiresAt != null && (input.expiresAt <= now || input.expiresAt > now + EXPIRES_MAX_MS)) errors.expires = ['Must be in the future, at most 100 years ahead.'];
+  if (input.rate != null && (input.rate.length > 32 || !safeRate(input.rate))) errors.rate = ['Must be a rate such as "100/min".'];
+  return errors;
+}
+
+function safeRate(rate: string): boolean {
+  try {
+    return parseRate(rate) !== null;
+  } catch {
+    return false;
+  }
+}
+
+export class ApiKeyService {
+  private readonly store: ApiKeyStore;
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly stores: Stores,
+    private readonly options: ApiKeyOptions,
+    private readonly clock: Clock,
+  ) {
+    if (!stores.apiKeys) throw new Error('apiKeys.enabled needs a store with API keys (memory or SQLite)');
+    this.store = stores.apiKeys;
+  }
+
+  /** Create a key; throws `ValidationError` for bad attributes. */
+  async create(input: NewApiKey): Promise<IssuedApiKey> {
+    const now = this.clock.now();
+    const errors = apiKeyFieldErrors(input, now);
+    if (input.userId !== null && !(await this.stores.users.getById(input.userId))) errors.user = [`Invalid pk "${input.userId}" - object does not exist.`];
+    if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+    const { key, lookupId } = generateApiKey(this.options.prefix);
+    const record = await this.store.create({
+      lookupId,
+      digest: apiKeyDigest(key),
+      name: input.name.trim(),
+      userId: input.userId,
+      scopes: [...new Set(input.scopes ?? [])],
+      createdAt: now,
+      expiresAt: input.expiresAt ?? null,
+      rate: input.rate ?? null,
+    });
+    return { key, record };
+  }
+
+  /** The principal of a presented key, or `InvalidApiKey`. Synchronous on a cache hit needing no write. */
+  authenticateKey(key: string): ApiKeyPrincipal | Promise<ApiKeyPrincipal> {
+    const lookupId = key.length <= API_KEY_MAX ? parseApiKey(key, this.options.prefix) ?? parseDrfApiKey(key) : null;
+    if (lookupId === null) throw new InvalidApiKey();
+    const digest = apiKeyDigest(key);
+    const generation = this.stores.changes.generation();
+    const cached = this.cache.get(digest);
+    if (cached && cached.generation === generation) return this.accept(cached.found);
+    return this.lookup(key, lookupId, digest, generation).then((found) => this.accept(found));
+  }
+
+  private async lookup(key: string, lookupId: string, digest: string, generation: number): Promise<ApiKeyWithUser | null> {
+    const found = await this.store.findByLookupId(lookupId);
+    const match = found && (await this.matches(found.key.digest, key, digest)) ? found : null;
+    if (match && this.options.cacheSize > 0) {
+      if (this.cache.size >= this.options.cacheSize) {
+        const oldest = this.cache.keys().next().value;
+        if (oldest !== undefined) this.cache.delete(oldest);
+      }
+      this.cache.set(digest, { found: match, generation });
+    }
+    return match;
+  }
+
+  /** Does the stored digest belong to the presented key? A Django hash (an imported key) is checked by the hasher (#158). */
+  private async matches(stored: string, key: string, digest: string): Promise<boolean> {
+    if (!isDjangoHash(stored)) return apiKeyDigestMatches(stored, digest);
+    return parseDrfApiKey(key) !== null && this.options.checkDjangoHash !== undefined && this.options.checkDjangoHash(key, stored);
+  }
+
+  /** The checks of every use, cached or not. */
+  private accept(found: ApiKeyWithUser | null): ApiKeyPrincipal | Promise<ApiKeyPrincipal> {
+    if (!found || !isUsable(found, this.clock.now())) throw new InvalidApiKey();
+    const { key } = found;
+    const user = found.user ?? serviceUser(key);
+    const now = this.clock.now();
+    if (key.lastUsedAt !== null && now - key.lastUsedAt < this.options.minRefreshInterval) return { user, key };
+    key.lastUsedAt = now;
+    return this.store.touch(key.id, now).then(() => ({ user, key }));
+  }
+
+  /** Keys of one owner, or every key (`userId` undefined), oldest first; revoked ones included. */
+  list(userId?: number): Promise<ApiKeyRecord[]> {
+    return this.store.list(userId);
+  }
+
+  get(id: number): Promise<ApiKeyRecord | null> {
+    return this.store.get(id);
+  }
+
+  /** Revoke one key; false when unknown or already revoked. */
+  revoke(id: number): Promise<boolean> {
+    this.cache.clear();
+    return this.store.revoke(id, this.clock.now());
+  }
+
+  /** Revoke every key of a user (`apiKeys.revokeOnPasswordChange`, account deletion). */
+  revokeAllForUser(userId: number): Promise<number> {
+    this.cache.clear();
+    return this.store.revokeAllForUser(userId, this.clock.now());
+  }
+}
+
+/** Not revoked, not expired, and an owner (if any) that is active: the one usability rule. */
+export function isUsable({ key, user }: ApiKeyWithUser, now: number): boolean {
+  if (key.revokedAt !== null) return false;
+  if (key.expiresAt !== null && key.expiresAt <= now) return false;
+  if (key.userId !== null && (user === null || !user.isActive)) return false;
+  return true;
+}

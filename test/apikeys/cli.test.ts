@@ -1,0 +1,78 @@
+/**
+ * `gatehouse apikeys create | list | revoke` through real processes on a SQLite file, the
+ * keys checked by a server (`apiKeys.enabled`) over the same file; no key at rest.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../helpers.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ENTRY = join(ROOT, 'src/cli/run.ts');
+const TSX = import.meta.resolve('tsx');
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-apikeys-cli-'));
+const db = join(dir, 'db.sqlite3');
+const SECRET = 'test-secret-key-that-is-long-enough-0123456789';
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GATEHOUSE_')) env[k] = v;
+  env.GATEHOUSE_SECRET_KEY = SECRET;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args, '--db', db], { cwd: dir, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+test('create, use, list, revoke; nothing secret at rest', async () => {
+  assert.equal((await cli(['migrate'])).code, 0);
+  assert.equal((await cli(['createuser', 'alice', '--password-stdin', '--email', 'a@example.com'], 'alice-password-1\n')).code, 0);
+  const made = await cli(['apikeys', 'create', '--name', 'deploy', '--user', 'alice', '--scope', 'reports:read', '--scope', 'x', '--expires', '30d', '--rate', '100/min']);
+  assert.equal(made.code, 0, made.stderr);
+  const key = made.stdout.trim();
+  assert.match(key, /^gk_[0-9A-Za-z]{8}_[0-9A-Za-z]{38}$/);
+  const service = await cli(['apikeys', 'create', '--name', 'billing']);
+  const serviceKey = service.stdout.trim();
+  assert.equal((await cli(['apikeys', 'create', '--name', 'x', '--rate', 'fast'])).code, 2);
+  assert.equal((await cli(['apikeys', 'create', '--name', 'x', '--user', 'nobody'])).code, 1);
+
+  const s = await startServer({ dir, settings: { database: db, secretKey: SECRET, apiKeys: { enabled: true } } });
+  try {
+    s.app.engine.add({ path: '/whoami/', authenticators: [s.app.authenticators.apiKey!], methods: { GET: (ctx) => ({ body: { user: ctx.principal?.user.username ?? null } }) } });
+    const asAlice = await s.send('GET', '/whoami/', { headers: { 'X-Api-Key': key } });
+    assert.deepEqual(asAlice.json, { user: 'alice' });
+    assert.deepEqual((await s.send('GET', '/whoami/', { headers: { 'X-Api-Key': serviceKey } })).json, { user: 'apikey:billing' });
+
+    const list = await cli(['apikeys', 'list']);
+    assert.equal(list.code, 0);
+    const lines = list.stdout.trim().split('\n');
+    assert.equal(lines.length, 2);
+    assert.equal(list.stdout.includes(key) || list.stdout.includes(serviceKey), false);
+    assert.match(lines[0]!, /\tdeploy\talice\tscopes reports:read,x\trate 100\/min\t/);
+    const identifier = lines[0]!.split('\t')[1]!;
+    assert.equal(key.startsWith(identifier), true);
+    const revoked = await cli(['apikeys', 'revoke', identifier]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal((await cli(['apikeys', 'revoke', identifier])).code, 1);
+    assert.equal((await s.send('GET', '/whoami/', { headers: { 'X-Api-Key': key } })).status, 401, 'a revocation by another process is honoured');
+    assert.equal((await cli(['apikeys', 'list', '--user', 'alice'])).stdout.trim().split('\n').length, 1);
+  } finally {
+    await s.stop();
+  }
+  const files = readdirSync(dir).filter((f) => f.startsWith('db.sqlite3') && !f.endsWith('.secret'));
+  const bytes = Buffer.concat(files.map((f) => readFileSync(join(dir, f))));
+  for (const secret of [key, serviceKey, key.slice(12, 44), serviceKey.slice(12, 44)]) {
+    assert.equal(bytes.includes(Buffer.from(secret)), false, 'an API key found at rest');
+  }
+});
