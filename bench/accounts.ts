@@ -21,12 +21,13 @@
  *   BENCH_SECONDS=5 BENCH_ROUNDS=6 BENCH_LOGIN_RATE=100 npm run bench:accounts
  */
 import autocannon from 'autocannon';
-import { execFileSync, fork, spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { USE_WRK } from './client.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -135,15 +136,6 @@ const ROWS: Row[] = [
   { name: 'POST /auth/users/reset_password/', path: '/auth/users/reset_password/', body: () => JSON.stringify({ email: ready.resetEmail }), fixed: true },
 ];
 
-function hasWrk(): boolean {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (e) {
-    return (e as { status?: number }).status === 1; // wrk --version exits 1 after printing
-  }
-}
-const USE_WRK = process.env.BENCH_CLIENT !== 'autocannon' && hasWrk();
 
 /** A wrk script POSTing JSON: the fixed body, or one made per request (sign-up: a new username each time). */
 function wrkScript(row: Row, tag: string): string {

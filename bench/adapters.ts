@@ -11,8 +11,9 @@
  *   BENCH_SECONDS=10 BENCH_ROUNDS=5 BENCH_ADAPTERS=node,fastify npm run bench:adapters
  */
 import autocannon from 'autocannon';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { USE_WRK } from './client.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -20,15 +21,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const ADAPTERS = (process.env.BENCH_ADAPTERS ?? 'node,express,fastify,hono').split(',');
 const serverEntry = fileURLToPath(new URL('./adapter-server.ts', import.meta.url));
 
-function hasWrk(): boolean {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (e) {
-    return (e as { status?: number }).status === 1; // wrk --version exits 1 after printing
-  }
-}
-const USE_WRK = process.env.BENCH_CLIENT !== 'autocannon' && hasWrk();
 
 interface Case {
   name: string;

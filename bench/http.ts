@@ -19,11 +19,12 @@
  * so that row separates what authentication costs from what the bytes cost.
  */
 import autocannon from 'autocannon';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { USE_WRK } from './client.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -80,15 +81,6 @@ interface Sample {
   cpuUs: number | null;
 }
 
-function hasWrk(): boolean {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (e) {
-    return (e as { status?: number }).status === 1; // wrk --version exits 1 after printing
-  }
-}
-const USE_WRK = process.env.BENCH_CLIENT !== 'autocannon' && hasWrk();
 
 /** One measurement with wrk: requests/s and request count, failing on any non-2xx answer. */
 function runWrk(c: Case, seconds: number): Promise<{ rps: number; requests: number }> {
