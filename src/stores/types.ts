@@ -203,6 +203,100 @@ export interface ApiKeyStore {
   revokeAllForUser(userId: number, now: number): Promise<number>;
 }
 
+/**
+ * A WebAuthn credential (a passkey) registered by a user (src/passkeys). Only the public
+ * key is stored: nothing here lets anyone sign.
+ */
+export interface PasskeyRecord {
+  id: number;
+  /** The credential id as the authenticator made it, base64url (unique). */
+  credentialId: string;
+  userId: number;
+  /** The COSE public key, base64url. */
+  publicKey: string;
+  /** The authenticator's signature counter as last seen (0: the authenticator keeps none). */
+  counter: number;
+  /** `AuthenticatorTransport` values the browser reported at registration (`internal`, `usb`, `hybrid`…). */
+  transports: string[];
+  /** `multiDevice` when the credential may be synced (backup eligible), else `singleDevice`. */
+  deviceType: 'singleDevice' | 'multiDevice';
+  /** Whether the credential was backed up (synced) when last seen. */
+  backedUp: boolean;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export type NewPasskeyRecord = Omit<PasskeyRecord, 'id' | 'lastUsedAt'>;
+
+/** What an accepted assertion changes on its passkey. */
+export interface PasskeyUse {
+  counter: number;
+  backedUp: boolean;
+  lastUsedAt: number;
+}
+
+/** The ceremony a WebAuthn challenge was issued for. */
+export type WebAuthnCeremony = 'registration' | 'login' | 'second_factor';
+
+/** A challenge handed to a browser: single use, bound to its ceremony and (except a passwordless login's) to a user. */
+export interface WebAuthnChallenge {
+  /** base64url, the random bytes the authenticator signs over (unique). */
+  challenge: string;
+  ceremony: WebAuthnCeremony;
+  /** The user it was issued to; null for a passwordless login's (the user is not known yet). */
+  userId: number | null;
+  /** Epoch ms after which it is refused. */
+  expiresAt: number;
+}
+
+/** Thrown by `PasskeyStore.create` when the user already has `maxPerUser` passkeys. */
+export class PasskeyLimitReached extends Error {
+  constructor() {
+    super('Maximum number of passkeys per user reached.');
+  }
+}
+
+/** Thrown by `PasskeyStore.create` when the credential id is registered already (to anyone). */
+export class PasskeyExists extends Error {
+  constructor() {
+    super('This passkey is registered already.');
+  }
+}
+
+export interface PasskeyStore {
+  /**
+   * Insert a passkey for an existing user. Counting the user's passkeys and inserting are
+   * atomic: concurrent registrations never exceed `maxPerUser` (`PasskeyLimitReached`). A
+   * credential id registered already throws `PasskeyExists`; an unknown user throws.
+   */
+  create(record: NewPasskeyRecord, maxPerUser: number): Promise<PasskeyRecord>;
+  /** The passkey with this credential id (exact, case-sensitive), or null. */
+  findByCredentialId(credentialId: string): Promise<PasskeyRecord | null>;
+  /** A user's passkeys, oldest first. */
+  listForUser(userId: number): Promise<PasskeyRecord[]>;
+  /** Rename one of the user's passkeys; null when it is not theirs or does not exist. */
+  rename(userId: number, id: number, name: string): Promise<PasskeyRecord | null>;
+  /** Delete one of the user's passkeys; false when it is not theirs or does not exist. */
+  delete(userId: number, id: number): Promise<boolean>;
+  /**
+   * Record an accepted assertion, only while the stored counter is still `expectedCounter`
+   * (compare-and-set: of two assertions judged against one counter, one is recorded);
+   * false when it was not (or the passkey is gone).
+   */
+  recordUse(id: number, expectedCounter: number, use: PasskeyUse): Promise<boolean>;
+  /** Store a new challenge (its owner, when given, must exist); expired challenges may be purged meanwhile. */
+  saveChallenge(challenge: WebAuthnChallenge, now: number): Promise<void>;
+  /**
+   * Atomically take a challenge: it is deleted whatever the answer (single use), and
+   * returned only when it existed, was issued for `ceremony`, and had not expired at
+   * `now`. Of concurrent callers, at most one gets it.
+   */
+  consumeChallenge(challenge: string, ceremony: WebAuthnCeremony, now: number): Promise<WebAuthnChallenge | null>;
+  /** Delete challenges expired at `now`; returns how many. */
+  deleteExpiredChallenges(now: number): Promise<number>;
+}
+
 /** The kinds of JWT the server records (access tokens are never recorded). */
 export type RecordedTokenType = 'refresh' | 'sliding';
 
@@ -365,6 +459,8 @@ export interface Stores {
   keys: KeyStore;
   /** API keys (src/apikeys); a store without them cannot serve `apiKeys.enabled`. */
   apiKeys?: ApiKeyStore;
+  /** Passkeys and WebAuthn challenges (src/passkeys); a store without them cannot serve `passkeys.enabled`. */
+  passkeys?: PasskeyStore;
   changes: ChangeSignal;
   close(): Promise<void>;
 }

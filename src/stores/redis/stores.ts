@@ -129,5 +129,6 @@ export function withRedis(stores: Stores, layer: RedisLayer): Stores {
     revokeAllForUser: (userId, now) => after('token', () => inner.revokeAllForUser(userId, now), (n) => n > 0, false),
   };
 
-  return { users, tokens, jwt, keys, ...(apiKeys ? { apiKeys } : {}), changes: combineSignals(stores.changes, layer.changes), close: () => stores.close() };
+  // Passkeys are not read on the request path (no cache to invalidate): passed through as they are.
+  return { users, tokens, jwt, keys, ...(apiKeys ? { apiKeys } : {}), ...(s.passkeys ? { passkeys: s.passkeys } : {}), changes: combineSignals(stores.changes, layer.changes), close: () => stores.close() };
 }

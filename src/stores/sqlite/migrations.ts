@@ -130,4 +130,32 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX gatehouse_apikey_user ON gatehouse_apikey (user_id, created_at);
     `,
   },
+  {
+    version: 8,
+    name: 'passkeys and webauthn challenges',
+    sql: `
+      CREATE TABLE gatehouse_passkey (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        credential_id TEXT    NOT NULL UNIQUE,
+        user_id       INTEGER NOT NULL REFERENCES gatehouse_user(id) ON DELETE CASCADE,
+        public_key    TEXT    NOT NULL,
+        counter       INTEGER NOT NULL DEFAULT 0,
+        transports    TEXT    NOT NULL DEFAULT '[]',
+        device_type   TEXT    NOT NULL CHECK (device_type IN ('singleDevice', 'multiDevice')),
+        backed_up     INTEGER NOT NULL DEFAULT 0,
+        name          TEXT    NOT NULL,
+        created_at    INTEGER NOT NULL,
+        last_used_at  INTEGER
+      );
+      CREATE INDEX gatehouse_passkey_user ON gatehouse_passkey (user_id, created_at);
+      CREATE TABLE gatehouse_webauthn_challenge (
+        challenge  TEXT    PRIMARY KEY,
+        ceremony   TEXT    NOT NULL CHECK (ceremony IN ('registration', 'login', 'second_factor')),
+        user_id    INTEGER REFERENCES gatehouse_user(id) ON DELETE CASCADE,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX gatehouse_webauthn_challenge_expiry ON gatehouse_webauthn_challenge (expires_at);
+      CREATE INDEX gatehouse_webauthn_challenge_user ON gatehouse_webauthn_challenge (user_id);
+    `,
+  },
 ];
