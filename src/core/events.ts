@@ -50,6 +50,12 @@ export type SecurityEvent =
    * never the mail's content) or `throttled` (`throttle.accountEmailRate` for that address).
    */
   | { event: 'account_email_not_sent'; kind: string; userId?: number; reason: 'failed' | 'throttled'; error?: string }
+  /** Passkeys (src/passkeys): one registered or removed by its user. */
+  | { event: 'passkey_registered' | 'passkey_removed'; userId: number; passkeyId: number }
+  /** An assertion was refused (`reason`: src/passkeys/errors.ts); `ceremony`: `login` or `second_factor`. */
+  | { event: 'passkey_refused'; ceremony: 'login' | 'second_factor'; reason: string; userId?: number; passkeyId?: number }
+  /** A signed assertion whose counter did not increase: a cloned authenticator, refused. */
+  | { event: 'passkey_counter_regression'; userId: number; passkeyId: number; stored: number; presented: number }
   /** A `gatehouse` command changed state (`command`: e.g. `createuser`, `keys rotate`, `unlock`); `username` for a command about one user. */
   | { event: 'cli'; command: string; username?: string };
 
@@ -61,9 +67,9 @@ export type EventSink = (event: SecurityEvent) => void;
 /** The sink of a service nobody listens to. */
 export const noEvents: EventSink = () => {};
 
-/** Reuse detection, lock-outs and their clearing, and account e-mails not sent are logged at `warn`; everything else at `info`. */
+/** Reuse detection, lock-outs and their clearing, account e-mails not sent and passkey counter regressions are logged at `warn`; everything else at `info`. */
 export function eventLevel(event: SecurityEvent): 'info' | 'warn' {
-  return event.event === 'refresh_reuse_detected' || event.event === 'login_locked' || event.event === 'login_unlocked' || event.event === 'account_email_not_sent' ? 'warn' : 'info';
+  return event.event === 'refresh_reuse_detected' || event.event === 'login_locked' || event.event === 'login_unlocked' || event.event === 'account_email_not_sent' || event.event === 'passkey_counter_regression' ? 'warn' : 'info';
 }
 
 /** What `eventLogger` needs of a logger (a pino logger fits). */

@@ -267,6 +267,36 @@ const corsSchema = z
   })
   .strict();
 
+/** A WebAuthn RP ID: a host name (no scheme, port or IP address), lower case. */
+const rpIdName = z.string().max(253).regex(/^(?=.*[a-z])[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a host name such as "example.com" (no scheme, port or path)');
+
+/** Whether a browser accepts `rpId` on a page of `origin`: its host is the RP ID or below it; HTTPS, or HTTP on localhost. */
+function rpIdFitsOrigin(rpId: string, origin: string): boolean {
+  const url = new URL(origin);
+  const local = url.hostname === 'localhost' || url.hostname.endsWith('.localhost');
+  return (url.protocol === 'https:' || local) && (url.hostname === rpId || url.hostname.endsWith(`.${rpId}`));
+}
+
+const passkeysSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    rpId: z.union([z.null(), rpIdName]).default(null),
+    rpName: z.string().min(1).max(100).default('Gatehouse'),
+    origins: z.array(exactOrigin).max(50).default([]),
+    userVerification: z.enum(['required', 'preferred', 'discouraged']).default('preferred'),
+    challengeLifetime: positiveDuration.refine((v) => v <= 3_600_000, 'must be at most 1h').prefault('5m'),
+    maxPerUser: z.number().int().min(1).max(100).default(10),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (!p.enabled) return;
+    if (p.rpId === null) ctx.addIssue({ code: 'custom', path: ['rpId'], message: 'required when passkeys.enabled: the host name passkeys are bound to, e.g. "example.com"' });
+    if (p.origins.length === 0) ctx.addIssue({ code: 'custom', path: ['origins'], message: 'required when passkeys.enabled: the origins of the pages that call WebAuthn, e.g. ["https://app.example.com"]' });
+    const rpId = p.rpId;
+    const misfits = rpId === null ? [] : p.origins.filter((o) => !rpIdFitsOrigin(rpId, o));
+    if (misfits.length > 0) ctx.addIssue({ code: 'custom', path: ['origins'], message: `${misfits.join(', ')}: not HTTPS (or HTTP on localhost) at passkeys.rpId "${rpId}" or a host below it` });
+  });
+
 const logSchema = z
   .object({
     access: z.boolean().default(false),
@@ -322,6 +352,7 @@ export const settingsSchema = z
     log: logSchema.default(() => logSchema.parse({})),
     metrics: metricsSchema.default(() => metricsSchema.parse({})),
     email: emailSchema.default(() => emailSchema.parse({})),
+    passkeys: passkeysSchema.prefault({}),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -401,6 +432,13 @@ const SETTING_ROWS: SettingRow[] = [
   { key: 'apiKeys.cacheSize', type: 'integer', doc: 'Verified-key lookups kept in memory (0 disables); revocations clear them at once.', equivalent: '—' },
   { key: 'apiKeys.revokeOnPasswordChange', doc: 'Revoke a user\'s API keys when their password changes (keys are for services and survive it by default).', equivalent: '—' },
   { key: 'apiKeys.manageScope', type: 'string or null', doc: 'Scope an API key needs to manage API keys over HTTP; null: only JWT and opaque tokens may.', equivalent: '—' },
+  { key: 'passkeys.enabled', doc: 'Passkeys (WebAuthn): registration and management at `/api/auth/passkeys/`, passwordless login at `/api/auth/passkeys/login/`, and the `webauthn` second factor. Needs `passkeys.rpId` and `passkeys.origins`. See docs/mfa.md.', equivalent: 'dj-rest-auth / allauth `MFA_PASSKEY_LOGIN_ENABLED`' },
+  { key: 'passkeys.rpId', type: 'host name or null', doc: 'The relying party id passkeys are bound to: the site\'s host name or a parent domain of it (`example.com` serves `app.example.com`). Changing it orphans every registered passkey.', equivalent: 'allauth `MFA_WEBAUTHN` RP id (the site domain)' },
+  { key: 'passkeys.rpName', type: 'string', doc: 'The site name authenticators show when a passkey is created.', equivalent: '—' },
+  { key: 'passkeys.origins', type: 'list of origins', doc: 'Exact origins of the pages that run the ceremonies (`https://app.example.com`); HTTPS, or HTTP on localhost; each host must be `passkeys.rpId` or below it. An assertion made on any other page is refused.', equivalent: '—' },
+  { key: 'passkeys.userVerification', doc: 'User verification (PIN, biometrics) asked at registration and for the second factor: `required` refuses assertions without it. Passwordless login always requires it.', equivalent: 'allauth `MFA_WEBAUTHN_USER_VERIFICATION`' },
+  { key: 'passkeys.challengeLifetime', doc: 'How long a WebAuthn challenge (registration, login, second factor) can be answered; single use (at most 1h).', equivalent: '—' },
+  { key: 'passkeys.maxPerUser', type: 'integer', doc: 'Most passkeys one user may register (1 to 100).', equivalent: '—' },
   { key: 'jwt.accessTokenLifetime', doc: 'Lifetime of access tokens.', equivalent: 'simplejwt `ACCESS_TOKEN_LIFETIME`' },
   { key: 'jwt.refreshTokenLifetime', doc: 'Lifetime of refresh tokens.', equivalent: '`REFRESH_TOKEN_LIFETIME`' },
   { key: 'jwt.rotateRefreshTokens', doc: '`/api/token/refresh/` also returns a new refresh token.', equivalent: '`ROTATE_REFRESH_TOKENS`' },
@@ -646,7 +684,7 @@ const isNotSetting = (rest: string): boolean => rest === '' || NOT_SETTINGS.has(
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv, sources?: Map<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix', 'apiKeys.prefix']);
+  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix', 'apiKeys.prefix', 'passkeys.rpId', 'passkeys.rpName']);
   stringKeys.add('metrics.token');
   for (const key of ['backend', 'from', 'host', 'user', 'password', 'security', 'tlsCa', 'templates']) stringKeys.add(`email.${key}`);
   for (const [name, raw] of Object.entries(env)) {

@@ -49,6 +49,9 @@ import { accountRoutes, accountRoutesProblem, accountThrottle } from './account-
 import { wireApiKeys } from './apikey-wiring.js';
 import type { ApiKeyService } from '../apikeys/service.js';
 import type { ApiKeyAuthentication } from '../apikeys/authentication.js';
+import { PasskeyStoreMissing, wirePasskeys } from './passkey-wiring.js';
+import type { PasskeyService } from '../passkeys/service.js';
+import type { WebAuthnFactor } from '../passkeys/factor.js';
 
 export interface Gatehouse {
   settings: Settings;
@@ -58,6 +61,8 @@ export interface Gatehouse {
   jwt: JwtService;
   /** API keys (`apiKeys.enabled`), else absent. */
   apiKeys?: ApiKeyService;
+  /** Passkeys (`passkeys.enabled`), else absent; `factor` is the `webauthn` second factor. */
+  passkeys?: { service: PasskeyService; factor: WebAuthnFactor };
   /**
    * The account operations (sign-up, activation, e-mail verification, password change and
    * reset, username, profile, deletion): what the djoser and dj-rest-auth route sets call.
@@ -268,6 +273,22 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     // JWT first, as the oracle's `/api/hello/`: its challenge (`Bearer realm="api"`) is the route's.
     const meAuthenticators: Authenticator[] = [primaryJwt, tokenAuthentication];
     const apiKeys = wireApiKeys(settings, { stores, users, clock, throttleStore: throttling.store, managementAuthenticators: meAuthenticators });
+    const passkeys = await startupStepAsync(() =>
+      wirePasskeys(settings, {
+        stores,
+        users,
+        tokens,
+        jwt,
+        audit,
+        events,
+        clock,
+        clientAddress,
+        ...(cookieMode ? { cookies: cookieMode } : {}),
+        secretKey,
+        authenticators: meAuthenticators,
+        loginThrottle: throttling.scoped,
+      }),
+    );
     const guardAuthenticators: Authenticator[] = apiKeys ? [...meAuthenticators, apiKeys.authentication] : meAuthenticators;
     const engine = new Engine(
       [
@@ -300,6 +321,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
           scopedThrottle: throttling.scoped,
         }),
         ...(apiKeys ? apiKeys.routes : []),
+        ...(passkeys ? passkeys.routes : []),
         ...(metrics ? [metricsRouteOrStartupError(metrics, settings, clientAddress)] : []),
       ].map((route) =>
         // Token endpoints take scoped throttles (`throttle.rates.login` / `.token`; none by default, as DRF).
@@ -322,6 +344,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       tokens,
       jwt,
       ...(apiKeys ? { apiKeys: apiKeys.service } : {}),
+      ...(passkeys ? { passkeys: { service: passkeys.service, factor: passkeys.factor } } : {}),
       accounts,
       email,
       engine,
@@ -366,6 +389,16 @@ function startupStep<T>(build: () => T): T {
     if (e instanceof EmailConfigError || e instanceof EmailTemplateError || e instanceof CommonPasswordsFileError || e instanceof RangeError) {
       throw new StartupError(e.message);
     }
+    throw e;
+  }
+}
+
+/** An asynchronous construction step whose configuration errors are the operator's. */
+async function startupStepAsync<T>(build: () => Promise<T>): Promise<T> {
+  try {
+    return await build();
+  } catch (e) {
+    if (e instanceof PasskeyStoreMissing) throw new StartupError(e.message);
     throw e;
   }
 }
