@@ -47,6 +47,7 @@ import type { EmailBackend } from '../email/types.js';
 import { CommonPasswordsFileError } from '../passwords/validators.js';
 import { accountRoutes, accountRoutesProblem, accountThrottle } from './account-routes.js';
 import { wireApiKeys } from './apikey-wiring.js';
+import { wireMfa, type MfaWiring } from './mfa-wiring.js';
 import type { ApiKeyService } from '../apikeys/service.js';
 import type { ApiKeyAuthentication } from '../apikeys/authentication.js';
 
@@ -58,6 +59,11 @@ export interface Gatehouse {
   jwt: JwtService;
   /** API keys (`apiKeys.enabled`), else absent. */
   apiKeys?: ApiKeyService;
+  /**
+   * Second factors (`mfa.enabled`), else absent: `factors` is the one `SecondFactors`
+   * (src/mfa/types.ts), `service` the management operations (docs/mfa.md).
+   */
+  mfa?: Pick<MfaWiring, 'factors' | 'service'>;
   /**
    * The account operations (sign-up, activation, e-mail verification, password change and
    * reset, username, profile, deletion): what the djoser and dj-rest-auth route sets call.
@@ -268,6 +274,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     // JWT first, as the oracle's `/api/hello/`: its challenge (`Bearer realm="api"`) is the route's.
     const meAuthenticators: Authenticator[] = [primaryJwt, tokenAuthentication];
     const apiKeys = wireApiKeys(settings, { stores, users, clock, throttleStore: throttling.store, managementAuthenticators: meAuthenticators });
+    const mfa = wireMfa(settings, { stores, users, clock, events, secretKey, throttling, managementAuthenticators: meAuthenticators });
     const guardAuthenticators: Authenticator[] = apiKeys ? [...meAuthenticators, apiKeys.authentication] : meAuthenticators;
     const engine = new Engine(
       [
@@ -300,6 +307,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
           scopedThrottle: throttling.scoped,
         }),
         ...(apiKeys ? apiKeys.routes : []),
+        ...(mfa ? mfa.routes : []),
         ...(metrics ? [metricsRouteOrStartupError(metrics, settings, clientAddress)] : []),
       ].map((route) =>
         // Token endpoints take scoped throttles (`throttle.rates.login` / `.token`; none by default, as DRF).
@@ -322,6 +330,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       tokens,
       jwt,
       ...(apiKeys ? { apiKeys: apiKeys.service } : {}),
+      ...(mfa ? { mfa: { factors: mfa.factors, service: mfa.service } } : {}),
       accounts,
       email,
       engine,

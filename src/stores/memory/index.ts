@@ -23,6 +23,7 @@ import { tokensToEvict } from '../token-limit.js';
 import { oneHashPerProfile } from '../hash-profile.js';
 import { MemoryJwtStore, MemoryKeyStore } from './jwt.js';
 import { MemoryApiKeyStore } from './apikeys.js';
+import { MemoryMfaStore } from './mfa.js';
 
 class Counter implements ChangeSignal {
   private n = 0;
@@ -199,6 +200,7 @@ export class MemoryStores implements Stores {
   readonly jwt: MemoryJwtStore;
   readonly keys: MemoryKeyStore;
   readonly apiKeys: MemoryApiKeyStore;
+  readonly mfa: MemoryMfaStore;
   readonly changes: Counter;
   constructor() {
     this.changes = new Counter();
@@ -206,6 +208,7 @@ export class MemoryStores implements Stores {
       void this.tokens.deleteAllForUser(id);
       this.jwt.forgetUser(id);
       this.apiKeys.forgetUser(id);
+      this.mfa.forgetUser(id);
     });
     this.tokens = new MemoryTokenStore(this.changes, this.users);
     this.jwt = new MemoryJwtStore(this.changes, (id) => this.users.rows.has(id), (id) => this.users.generation(id));
@@ -214,6 +217,7 @@ export class MemoryStores implements Stores {
       const u = this.users.rows.get(id);
       return u ? copyUser(u) : null;
     });
+    this.mfa = new MemoryMfaStore((id) => this.users.rows.has(id));
   }
   async close(): Promise<void> {}
 }

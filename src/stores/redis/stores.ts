@@ -129,5 +129,5 @@ export function withRedis(stores: Stores, layer: RedisLayer): Stores {
     revokeAllForUser: (userId, now) => after('token', () => inner.revokeAllForUser(userId, now), (n) => n > 0, false),
   };
 
-  return { users, tokens, jwt, keys, ...(apiKeys ? { apiKeys } : {}), changes: combineSignals(stores.changes, layer.changes), close: () => stores.close() };
+  return { users, tokens, jwt, keys, ...(apiKeys ? { apiKeys } : {}), ...(s.mfa ? { mfa: s.mfa } : {}), changes: combineSignals(stores.changes, layer.changes), close: () => stores.close() };
 }
