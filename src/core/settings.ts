@@ -328,6 +328,27 @@ const emailSchema = z
   })
   .strict();
 
+const mfaSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    issuer: z.string().min(1).max(100).refine((s) => !s.includes(':'), 'must not contain ":"').default('Gatehouse'),
+    totp: z
+      .object({
+        algorithm: z.enum(['SHA1', 'SHA256', 'SHA512']).default('SHA1'),
+        digits: z.number().int().min(6).max(8).default(6),
+        period: z.number().int().min(15).max(120).default(30),
+        window: z.number().int().min(0).max(5).default(1),
+      })
+      .strict()
+      .prefault({}),
+    recoveryCodes: z
+      .object({ count: z.number().int().min(1).max(50).default(10) })
+      .strict()
+      .prefault({}),
+    failureRate: rate.default('10/h'),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     secretKey: z
@@ -343,6 +364,7 @@ export const settingsSchema = z
     accounts: accountsSchema.default(() => accountsSchema.parse({})),
     tokens: tokensSchema.default(() => tokensSchema.parse({})),
     apiKeys: apiKeysSchema.default(() => apiKeysSchema.parse({})),
+    mfa: mfaSchema.prefault({}),
     jwt: jwtSchema.default(() => jwtSchema.parse({})),
     throttle: throttleSchema.default(() => throttleSchema.parse({})),
     cookies: cookiesSchema.default(() => cookiesSchema.parse({})),
@@ -439,6 +461,14 @@ const SETTING_ROWS: SettingRow[] = [
   { key: 'passkeys.userVerification', doc: 'User verification (PIN, biometrics) asked at registration and for the second factor: `required` refuses assertions without it. Passwordless login always requires it.', equivalent: 'allauth `MFA_WEBAUTHN_USER_VERIFICATION`' },
   { key: 'passkeys.challengeLifetime', doc: 'How long a WebAuthn challenge (registration, login, second factor) can be answered; single use (at most 1h).', equivalent: '—' },
   { key: 'passkeys.maxPerUser', type: 'integer', doc: 'Most passkeys one user may register (1 to 100).', equivalent: '—' },
+  { key: 'mfa.enabled', doc: 'Second factors: TOTP and recovery codes managed at `/api/auth/mfa/` (docs/mfa.md).', equivalent: 'django-allauth `allauth.mfa`' },
+  { key: 'mfa.issuer', type: 'string', doc: 'Issuer shown by authenticator apps (the `otpauth://` URI); no `:`.', equivalent: 'allauth `MFA_TOTP_ISSUER`' },
+  { key: 'mfa.totp.algorithm', doc: 'HMAC of new TOTP devices (enrolled devices keep theirs).', equivalent: '—' },
+  { key: 'mfa.totp.digits', type: 'integer (6–8)', doc: 'Digits of a TOTP code of new devices.', equivalent: 'allauth `MFA_TOTP_DIGITS`' },
+  { key: 'mfa.totp.period', type: 'integer seconds (15–120)', doc: 'Seconds per TOTP step of new devices.', equivalent: 'allauth `MFA_TOTP_PERIOD`' },
+  { key: 'mfa.totp.window', type: 'integer (0–5)', doc: 'Steps accepted either side of now (clock drift).', equivalent: 'allauth `MFA_TOTP_TOLERANCE`' },
+  { key: 'mfa.recoveryCodes.count', type: 'integer (1–50)', doc: 'Recovery codes in a set (generated when TOTP is confirmed, or on demand).', equivalent: 'allauth `MFA_RECOVERY_CODE_COUNT`' },
+  { key: 'mfa.failureRate', type: 'rate', doc: 'Wrong second-factor proofs allowed per user before backing off (doubling up to `throttle.loginMaxBackoff`).', equivalent: '—' },
   { key: 'jwt.accessTokenLifetime', doc: 'Lifetime of access tokens.', equivalent: 'simplejwt `ACCESS_TOKEN_LIFETIME`' },
   { key: 'jwt.refreshTokenLifetime', doc: 'Lifetime of refresh tokens.', equivalent: '`REFRESH_TOKEN_LIFETIME`' },
   { key: 'jwt.rotateRefreshTokens', doc: '`/api/token/refresh/` also returns a new refresh token.', equivalent: '`ROTATE_REFRESH_TOKENS`' },
@@ -686,6 +716,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, sources?: Map<string, st
   const out: Record<string, unknown> = {};
   const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix', 'apiKeys.prefix', 'passkeys.rpId', 'passkeys.rpName']);
   stringKeys.add('metrics.token');
+  stringKeys.add('mfa.issuer');
   for (const key of ['backend', 'from', 'host', 'user', 'password', 'security', 'tlsCa', 'templates']) stringKeys.add(`email.${key}`);
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('GATEHOUSE_') || raw === undefined) continue;

@@ -16,8 +16,17 @@ export class WebAuthnFactor implements SecondFactorMethod {
 
   constructor(private readonly passkeys: PasskeyService) {}
 
-  usable(user: User): Promise<boolean> {
-    return this.passkeys.has(user);
+  async usable(user: User): Promise<boolean> {
+    return (await this.passkeys.count(user)) > 0;
+  }
+
+  /** Each passkey is a factor: a second one is not the "first factor" that revokes sessions. */
+  count(user: User): Promise<number> {
+    return this.passkeys.count(user);
+  }
+
+  removeAll(user: User): Promise<number> {
+    return this.passkeys.removeAll(user);
   }
 
   challenge(user: User): Promise<JsonValue | null> {

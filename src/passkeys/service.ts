@@ -18,15 +18,22 @@ import { userHandle } from './user-handle.js';
 
 export type { PasskeyConfig } from './config.js';
 
-/** Told after a passkey was stored (the second factors' `enrolled`: sessions revoked when it is the first factor). */
-export type OnEnrolled = (user: User) => Promise<void>;
+/**
+ * Told after a passkey was stored or removed: the second factors' `enrolled` (sessions
+ * revoked when it is the user's first factor) and `removed` (recovery codes forgotten
+ * with the last factor).
+ */
+export interface FactorHooks {
+  enrolled(user: User): Promise<void>;
+  removed(user: User): Promise<void>;
+}
 
 const CHALLENGE_USED = 'The challenge is unknown, expired or already used: ask for new options.';
 
 const asJson = (options: object): JsonObject => JSON.parse(JSON.stringify(options)) as JsonObject;
 
 export class PasskeyService {
-  private onEnrolled: OnEnrolled | null = null;
+  private hooks: FactorHooks | null = null;
 
   constructor(
     private readonly store: PasskeyStore,
@@ -36,9 +43,9 @@ export class PasskeyService {
     private readonly events: EventSink,
   ) {}
 
-  /** Run `hook` after every registration (one hook: the second factors' `enrolled`). */
-  useEnrolled(hook: OnEnrolled): void {
-    this.onEnrolled = hook;
+  /** Tell `hooks` of every registration and removal (one set: the second factors'). */
+  useFactorHooks(hooks: FactorHooks): void {
+    this.hooks = hooks;
   }
 
   /** A fresh challenge of `ceremony`, stored. */
@@ -101,7 +108,7 @@ export class PasskeyService {
         throw e;
       });
     this.events({ event: 'passkey_registered', userId: user.id, passkeyId: record.id });
-    await this.onEnrolled?.(user);
+    await this.hooks?.enrolled(user);
     return record;
   }
 
@@ -125,9 +132,9 @@ export class PasskeyService {
     return this.store.listForUser(user.id);
   }
 
-  /** Whether the user has any passkey (the second factor is usable). */
-  async has(user: User): Promise<boolean> {
-    return (await this.store.listForUser(user.id)).length > 0;
+  /** How many passkeys the user has. */
+  async count(user: User): Promise<number> {
+    return (await this.store.listForUser(user.id)).length;
   }
 
   /** Rename one of the user's passkeys; 404 when it is not theirs. */
@@ -141,6 +148,14 @@ export class PasskeyService {
   async remove(user: User, id: number): Promise<void> {
     if (!(await this.store.delete(user.id, id))) throw new NotFound();
     this.events({ event: 'passkey_removed', userId: user.id, passkeyId: id });
+    await this.hooks?.removed(user);
+  }
+
+  /** Remove every passkey of the user (an administrator's reset of the second factors); how many. */
+  async removeAll(user: User): Promise<number> {
+    let n = 0;
+    for (const p of await this.store.listForUser(user.id)) if (await this.store.delete(user.id, p.id)) n++;
+    return n;
   }
 
   /** Options for a passwordless login: discoverable credentials (no list), user verification required. */

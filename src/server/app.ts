@@ -47,6 +47,7 @@ import type { EmailBackend } from '../email/types.js';
 import { CommonPasswordsFileError } from '../passwords/validators.js';
 import { accountRoutes, accountRoutesProblem, accountThrottle } from './account-routes.js';
 import { wireApiKeys } from './apikey-wiring.js';
+import { wireMfa, type MfaWiring } from './mfa-wiring.js';
 import type { ApiKeyService } from '../apikeys/service.js';
 import type { ApiKeyAuthentication } from '../apikeys/authentication.js';
 import { PasskeyStoreMissing, wirePasskeys } from './passkey-wiring.js';
@@ -63,6 +64,11 @@ export interface Gatehouse {
   apiKeys?: ApiKeyService;
   /** Passkeys (`passkeys.enabled`), else absent; `factor` is the `webauthn` second factor. */
   passkeys?: { service: PasskeyService; factor: WebAuthnFactor };
+  /**
+   * Second factors (`mfa.enabled`), else absent: `factors` is the one `SecondFactors`
+   * (src/mfa/types.ts), `service` the management operations (docs/mfa.md).
+   */
+  mfa?: Pick<MfaWiring, 'factors' | 'service'>;
   /**
    * The account operations (sign-up, activation, e-mail verification, password change and
    * reset, username, profile, deletion): what the djoser and dj-rest-auth route sets call.
@@ -273,6 +279,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     // JWT first, as the oracle's `/api/hello/`: its challenge (`Bearer realm="api"`) is the route's.
     const meAuthenticators: Authenticator[] = [primaryJwt, tokenAuthentication];
     const apiKeys = wireApiKeys(settings, { stores, users, clock, throttleStore: throttling.store, managementAuthenticators: meAuthenticators });
+    const mfa = wireMfa(settings, { stores, users, clock, events, secretKey, throttling, managementAuthenticators: meAuthenticators });
     const passkeys = await startupStepAsync(() =>
       wirePasskeys(settings, {
         stores,
@@ -287,6 +294,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
         secretKey,
         authenticators: meAuthenticators,
         loginThrottle: throttling.scoped,
+        ...(mfa ? { factors: mfa.factors } : {}),
       }),
     );
     const guardAuthenticators: Authenticator[] = apiKeys ? [...meAuthenticators, apiKeys.authentication] : meAuthenticators;
@@ -322,6 +330,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
         }),
         ...(apiKeys ? apiKeys.routes : []),
         ...(passkeys ? passkeys.routes : []),
+        ...(mfa ? mfa.routes : []),
         ...(metrics ? [metricsRouteOrStartupError(metrics, settings, clientAddress)] : []),
       ].map((route) =>
         // Token endpoints take scoped throttles (`throttle.rates.login` / `.token`; none by default, as DRF).
@@ -345,6 +354,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       jwt,
       ...(apiKeys ? { apiKeys: apiKeys.service } : {}),
       ...(passkeys ? { passkeys: { service: passkeys.service, factor: passkeys.factor } } : {}),
+      ...(mfa ? { mfa: { factors: mfa.factors, service: mfa.service } } : {}),
       accounts,
       email,
       engine,

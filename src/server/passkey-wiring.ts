@@ -15,6 +15,7 @@ import type { Settings } from '../core/settings.js';
 import type { Throttle } from '../core/throttle.js';
 import type { CookieMode } from '../cookies/mode.js';
 import type { JwtService } from '../jwt/service.js';
+import type { SecondFactors } from '../mfa/types.js';
 import type { Stores } from '../stores/types.js';
 import type { OpaqueTokenService } from '../tokens/service.js';
 import type { UserService } from '../users/service.js';
@@ -45,6 +46,8 @@ export interface PasskeyWiringDeps {
   /** `[JWT, Token]`, as `/api/me/`. */
   authenticators: readonly Authenticator[];
   loginThrottle: Throttle;
+  /** The second factors (`mfa.enabled`): the `webauthn` method is registered there and told of enrolments. */
+  factors?: SecondFactors;
 }
 
 /** Thrown when `passkeys.enabled` but the store has no passkeys. */
@@ -78,7 +81,13 @@ export async function wirePasskeys(settings: Settings, deps: PasskeyWiringDeps):
         return user;
       }, { endpoint: 'passkey-login', status: 200 }),
   });
-  return { service, factor: new WebAuthnFactor(service), routes };
+  const factor = new WebAuthnFactor(service);
+  const factors = deps.factors;
+  if (factors) {
+    factors.register(factor);
+    service.useFactorHooks({ enrolled: (user) => factors.enrolled(user, 'webauthn'), removed: async (user) => factors.removed?.(user, 'webauthn') });
+  }
+  return { service, factor, routes };
 }
 
 /** What dj-rest-auth's login works with, from the server's settings. */

@@ -24,6 +24,7 @@ import { oneHashPerProfile } from '../hash-profile.js';
 import { MemoryJwtStore, MemoryKeyStore } from './jwt.js';
 import { MemoryApiKeyStore } from './apikeys.js';
 import { MemoryPasskeyStore } from './passkeys.js';
+import { MemoryMfaStore } from './mfa.js';
 
 class Counter implements ChangeSignal {
   private n = 0;
@@ -201,6 +202,7 @@ export class MemoryStores implements Stores {
   readonly keys: MemoryKeyStore;
   readonly apiKeys: MemoryApiKeyStore;
   readonly passkeys: MemoryPasskeyStore;
+  readonly mfa: MemoryMfaStore;
   readonly changes: Counter;
   constructor() {
     this.changes = new Counter();
@@ -209,6 +211,7 @@ export class MemoryStores implements Stores {
       this.jwt.forgetUser(id);
       this.apiKeys.forgetUser(id);
       this.passkeys.forgetUser(id);
+      this.mfa.forgetUser(id);
     });
     this.tokens = new MemoryTokenStore(this.changes, this.users);
     this.jwt = new MemoryJwtStore(this.changes, (id) => this.users.rows.has(id), (id) => this.users.generation(id));
@@ -218,6 +221,7 @@ export class MemoryStores implements Stores {
       const u = this.users.rows.get(id);
       return u ? copyUser(u) : null;
     });
+    this.mfa = new MemoryMfaStore((id) => this.users.rows.has(id));
   }
   async close(): Promise<void> {}
 }

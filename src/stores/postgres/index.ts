@@ -39,6 +39,7 @@ import { HASH_PROFILE_KEY_POSTGRES } from '../hash-profile.js';
 import { PgChanges } from './changes.js';
 import { PostgresApiKeyStore } from './apikeys.js';
 import { PostgresPasskeyStore } from './passkeys.js';
+import { PostgresMfaStore } from './mfa.js';
 import { CHANGES_CHANNEL, Db, isDatabaseError, migrate, resolveConfig, resolveSchema, type PostgresOptions } from './database.js';
 import { PostgresJwtStore, PostgresKeyStore } from './jwt.js';
 import { TOKEN_COLUMNS, USER_COLUMNS, isId, lockedGeneration, storable, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
@@ -376,6 +377,7 @@ export class PostgresStores implements Stores {
   readonly keys: KeyStore;
   readonly apiKeys: PostgresApiKeyStore;
   readonly passkeys: PostgresPasskeyStore;
+  readonly mfa: PostgresMfaStore;
   readonly changes: ChangeSignal;
   private readonly signal: PgChanges;
   private closing: Promise<void> | null = null;
@@ -398,6 +400,7 @@ export class PostgresStores implements Stores {
     this.keys = new PostgresKeyStore(db);
     this.apiKeys = new PostgresApiKeyStore(db);
     this.passkeys = new PostgresPasskeyStore(db);
+    this.mfa = new PostgresMfaStore(db);
   }
 
   /**

@@ -130,5 +130,5 @@ export function withRedis(stores: Stores, layer: RedisLayer): Stores {
   };
 
   // Passkeys are not read on the request path (no cache to invalidate): passed through as they are.
-  return { users, tokens, jwt, keys, ...(apiKeys ? { apiKeys } : {}), ...(s.passkeys ? { passkeys: s.passkeys } : {}), changes: combineSignals(stores.changes, layer.changes), close: () => stores.close() };
+  return { users, tokens, jwt, keys, ...(apiKeys ? { apiKeys } : {}), ...(s.mfa ? { mfa: s.mfa } : {}), ...(s.passkeys ? { passkeys: s.passkeys } : {}), changes: combineSignals(stores.changes, layer.changes), close: () => stores.close() };
 }

@@ -31,6 +31,7 @@ import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteJwtStore, SqliteKeyStore } from './jwt.js';
 import { SqliteApiKeyStore } from './apikeys.js';
 import { SqlitePasskeyStore } from './passkeys.js';
+import { SqliteMfaStore } from './mfa.js';
 import { GENERATION_SQL, TOKEN_COLUMNS, USER_COLUMNS, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
 
 export { openDatabase, migrate, schemaVersion } from './database.js';
@@ -343,6 +344,7 @@ export class SqliteStores implements Stores {
   readonly keys: KeyStore;
   readonly apiKeys: SqliteApiKeyStore;
   readonly passkeys: SqlitePasskeyStore;
+  readonly mfa: SqliteMfaStore;
   readonly changes: ChangeSignal;
   private constructor(readonly db: SqliteDatabase) {
     const changes = new SqliteChanges(db);
@@ -353,6 +355,7 @@ export class SqliteStores implements Stores {
     this.keys = new SqliteKeyStore(db, changes);
     this.apiKeys = new SqliteApiKeyStore(db, changes);
     this.passkeys = new SqlitePasskeyStore(db);
+    this.mfa = new SqliteMfaStore(db);
   }
   /** Open (create + migrate) a database file, or `:memory:`. */
   static open(path: string): SqliteStores {
