@@ -110,7 +110,7 @@ if (!existsSync(CHROMIUM)) {
       assert.equal((await call('GET', '/api/auth/passkeys/', undefined, token)).status, 401, 'the token from before the factor is revoked');
     });
 
-    test('passwordless login: a token that authenticates; the counter stored', async () => {
+    test('passwordless login: a token that authenticates; the counter stored (#180)', async () => {
       const r = await evaluate<Answer>('passkeyLogin');
       assert.equal(r.status, 200, JSON.stringify(r.json));
       token = r.json.key as string;
@@ -139,7 +139,7 @@ if (!existsSync(CHROMIUM)) {
       assert.equal(renamed.json.name, 'Old phone');
     });
 
-    test('the webauthn second factor: request options listing both passkeys, a browser-made assertion accepted once', async () => {
+    test('the webauthn second factor: request options listing both passkeys, a browser-made assertion accepted once (#181)', async () => {
       const alice = (await app.stores.users.getByUsername('alice'))!;
       const factors = app.mfa!.factors;
       assert.deepEqual(await factors.methods(alice), ['webauthn']);

@@ -66,7 +66,7 @@ before(async () => {
 after(() => s.close());
 
 describe('registration and management', () => {
-  test('options exclude the passkeys the user has; register, list (no key material), rename, remove', async () => {
+  test('options exclude the passkeys the user has; register, list (no key material), rename, remove (#184)', async () => {
     const first = await register(s, alice, 'Laptop');
     assert.deepEqual(Object.keys(first.row).sort(), ['backed_up', 'created', 'device_type', 'id', 'last_used', 'name', 'transports']);
     assert.deepEqual([first.row.name, first.row.device_type, first.row.backed_up, first.row.last_used], ['Laptop', 'multiDevice', true, null]);
@@ -166,7 +166,7 @@ describe('passwordless login', () => {
     assert.equal((await login(s, cred.assert(await loginOptions(s), handle, { counter: 8 }))).status, 200);
   });
 
-  test('an inactive user\'s passkey logs nobody in', async () => {
+  test('an inactive user\'s passkey logs nobody in (#179)', async () => {
     await s.createUser('frank', 'frank-password-1');
     const { cred, handle } = await register(s, await tokenFor(s, 'frank'), 'Key');
     const frank = await s.app.stores.users.getByUsername('frank');
@@ -191,7 +191,7 @@ describe('passwordless login', () => {
 });
 
 describe('#181 the webauthn second factor', () => {
-  test('options list the user\'s passkeys; the user\'s assertion passes once; another user\'s credential, a login challenge or a malformed proof is false', async () => {
+  test('options list the user\'s passkeys; the user\'s assertion passes once; another user\'s credential, a login challenge or a malformed proof is false (#181)', async () => {
     await s.createUser('hana', 'hana-password-1');
     await s.createUser('ivan', 'ivan-password-1');
     const hana = (await s.app.stores.users.getByUsername('hana'))!;
@@ -252,7 +252,7 @@ describe('#182 malformed and oversized input: a 400 field error, never a 500', (
     ['transports too many', withResponse({ transports: Array.from({ length: 9 }, (_, i) => `t${'x'.repeat(i)}`) })],
   ];
 
-  test('login: every malformed credential', async () => {
+  test('login: every malformed credential (#182)', async () => {
     for (const [what, credential] of credentials) {
       if (what.startsWith('attestationObject') || what.startsWith('transports')) continue;
       const r = await login(s, credential);
@@ -260,7 +260,7 @@ describe('#182 malformed and oversized input: a 400 field error, never a 500', (
     }
   });
 
-  test('registration: every malformed credential and name', async () => {
+  test('registration: every malformed credential and name (#182)', async () => {
     for (const [what, credential] of credentials) {
       if (what.startsWith('authenticatorData') || what.startsWith('signature') || what.startsWith('userHandle')) continue;
       const r = await s.send('POST', '/api/auth/passkeys/', { headers: tokenHeader(alice), body: { name: 'ok', credential } });
@@ -274,7 +274,7 @@ describe('#182 malformed and oversized input: a 400 field error, never a 500', (
     }
   });
 
-  test('bodies that are not JSON objects, or too large', async () => {
+  test('bodies that are not JSON objects, or too large (#182)', async () => {
     for (const payload of ['{', '[]', '"x"', 'null']) {
       const r = await s.send('POST', '/api/auth/passkeys/login/', { headers: { 'Content-Type': 'application/json' }, body: payload });
       assert.equal(r.status, 400, `${payload}: ${r.text}`);
@@ -285,7 +285,7 @@ describe('#182 malformed and oversized input: a 400 field error, never a 500', (
 });
 
 describe('#177 settings', () => {
-  test('passkeys.enabled without rpId or origins, or with an origin outside the RP ID, is a settings error naming the setting', () => {
+  test('passkeys.enabled without rpId or origins, or with an origin outside the RP ID, is a settings error naming the setting (#177)', () => {
     assert.throws(() => parseSettings({ passkeys: { enabled: true } }), (e: unknown) => e instanceof SettingsError && /passkeys\.rpId/.test(e.message) && /passkeys\.origins/.test(e.message));
     assert.throws(() => parseSettings({ passkeys: { enabled: true, rpId: 'example.com', origins: ['https://example.org'] } }), /passkeys\.origins: https:\/\/example\.org/);
     assert.throws(() => parseSettings({ passkeys: { enabled: true, rpId: 'example.com', origins: ['http://example.com'] } }), /passkeys\.origins/);

@@ -79,7 +79,7 @@ for (const [name, make] of factories) {
       await s.close();
     });
 
-    test('concurrent registrations never exceed the limit', async () => {
+    test('concurrent registrations never exceed the limit (#183)', async () => {
       const s = await make();
       const store = s.passkeys!;
       const alice = await s.users.create(newUser('alice'));
@@ -89,7 +89,7 @@ for (const [name, make] of factories) {
       await s.close();
     });
 
-    test('rename and delete only the owner\'s; recordUse is a compare-and-set on the counter', async () => {
+    test('rename and delete only the owner\'s; recordUse is a compare-and-set on the counter (#180)', async () => {
       const s = await make();
       const store = s.passkeys!;
       const alice = await s.users.create(newUser('alice'));
@@ -109,7 +109,7 @@ for (const [name, make] of factories) {
       await s.close();
     });
 
-    test('challenges: single use, bound to their ceremony, expiring; one winner among concurrent consumers', async () => {
+    test('challenges: single use, bound to their ceremony, expiring; one winner among concurrent consumers (#178)', async () => {
       const s = await make();
       const store = s.passkeys!;
       const alice = await s.users.create(newUser('alice'));
