@@ -138,6 +138,22 @@ const apiKeysSchema = z
   })
   .strict();
 
+const trustedDevicesSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    lifetime: positiveDuration.prefault('30d'),
+    cookieName: z.string().regex(HTTP_TOKEN, 'must be a cookie name').max(64).default('gatehouse-mfa-device'),
+  })
+  .strict();
+
+const mfaSchema = z
+  .object({
+    ticketLifetime: positiveDuration.refine((v) => v <= 3_600_000, 'must be at most an hour').prefault('5m'),
+    ticketAttempts: z.number().int().min(1).max(100).default(5),
+    trustedDevices: trustedDevicesSchema.default(() => trustedDevicesSchema.parse({})),
+  })
+  .strict();
+
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 const claimName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_:.-]{0,63}$/, 'must be a claim name (letters, digits, _ : . -)');
@@ -313,6 +329,7 @@ export const settingsSchema = z
     accounts: accountsSchema.default(() => accountsSchema.parse({})),
     tokens: tokensSchema.default(() => tokensSchema.parse({})),
     apiKeys: apiKeysSchema.default(() => apiKeysSchema.parse({})),
+    mfa: mfaSchema.default(() => mfaSchema.parse({})),
     jwt: jwtSchema.default(() => jwtSchema.parse({})),
     throttle: throttleSchema.default(() => throttleSchema.parse({})),
     cookies: cookiesSchema.default(() => cookiesSchema.parse({})),
@@ -394,6 +411,11 @@ const SETTING_ROWS: SettingRow[] = [
   { key: 'tokens.maxLifetime', doc: 'Absolute lifetime from creation, never extended by auto-refresh.', equivalent: 'knox `AUTO_REFRESH_MAX_TTL`' },
   { key: 'tokens.tokenLimitPerUser', type: 'integer or null', doc: 'Most unexpired tokens per user: knox login answers 403, `/api-token-auth/` evicts the oldest.', equivalent: 'knox `TOKEN_LIMIT_PER_USER`' },
   { key: 'tokens.cacheSize', type: 'integer', doc: 'Verified-token lookups kept in memory (0 disables); revocations clear them at once.', equivalent: '—' },
+  { key: 'mfa.ticketLifetime', doc: 'How long the MFA ticket a password login of a user with a second factor gets stays valid (at most an hour); the second call must come before.', equivalent: 'dj-rest-auth mfa / allauth headless: the pending-login stage timeout' },
+  { key: 'mfa.ticketAttempts', type: 'integer', doc: 'Wrong second factors one MFA ticket takes before it is dead (the per-user throttle of the factors counts them too).', equivalent: '—' },
+  { key: 'mfa.trustedDevices.enabled', doc: 'A second call with `"remember_device": true` sets the trusted-device cookie: later password logins of that user from that browser skip the second factor until it expires or is revoked.', equivalent: 'allauth `MFA_TRUST_ENABLED`' },
+  { key: 'mfa.trustedDevices.lifetime', doc: 'How long a trusted device skips the second factor.', equivalent: 'allauth `MFA_TRUST_COOKIE_AGE`' },
+  { key: 'mfa.trustedDevices.cookieName', type: 'string', doc: 'Name of the trusted-device cookie (HttpOnly, SameSite=Strict, Path=/, Secure unless the request is for localhost).', equivalent: 'allauth `MFA_TRUST_COOKIE_NAME`' },
   { key: 'apiKeys.enabled', doc: 'Accept API keys (`Authorization: Api-Key <key>`, `apiKeys.header`) on the built-in routes and mount their management at `/api/auth/apikeys/`.', equivalent: 'djangorestframework-api-key `HasAPIKey`' },
   { key: 'apiKeys.prefix', type: 'string', doc: 'Recognisable start of every new key (secret scanners match it); 2 to 16 lower-case letters or digits ending in `_`.', equivalent: '—' },
   { key: 'apiKeys.header', type: 'header name or null', doc: 'Second header whose whole value is the key; null accepts `Authorization: Api-Key` only.', equivalent: 'drf-api-key `API_KEY_CUSTOM_HEADER`' },
@@ -646,7 +668,7 @@ const isNotSetting = (rest: string): boolean => rest === '' || NOT_SETTINGS.has(
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv, sources?: Map<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix', 'apiKeys.prefix']);
+  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix', 'apiKeys.prefix', 'mfa.trustedDevices.cookieName']);
   stringKeys.add('metrics.token');
   for (const key of ['backend', 'from', 'host', 'user', 'password', 'security', 'tlsCa', 'templates']) stringKeys.add(`email.${key}`);
   for (const [name, raw] of Object.entries(env)) {

@@ -23,6 +23,7 @@ import { tokensToEvict } from '../token-limit.js';
 import { oneHashPerProfile } from '../hash-profile.js';
 import { MemoryJwtStore, MemoryKeyStore } from './jwt.js';
 import { MemoryApiKeyStore } from './apikeys.js';
+import { MemoryMfaTicketStore, MemoryTrustedDeviceStore } from './mfa.js';
 
 class Counter implements ChangeSignal {
   private n = 0;
@@ -199,6 +200,8 @@ export class MemoryStores implements Stores {
   readonly jwt: MemoryJwtStore;
   readonly keys: MemoryKeyStore;
   readonly apiKeys: MemoryApiKeyStore;
+  readonly mfaTickets: MemoryMfaTicketStore;
+  readonly trustedDevices: MemoryTrustedDeviceStore;
   readonly changes: Counter;
   constructor() {
     this.changes = new Counter();
@@ -206,6 +209,8 @@ export class MemoryStores implements Stores {
       void this.tokens.deleteAllForUser(id);
       this.jwt.forgetUser(id);
       this.apiKeys.forgetUser(id);
+      this.mfaTickets.forgetUser(id);
+      this.trustedDevices.forgetUser(id);
     });
     this.tokens = new MemoryTokenStore(this.changes, this.users);
     this.jwt = new MemoryJwtStore(this.changes, (id) => this.users.rows.has(id), (id) => this.users.generation(id));
@@ -214,6 +219,8 @@ export class MemoryStores implements Stores {
       const u = this.users.rows.get(id);
       return u ? copyUser(u) : null;
     });
+    this.mfaTickets = new MemoryMfaTicketStore((id) => this.users.rows.has(id));
+    this.trustedDevices = new MemoryTrustedDeviceStore((id) => this.users.rows.has(id));
   }
   async close(): Promise<void> {}
 }

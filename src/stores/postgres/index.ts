@@ -38,6 +38,7 @@ import { tokensToEvict } from '../token-limit.js';
 import { HASH_PROFILE_KEY_POSTGRES } from '../hash-profile.js';
 import { PgChanges } from './changes.js';
 import { PostgresApiKeyStore } from './apikeys.js';
+import { PostgresMfaTicketStore, PostgresTrustedDeviceStore } from './mfa.js';
 import { CHANGES_CHANNEL, Db, isDatabaseError, migrate, resolveConfig, resolveSchema, type PostgresOptions } from './database.js';
 import { PostgresJwtStore, PostgresKeyStore } from './jwt.js';
 import { TOKEN_COLUMNS, USER_COLUMNS, isId, lockedGeneration, storable, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
@@ -374,6 +375,8 @@ export class PostgresStores implements Stores {
   readonly jwt: JwtStore;
   readonly keys: KeyStore;
   readonly apiKeys: PostgresApiKeyStore;
+  readonly mfaTickets: PostgresMfaTicketStore;
+  readonly trustedDevices: PostgresTrustedDeviceStore;
   readonly changes: ChangeSignal;
   private readonly signal: PgChanges;
   private closing: Promise<void> | null = null;
@@ -395,6 +398,8 @@ export class PostgresStores implements Stores {
     this.jwt = new PostgresJwtStore(db);
     this.keys = new PostgresKeyStore(db);
     this.apiKeys = new PostgresApiKeyStore(db);
+    this.mfaTickets = new PostgresMfaTicketStore(db);
+    this.trustedDevices = new PostgresTrustedDeviceStore(db);
   }
 
   /**

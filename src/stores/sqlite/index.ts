@@ -30,6 +30,7 @@ import { HASH_PROFILE_KEY_SQLITE_FUNCTION, hashProfileKey } from '../hash-profil
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteJwtStore, SqliteKeyStore } from './jwt.js';
 import { SqliteApiKeyStore } from './apikeys.js';
+import { SqliteMfaTicketStore, SqliteTrustedDeviceStore } from './mfa.js';
 import { GENERATION_SQL, TOKEN_COLUMNS, USER_COLUMNS, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
 
 export { openDatabase, migrate, schemaVersion } from './database.js';
@@ -341,6 +342,8 @@ export class SqliteStores implements Stores {
   readonly jwt: JwtStore;
   readonly keys: KeyStore;
   readonly apiKeys: SqliteApiKeyStore;
+  readonly mfaTickets: SqliteMfaTicketStore;
+  readonly trustedDevices: SqliteTrustedDeviceStore;
   readonly changes: ChangeSignal;
   private constructor(readonly db: SqliteDatabase) {
     const changes = new SqliteChanges(db);
@@ -350,6 +353,8 @@ export class SqliteStores implements Stores {
     this.jwt = new SqliteJwtStore(db, changes);
     this.keys = new SqliteKeyStore(db, changes);
     this.apiKeys = new SqliteApiKeyStore(db, changes);
+    this.mfaTickets = new SqliteMfaTicketStore(db);
+    this.trustedDevices = new SqliteTrustedDeviceStore(db);
   }
   /** Open (create + migrate) a database file, or `:memory:`. */
   static open(path: string): SqliteStores {
