@@ -48,7 +48,7 @@ import { CommonPasswordsFileError } from '../passwords/validators.js';
 import { accountRoutes, accountRoutesProblem, accountThrottle } from './account-routes.js';
 import { wireApiKeys } from './apikey-wiring.js';
 import { noSecondFactors } from '../mfa/no-factors.js';
-import { MfaStoresMissing, wireMfa } from './mfa-wiring.js';
+import { MfaStoresMissing, wireMfa } from './mfa-gate-wiring.js';
 import type { MfaGate } from '../mfa/gate.js';
 import type { TrustedDevices } from '../mfa/trusted-devices.js';
 import type { SecondFactors } from '../mfa/types.js';

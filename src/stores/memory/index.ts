@@ -23,7 +23,7 @@ import { tokensToEvict } from '../token-limit.js';
 import { oneHashPerProfile } from '../hash-profile.js';
 import { MemoryJwtStore, MemoryKeyStore } from './jwt.js';
 import { MemoryApiKeyStore } from './apikeys.js';
-import { MemoryMfaTicketStore, MemoryTrustedDeviceStore } from './mfa.js';
+import { MemoryMfaTicketStore, MemoryTrustedDeviceStore } from './mfa-login.js';
 
 class Counter implements ChangeSignal {
   private n = 0;

@@ -38,7 +38,7 @@ import { tokensToEvict } from '../token-limit.js';
 import { HASH_PROFILE_KEY_POSTGRES } from '../hash-profile.js';
 import { PgChanges } from './changes.js';
 import { PostgresApiKeyStore } from './apikeys.js';
-import { PostgresMfaTicketStore, PostgresTrustedDeviceStore } from './mfa.js';
+import { PostgresMfaTicketStore, PostgresTrustedDeviceStore } from './mfa-login.js';
 import { CHANGES_CHANNEL, Db, isDatabaseError, migrate, resolveConfig, resolveSchema, type PostgresOptions } from './database.js';
 import { PostgresJwtStore, PostgresKeyStore } from './jwt.js';
 import { TOKEN_COLUMNS, USER_COLUMNS, isId, lockedGeneration, storable, toToken, toUser, type TokenRow, type UserRow } from './rows.js';

@@ -30,7 +30,7 @@ import { HASH_PROFILE_KEY_SQLITE_FUNCTION, hashProfileKey } from '../hash-profil
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteJwtStore, SqliteKeyStore } from './jwt.js';
 import { SqliteApiKeyStore } from './apikeys.js';
-import { SqliteMfaTicketStore, SqliteTrustedDeviceStore } from './mfa.js';
+import { SqliteMfaTicketStore, SqliteTrustedDeviceStore } from './mfa-login.js';
 import { GENERATION_SQL, TOKEN_COLUMNS, USER_COLUMNS, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
 
 export { openDatabase, migrate, schemaVersion } from './database.js';

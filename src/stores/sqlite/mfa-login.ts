@@ -4,7 +4,7 @@
  * write is one statement, so `fail` and `consume` are atomic across processes too.
  */
 import type { MfaTicketRecord, MfaTicketStore, NewMfaTicket, TrustedDeviceRecord, TrustedDeviceStore } from '../types.js';
-import { MFA_TICKET_COLUMNS, TRUSTED_DEVICE_COLUMNS, toMfaTicket, toTrustedDevice, type MfaTicketRow, type TrustedDeviceRow } from '../mfa-rows.js';
+import { MFA_TICKET_COLUMNS, TRUSTED_DEVICE_COLUMNS, toMfaTicket, toTrustedDevice, type MfaTicketRow, type TrustedDeviceRow } from '../mfa-login-rows.js';
 import type { SqliteDatabase } from './database.js';
 
 export class SqliteMfaTicketStore implements MfaTicketStore {

@@ -4,7 +4,7 @@
  * among instances sharing the database.
  */
 import type { MfaTicketRecord, MfaTicketStore, NewMfaTicket, TrustedDeviceRecord, TrustedDeviceStore } from '../types.js';
-import { MFA_TICKET_COLUMNS, TRUSTED_DEVICE_COLUMNS, toMfaTicket, toTrustedDevice, type MfaTicketRow, type TrustedDeviceRow } from '../mfa-rows.js';
+import { MFA_TICKET_COLUMNS, TRUSTED_DEVICE_COLUMNS, toMfaTicket, toTrustedDevice, type MfaTicketRow, type TrustedDeviceRow } from '../mfa-login-rows.js';
 import type { Db } from './database.js';
 import { isId, storable } from './rows.js';
 
