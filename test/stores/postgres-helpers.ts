@@ -110,8 +110,8 @@ export function lazyStores(opening: Promise<Stores>, dispose: () => Promise<void
   let opened: Stores | null = null;
   void opening.then((s) => (opened = s), () => {});
   let fallback = 0;
-  const forward = <K extends 'users' | 'tokens' | 'jwt' | 'keys' | 'mfa'>(part: K): Stores[K] =>
-    new Proxy({} as Stores[K], {
+  const forward = <K extends 'users' | 'tokens' | 'jwt' | 'keys' | 'mfa'>(part: K): NonNullable<Stores[K]> =>
+    new Proxy({} as NonNullable<Stores[K]>, {
       get: (_target, method: string | symbol) =>
         async (...args: unknown[]) => {
           const store = (await opening)[part] as unknown as Record<string | symbol, (...a: unknown[]) => unknown>;
