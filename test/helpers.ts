@@ -111,8 +111,6 @@ export interface StartOptions {
   userAuthenticationRule?: CreateOptions['userAuthenticationRule'];
   /** An e-mail backend instead of the one `email.*` names (e.g. one that fails). */
   email?: CreateOptions['email'];
-  /** The second factors the login gate asks for. */
-  secondFactors?: CreateOptions['secondFactors'];
 }
 
 /** Start a real server on 127.0.0.1:<random port>. */
@@ -134,7 +132,6 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     ...(options.claims ? { claims: options.claims } : {}),
     ...(options.userAuthenticationRule ? { userAuthenticationRule: options.userAuthenticationRule } : {}),
     ...(options.email ? { email: options.email } : {}),
-    ...(options.secondFactors ? { secondFactors: options.secondFactors } : {}),
   });
   const running = await listen(app, '127.0.0.1', 0, logger);
   const server: TestServer = {

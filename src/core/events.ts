@@ -22,7 +22,7 @@ export type SecurityEvent =
   /** A password login was refused: wrong credentials, or refused by the login throttle. */
   | { event: 'login_failed'; username: string; address: string; reason: 'invalid_credentials' | 'throttled' | 'address_locked' }
   /** A login throttle counter locked (`counter`: which one; see src/throttle/login.ts). */
-  | { event: 'login_locked'; counter: 'address' | 'username' | 'pair' | 'device'; username?: string; address?: string; failures: number; lockedSeconds: number }
+  | { event: 'login_locked'; counter: 'address' | 'username' | 'pair' | 'device' | 'mfa'; username?: string; userId?: number; address?: string; failures: number; lockedSeconds: number }
   /** Login lock-outs cleared by an operator (`by`: `cli` for `gatehouse unlock`; src/throttle/unlock.ts). */
   | { event: 'login_unlocked'; by: 'cli'; username?: string; address?: string; cleared: number; wereLocked: number }
   /** `/api/token/refresh/` without rotation: a new access token. */
@@ -54,6 +54,15 @@ export type SecurityEvent =
    * never the mail's content) or `throttled` (`throttle.accountEmailRate` for that address).
    */
   | { event: 'account_email_not_sent'; kind: string; userId?: number; reason: 'failed' | 'throttled'; error?: string }
+  /** A second-factor proof was accepted (`method`: which; `endpoint`: where it was presented). */
+  | { event: 'mfa_verified'; userId: number; method: string; endpoint: string }
+  /** A second-factor proof was refused: wrong (`invalid`) or not judged, the user's wrong proofs being over `mfa.failureRate` (`throttled`). */
+  | { event: 'mfa_failed'; userId: number; method: string; endpoint: string; address: string; reason: 'invalid' | 'throttled' }
+  /** A second factor was enrolled (`sessionsRevoked`: it was the user's first, every session was revoked) or removed (`by`: the user, or an administrator with the CLI). */
+  | { event: 'mfa_enrolled'; userId: number; method: string; sessionsRevoked: boolean }
+  | { event: 'mfa_disabled'; userId: number; method: string; by: 'user' | 'cli' }
+  /** The user's recovery codes were replaced by a new set. */
+  | { event: 'mfa_recovery_codes_generated'; userId: number }
   /** A `gatehouse` command changed state (`command`: e.g. `createuser`, `keys rotate`, `unlock`); `username` for a command about one user. */
   | { event: 'cli'; command: string; username?: string };
 

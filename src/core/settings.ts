@@ -146,14 +146,6 @@ const trustedDevicesSchema = z
   })
   .strict();
 
-const mfaSchema = z
-  .object({
-    ticketLifetime: positiveDuration.refine((v) => v <= 3_600_000, 'must be at most an hour').prefault('5m'),
-    ticketAttempts: z.number().int().min(1).max(100).default(5),
-    trustedDevices: trustedDevicesSchema.default(() => trustedDevicesSchema.parse({})),
-  })
-  .strict();
-
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 const claimName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_:.-]{0,63}$/, 'must be a claim name (letters, digits, _ : . -)');
@@ -314,6 +306,30 @@ const emailSchema = z
   })
   .strict();
 
+const mfaSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    issuer: z.string().min(1).max(100).refine((s) => !s.includes(':'), 'must not contain ":"').default('Gatehouse'),
+    totp: z
+      .object({
+        algorithm: z.enum(['SHA1', 'SHA256', 'SHA512']).default('SHA1'),
+        digits: z.number().int().min(6).max(8).default(6),
+        period: z.number().int().min(15).max(120).default(30),
+        window: z.number().int().min(0).max(5).default(1),
+      })
+      .strict()
+      .prefault({}),
+    recoveryCodes: z
+      .object({ count: z.number().int().min(1).max(50).default(10) })
+      .strict()
+      .prefault({}),
+    failureRate: rate.default('10/h'),
+    ticketLifetime: positiveDuration.refine((v) => v <= 3_600_000, 'must be at most an hour').prefault('5m'),
+    ticketAttempts: z.number().int().min(1).max(100).default(5),
+    trustedDevices: trustedDevicesSchema.prefault({}),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     secretKey: z
@@ -329,7 +345,7 @@ export const settingsSchema = z
     accounts: accountsSchema.default(() => accountsSchema.parse({})),
     tokens: tokensSchema.default(() => tokensSchema.parse({})),
     apiKeys: apiKeysSchema.default(() => apiKeysSchema.parse({})),
-    mfa: mfaSchema.default(() => mfaSchema.parse({})),
+    mfa: mfaSchema.prefault({}),
     jwt: jwtSchema.default(() => jwtSchema.parse({})),
     throttle: throttleSchema.default(() => throttleSchema.parse({})),
     cookies: cookiesSchema.default(() => cookiesSchema.parse({})),
@@ -411,11 +427,6 @@ const SETTING_ROWS: SettingRow[] = [
   { key: 'tokens.maxLifetime', doc: 'Absolute lifetime from creation, never extended by auto-refresh.', equivalent: 'knox `AUTO_REFRESH_MAX_TTL`' },
   { key: 'tokens.tokenLimitPerUser', type: 'integer or null', doc: 'Most unexpired tokens per user: knox login answers 403, `/api-token-auth/` evicts the oldest.', equivalent: 'knox `TOKEN_LIMIT_PER_USER`' },
   { key: 'tokens.cacheSize', type: 'integer', doc: 'Verified-token lookups kept in memory (0 disables); revocations clear them at once.', equivalent: '—' },
-  { key: 'mfa.ticketLifetime', doc: 'How long the MFA ticket a password login of a user with a second factor gets stays valid (at most an hour); the second call must come before.', equivalent: 'dj-rest-auth mfa / allauth headless: the pending-login stage timeout' },
-  { key: 'mfa.ticketAttempts', type: 'integer', doc: 'Wrong second factors one MFA ticket takes before it is dead (the per-user throttle of the factors counts them too).', equivalent: '—' },
-  { key: 'mfa.trustedDevices.enabled', doc: 'A second call with `"remember_device": true` sets the trusted-device cookie: later password logins of that user from that browser skip the second factor until it expires or is revoked.', equivalent: 'allauth `MFA_TRUST_ENABLED`' },
-  { key: 'mfa.trustedDevices.lifetime', doc: 'How long a trusted device skips the second factor.', equivalent: 'allauth `MFA_TRUST_COOKIE_AGE`' },
-  { key: 'mfa.trustedDevices.cookieName', type: 'string', doc: 'Name of the trusted-device cookie (HttpOnly, SameSite=Strict, Path=/, Secure unless the request is for localhost).', equivalent: 'allauth `MFA_TRUST_COOKIE_NAME`' },
   { key: 'apiKeys.enabled', doc: 'Accept API keys (`Authorization: Api-Key <key>`, `apiKeys.header`) on the built-in routes and mount their management at `/api/auth/apikeys/`.', equivalent: 'djangorestframework-api-key `HasAPIKey`' },
   { key: 'apiKeys.prefix', type: 'string', doc: 'Recognisable start of every new key (secret scanners match it); 2 to 16 lower-case letters or digits ending in `_`.', equivalent: '—' },
   { key: 'apiKeys.header', type: 'header name or null', doc: 'Second header whose whole value is the key; null accepts `Authorization: Api-Key` only.', equivalent: 'drf-api-key `API_KEY_CUSTOM_HEADER`' },
@@ -423,6 +434,19 @@ const SETTING_ROWS: SettingRow[] = [
   { key: 'apiKeys.cacheSize', type: 'integer', doc: 'Verified-key lookups kept in memory (0 disables); revocations clear them at once.', equivalent: '—' },
   { key: 'apiKeys.revokeOnPasswordChange', doc: 'Revoke a user\'s API keys when their password changes (keys are for services and survive it by default).', equivalent: '—' },
   { key: 'apiKeys.manageScope', type: 'string or null', doc: 'Scope an API key needs to manage API keys over HTTP; null: only JWT and opaque tokens may.', equivalent: '—' },
+  { key: 'mfa.enabled', doc: 'Second factors: TOTP and recovery codes managed at `/api/auth/mfa/` (docs/mfa.md).', equivalent: 'django-allauth `allauth.mfa`' },
+  { key: 'mfa.issuer', type: 'string', doc: 'Issuer shown by authenticator apps (the `otpauth://` URI); no `:`.', equivalent: 'allauth `MFA_TOTP_ISSUER`' },
+  { key: 'mfa.totp.algorithm', doc: 'HMAC of new TOTP devices (enrolled devices keep theirs).', equivalent: '—' },
+  { key: 'mfa.totp.digits', type: 'integer (6–8)', doc: 'Digits of a TOTP code of new devices.', equivalent: 'allauth `MFA_TOTP_DIGITS`' },
+  { key: 'mfa.totp.period', type: 'integer seconds (15–120)', doc: 'Seconds per TOTP step of new devices.', equivalent: 'allauth `MFA_TOTP_PERIOD`' },
+  { key: 'mfa.totp.window', type: 'integer (0–5)', doc: 'Steps accepted either side of now (clock drift).', equivalent: 'allauth `MFA_TOTP_TOLERANCE`' },
+  { key: 'mfa.recoveryCodes.count', type: 'integer (1–50)', doc: 'Recovery codes in a set (generated when TOTP is confirmed, or on demand).', equivalent: 'allauth `MFA_RECOVERY_CODE_COUNT`' },
+  { key: 'mfa.failureRate', type: 'rate', doc: 'Wrong second-factor proofs allowed per user before backing off (doubling up to `throttle.loginMaxBackoff`).', equivalent: '—' },
+  { key: 'mfa.ticketLifetime', doc: 'How long the MFA ticket a password login of a user with a second factor gets stays valid (at most an hour); the second call must come before.', equivalent: 'dj-rest-auth mfa / allauth headless: the pending-login stage timeout' },
+  { key: 'mfa.ticketAttempts', type: 'integer', doc: 'Wrong second factors one MFA ticket takes before it is dead (the per-user throttle of the factors counts them too).', equivalent: '—' },
+  { key: 'mfa.trustedDevices.enabled', doc: 'A second call with `"remember_device": true` sets the trusted-device cookie: later password logins of that user from that browser skip the second factor until it expires or is revoked.', equivalent: 'allauth `MFA_TRUST_ENABLED`' },
+  { key: 'mfa.trustedDevices.lifetime', doc: 'How long a trusted device skips the second factor.', equivalent: 'allauth `MFA_TRUST_COOKIE_AGE`' },
+  { key: 'mfa.trustedDevices.cookieName', type: 'string', doc: 'Name of the trusted-device cookie (HttpOnly, SameSite=Strict, Path=/, Secure unless the request is for localhost).', equivalent: 'allauth `MFA_TRUST_COOKIE_NAME`' },
   { key: 'jwt.accessTokenLifetime', doc: 'Lifetime of access tokens.', equivalent: 'simplejwt `ACCESS_TOKEN_LIFETIME`' },
   { key: 'jwt.refreshTokenLifetime', doc: 'Lifetime of refresh tokens.', equivalent: '`REFRESH_TOKEN_LIFETIME`' },
   { key: 'jwt.rotateRefreshTokens', doc: '`/api/token/refresh/` also returns a new refresh token.', equivalent: '`ROTATE_REFRESH_TOKENS`' },
@@ -670,6 +694,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, sources?: Map<string, st
   const out: Record<string, unknown> = {};
   const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix', 'apiKeys.prefix', 'mfa.trustedDevices.cookieName']);
   stringKeys.add('metrics.token');
+  stringKeys.add('mfa.issuer');
   for (const key of ['backend', 'from', 'host', 'user', 'password', 'security', 'tlsCa', 'templates']) stringKeys.add(`email.${key}`);
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('GATEHOUSE_') || raw === undefined) continue;

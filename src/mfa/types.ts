@@ -44,6 +44,14 @@ export interface SecondFactorMethod {
   challenge?(user: User): Promise<JsonValue | null>;
   /** Judge and consume one proof of this method: true at most once for the same proof. */
   verify(user: User, proof: SecondFactorProof): Promise<boolean>;
+  /**
+   * How many factors of this method the user has (several passkeys); absent: 1 when
+   * `usable`, else 0. `enrolled` revokes sessions only when the user's count over all
+   * factor methods is 1.
+   */
+  count?(user: User): Promise<number>;
+  /** Delete every factor of this method the user has (an administrator's reset); returns how many. */
+  removeAll?(user: User): Promise<number>;
 }
 
 export interface SecondFactors {
@@ -56,4 +64,9 @@ export interface SecondFactors {
   verify(user: User, proof: SecondFactorProof, context: ProofContext): Promise<boolean>;
   /** A factor was stored for the user: revokes every session when it is now the user's only one. */
   enrolled(user: User, method: MfaMethodName): Promise<void>;
+  /**
+   * A factor of the user was removed (after the method deleted it): when no factor is
+   * left, the recovery codes are deleted too. Sessions are kept. Audited.
+   */
+  removed?(user: User, method: MfaMethodName, by?: 'user' | 'cli'): Promise<void>;
 }

@@ -48,10 +48,10 @@ import { CommonPasswordsFileError } from '../passwords/validators.js';
 import { accountRoutes, accountRoutesProblem, accountThrottle } from './account-routes.js';
 import { wireApiKeys } from './apikey-wiring.js';
 import { noSecondFactors } from '../mfa/no-factors.js';
-import { MfaStoresMissing, wireMfa } from './mfa-gate-wiring.js';
+import { MfaStoresMissing, wireGate } from './mfa-gate-wiring.js';
 import type { MfaGate } from '../mfa/gate.js';
 import type { TrustedDevices } from '../mfa/trusted-devices.js';
-import type { SecondFactors } from '../mfa/types.js';
+import { wireMfa, type MfaWiring } from './mfa-wiring.js';
 import type { ApiKeyService } from '../apikeys/service.js';
 import type { ApiKeyAuthentication } from '../apikeys/authentication.js';
 
@@ -63,6 +63,11 @@ export interface Gatehouse {
   jwt: JwtService;
   /** API keys (`apiKeys.enabled`), else absent. */
   apiKeys?: ApiKeyService;
+  /**
+   * Second factors (`mfa.enabled`), else absent: `factors` is the one `SecondFactors`
+   * (src/mfa/types.ts), `service` the management operations (docs/mfa.md).
+   */
+  mfa?: Pick<MfaWiring, 'factors' | 'service'>;
   /**
    * The account operations (sign-up, activation, e-mail verification, password change and
    * reset, username, profile, deletion): what the djoser and dj-rest-auth route sets call.
@@ -88,7 +93,7 @@ export interface Gatehouse {
    * The login gate every credential-issuing endpoint passes through (`gate.pass`; a passkey
    * login: `gate.passkey`), and the trusted devices (null when `mfa.trustedDevices.enabled` is off).
    */
-  mfa: { gate: MfaGate; trustedDevices: TrustedDevices | null };
+  login: { gate: MfaGate; trustedDevices: TrustedDevices | null };
   /** Cookie mode (`cookies.enabled`): cookie attributes, CSRF checks. */
   cookies?: CookieMode;
   /** Throttles built from `throttle.*` (anon, user, scoped, login) and their store. */
@@ -134,8 +139,6 @@ export interface CreateOptions {
   userAuthenticationRule?: (user: User) => boolean;
   /** Send account e-mails through this backend instead of the one `email.*` names (tests: `MemoryEmailBackend`). */
   email?: EmailBackend;
-  /** The second factors the login gate asks for (default: none registered, every login passes with its password). */
-  secondFactors?: SecondFactors;
 }
 
 /** Thrown when the application cannot start from these settings (a message for the operator). */
@@ -287,12 +290,13 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     // JWT first, as the oracle's `/api/hello/`: its challenge (`Bearer realm="api"`) is the route's.
     const meAuthenticators: Authenticator[] = [primaryJwt, tokenAuthentication];
     const apiKeys = wireApiKeys(settings, { stores, users, clock, throttleStore: throttling.store, managementAuthenticators: meAuthenticators });
+    const mfa = wireMfa(settings, { stores, users, clock, events, secretKey, throttling, managementAuthenticators: meAuthenticators });
     const guardAuthenticators: Authenticator[] = apiKeys ? [...meAuthenticators, apiKeys.authentication] : meAuthenticators;
-    const mfa = startupStep(() =>
-      wireMfa(settings, {
+    const login = startupStep(() =>
+      wireGate(settings, {
         stores,
         users,
-        factors: options.secondFactors ?? noSecondFactors,
+        factors: mfa ? mfa.factors : noSecondFactors,
         clock,
         secretKey,
         clientAddress,
@@ -300,7 +304,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
         managementAuthenticators: meAuthenticators,
       }),
     );
-    const { gate } = mfa;
+    const { gate } = login;
     const engine = new Engine(
       [
         ...healthRoutes(),
@@ -334,7 +338,8 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
           scopedThrottle: throttling.scoped,
         }),
         ...(apiKeys ? apiKeys.routes : []),
-        ...mfa.routes,
+        ...(mfa ? mfa.routes : []),
+        ...login.routes,
         ...(metrics ? [metricsRouteOrStartupError(metrics, settings, clientAddress)] : []),
       ].map((route) =>
         // Token endpoints take scoped throttles (`throttle.rates.login` / `.token`; none by default, as DRF).
@@ -357,6 +362,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
       tokens,
       jwt,
       ...(apiKeys ? { apiKeys: apiKeys.service } : {}),
+      ...(mfa ? { mfa: { factors: mfa.factors, service: mfa.service } } : {}),
       accounts,
       email,
       engine,
@@ -367,7 +373,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
         ...(apiKeys ? { apiKey: apiKeys.authentication } : {}),
         basic: new BasicAuthentication(users, { clientAddress }),
       },
-      mfa: { gate, trustedDevices: mfa.trustedDevices },
+      login: { gate, trustedDevices: login.trustedDevices },
       ...(cookieMode ? { cookies: cookieMode } : {}),
       clientAddress,
       throttling,

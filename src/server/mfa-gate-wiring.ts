@@ -20,14 +20,14 @@ import type { SecondFactors } from '../mfa/types.js';
 import type { Stores } from '../stores/types.js';
 import type { UserService } from '../users/service.js';
 
-export interface MfaWiring {
+export interface GateWiring {
   gate: MfaGate;
   /** Null when `mfa.trustedDevices.enabled` is off. */
   trustedDevices: TrustedDevices | null;
   routes: Route[];
 }
 
-export interface MfaWiringDeps {
+export interface GateWiringDeps {
   stores: Stores;
   users: UserService;
   factors: SecondFactors;
@@ -46,7 +46,7 @@ export class MfaStoresMissing extends Error {
   }
 }
 
-export function wireMfa(settings: Settings, deps: MfaWiringDeps): MfaWiring {
+export function wireGate(settings: Settings, deps: GateWiringDeps): GateWiring {
   const { stores, users, clock } = deps;
   if (!stores.mfaTickets || !stores.trustedDevices) throw new MfaStoresMissing();
   const s = settings.mfa;

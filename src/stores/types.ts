@@ -277,6 +277,66 @@ export interface TrustedDeviceStore {
   deleteExpired(now: number): Promise<number>;
 }
 
+/**
+ * A user's TOTP device (src/mfa/totp.ts): at most one per user. The secret is stored
+ * sealed (AES-256-GCM, src/core/sealing.ts): opaque to the store.
+ */
+export interface TotpDevice {
+  userId: number;
+  /** The sealed secret; a new enrolment gets a new one (its own random IV), so it names the enrolment too. */
+  secret: string;
+  algorithm: 'SHA1' | 'SHA256' | 'SHA512';
+  digits: number;
+  /** Seconds per step. */
+  period: number;
+  createdAt: number;
+  /** Epoch ms of confirmation by a first valid code; null: not confirmed, not a factor. */
+  confirmedAt: number | null;
+  /** The last time step a code was accepted for (-1: none): a step is accepted at most once. */
+  lastUsedStep: number;
+}
+
+export type NewTotpDevice = Omit<TotpDevice, 'confirmedAt' | 'lastUsedStep'>;
+
+/**
+ * Second factors' rows (src/mfa): TOTP devices and recovery codes (only their digests).
+ * Deleting a user deletes its rows (the SQL stores by cascade). Methods marked ATOMIC
+ * decide in one statement or transaction: of concurrent calls that could both succeed,
+ * exactly one does.
+ */
+export interface MfaStore {
+  /** The user's device, confirmed or not; null when none. */
+  getTotp(userId: number): Promise<TotpDevice | null>;
+  /**
+   * ATOMIC. Store a new unconfirmed device, replacing an unconfirmed one; false (nothing
+   * written) when the user has a confirmed device. The user must exist.
+   */
+  beginTotp(device: NewTotpDevice): Promise<boolean>;
+  /**
+   * ATOMIC. Confirm the unconfirmed device whose sealed secret is `secret`, recording
+   * `step` as used, and replace the user's recovery codes by `recoveryDigests`, in one
+   * transaction; false (nothing written) when no such unconfirmed device exists (another
+   * enrolment replaced it, or it was confirmed meanwhile).
+   */
+  confirmTotp(userId: number, secret: string, step: number, now: number, recoveryDigests: string[]): Promise<boolean>;
+  /**
+   * ATOMIC compare-and-set: record `step` as the confirmed device's last used step when
+   * it is greater than the stored one (`UPDATE … WHERE last_used_step < step`); false
+   * otherwise (a replay, a concurrent use of the same code, or no confirmed device).
+   */
+  useTotpStep(userId: number, step: number): Promise<boolean>;
+  /** Delete the user's device (confirmed or not); false when there was none. */
+  deleteTotp(userId: number): Promise<boolean>;
+  /** ATOMIC. Replace every recovery code of the user by these digests (all or nothing). */
+  replaceRecoveryCodes(userId: number, digests: string[], now: number): Promise<void>;
+  /** ATOMIC. Delete the user's code with this digest; true for exactly one of concurrent calls. */
+  consumeRecoveryCode(userId: number, digest: string): Promise<boolean>;
+  /** How many unused recovery codes the user has. */
+  countRecoveryCodes(userId: number): Promise<number>;
+  /** Delete every recovery code of the user; returns how many. */
+  deleteRecoveryCodes(userId: number): Promise<number>;
+}
+
 /** The kinds of JWT the server records (access tokens are never recorded). */
 export type RecordedTokenType = 'refresh' | 'sliding';
 
@@ -442,6 +502,8 @@ export interface Stores {
   /** MFA tickets and trusted devices (src/mfa); the built-in stores have both. */
   mfaTickets?: MfaTicketStore;
   trustedDevices?: TrustedDeviceStore;
+  /** Second factors (src/mfa); a store without them cannot serve `mfa.enabled`. */
+  mfa?: MfaStore;
   changes: ChangeSignal;
   close(): Promise<void>;
 }

@@ -143,7 +143,8 @@ export function usernameId(username: string): string {
   return normal === null ? `long-${sha256(username)}` : sha256(normal);
 }
 
-function policyOf(rate: string, maxBackoffMs: number, name: string): BackoffPolicy {
+/** The backoff policy of a rate `N/period` (N failures, then `period / N` doubling up to `maxBackoffMs`); throws `RangeError`. */
+export function policyOf(rate: string, maxBackoffMs: number, name: string): BackoffPolicy {
   const parsed = parseRate(rate);
   if (!parsed) throw new RangeError(`${name} must be a rate`);
   const baseMs = parsed.num > 0 ? parsed.durationMs / parsed.num : parsed.durationMs;
@@ -156,7 +157,7 @@ function policyOf(rate: string, maxBackoffMs: number, name: string): BackoffPoli
  * exactly its lock; an uncounted one returns a lock that started earlier (only a refused
  * attempt in the very millisecond the lock started is reported as starting it again).
  */
-function startedLock(state: BackoffState, policy: BackoffPolicy, now: number): boolean {
+export function startedLock(state: BackoffState, policy: BackoffPolicy, now: number): boolean {
   if (state.failures < policy.limit || state.lockedUntil <= now) return false;
   return state.lockedUntil - now === Math.min(policy.baseMs * 2 ** Math.min(state.failures - policy.limit, 52), policy.maxMs);
 }

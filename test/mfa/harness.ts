@@ -1,12 +1,10 @@
 /**
- * The login-gate tests' server: a real Gatehouse with second factors, users enrolled in
- * TOTP (plus recovery codes), and codes computed with the RFC 6238 algorithm (`otpauth`)
- * from the enrolment secret at the server's clock.
+ * The login-gate tests' server: a real Gatehouse with `mfa.enabled`, users enrolled in
+ * TOTP through the management service (recovery codes with it), and codes computed with
+ * the RFC 6238 algorithm (`otpauth`) from the enrolment secret at the server's clock.
  */
-import { randomBytes } from 'node:crypto';
 import * as OTPAuth from 'otpauth';
 import type { User } from '../../src/core/user.js';
-import type { MfaMethodName, ProofContext, SecondFactorProof, SecondFactors } from '../../src/mfa/types.js';
 import { startServer, type StartOptions, type TestResponse, type TestServer } from '../helpers.js';
 
 export interface Enrolment {
@@ -31,36 +29,16 @@ export function wrongCode(secret: string, at: number): string {
   }
 }
 
-/** TOTP and recovery codes, in memory: a step accepted once, a recovery code once. */
-class TestFactors implements SecondFactors {
-  readonly enrolled_ = new Map<number, { totp: OTPAuth.TOTP; lastStep: number; recovery: Set<string> }>();
-  constructor(private readonly now: () => number) {}
-  register(): void {}
-  async methods(user: User): Promise<MfaMethodName[]> {
-    return this.enrolled_.has(user.id) ? ['totp', 'recovery_code'] : [];
-  }
-  async challenges(): Promise<Partial<Record<MfaMethodName, never>>> {
-    return {};
-  }
-  async verify(user: User, proof: SecondFactorProof, _context: ProofContext): Promise<boolean> {
-    const e = this.enrolled_.get(user.id);
-    if (!e) return false;
-    if (proof.method === 'recovery_code') return e.recovery.delete(proof.code);
-    if (proof.method !== 'totp') return false;
-    const delta = e.totp.validate({ token: proof.code, timestamp: this.now(), window: 1 });
-    if (delta === null) return false;
-    const step = Math.floor(this.now() / 30_000) + delta;
-    if (step <= e.lastStep) return false;
-    e.lastStep = step;
-    return true;
-  }
-  async enrolled(): Promise<void> {}
-  enrol(user: User): Enrolment {
-    const secret = new OTPAuth.Secret({ size: 20 });
-    const recoveryCodes = Array.from({ length: 10 }, () => randomBytes(5).toString('hex'));
-    this.enrolled_.set(user.id, { totp: new OTPAuth.TOTP({ secret, algorithm: 'SHA1', digits: 6, period: 30 }), lastStep: -1, recovery: new Set(recoveryCodes) });
-    return { secret: secret.base32, recoveryCodes };
-  }
+/**
+ * Enrol `user` in TOTP as a user would (begin, then confirm with the app's code): the
+ * confirmation uses the current step, so the clock moves one step on afterwards.
+ */
+export async function enrol(s: TestServer, user: User): Promise<Enrolment> {
+  const service = s.app.mfa!.service;
+  const { secret } = await service.beginTotp(user);
+  const recoveryCodes = await service.confirmTotp(user, totpCode(secret, s.clock.now()), { endpoint: 'test', address: '127.0.0.1' });
+  s.clock.advance(30_000);
+  return { secret, recoveryCodes };
 }
 
 export interface MfaServer extends TestServer {
@@ -73,16 +51,16 @@ export interface MfaServer extends TestServer {
   credentialRows(userId: number): Promise<number>;
 }
 
+/** A server with `mfa.enabled` (plus `options.settings`). */
 export async function startMfaServer(options: StartOptions = {}): Promise<MfaServer> {
-  let now = () => Date.now();
-  const factors = new TestFactors(() => now());
-  const s = await startServer({ ...options, secondFactors: factors });
-  now = () => s.clock.now();
+  const settings = options.settings ?? {};
+  const s = await startServer({ ...options, settings: { ...settings, mfa: { enabled: true, ...(settings.mfa as object | undefined) } } });
   const db = (s.app.stores as unknown as { db: { prepare(sql: string): { get(...a: unknown[]): unknown } } }).db;
   return Object.assign(s, {
     async enrolledUser(username: string) {
-      const user = await s.app.users.create({ username, password: PASSWORD });
-      return { user, enrolment: factors.enrol(user) };
+      const created = await s.app.users.create({ username, password: PASSWORD });
+      const enrolment = await enrol(s, created);
+      return { user: (await s.app.users.getById(created.id))!, enrolment };
     },
     code: (e: Enrolment) => totpCode(e.secret, s.clock.now()),
     wrong: (e: Enrolment) => wrongCode(e.secret, s.clock.now()),

@@ -110,7 +110,7 @@ export function lazyStores(opening: Promise<Stores>, dispose: () => Promise<void
   let opened: Stores | null = null;
   void opening.then((s) => (opened = s), () => {});
   let fallback = 0;
-  const forward = <K extends 'users' | 'tokens' | 'jwt' | 'keys' | 'mfaTickets' | 'trustedDevices'>(part: K): NonNullable<Stores[K]> =>
+  const forward = <K extends 'users' | 'tokens' | 'jwt' | 'keys' | 'mfa' | 'mfaTickets' | 'trustedDevices'>(part: K): NonNullable<Stores[K]> =>
     new Proxy({} as NonNullable<Stores[K]>, {
       get: (_target, method: string | symbol) =>
         async (...args: unknown[]) => {
@@ -123,6 +123,7 @@ export function lazyStores(opening: Promise<Stores>, dispose: () => Promise<void
     tokens: forward('tokens'),
     jwt: forward('jwt'),
     keys: forward('keys'),
+    mfa: forward('mfa'),
     mfaTickets: forward('mfaTickets'),
     trustedDevices: forward('trustedDevices'),
     // Not open yet: a new value every time, as the real signal while not listening.

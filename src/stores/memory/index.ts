@@ -24,6 +24,7 @@ import { oneHashPerProfile } from '../hash-profile.js';
 import { MemoryJwtStore, MemoryKeyStore } from './jwt.js';
 import { MemoryApiKeyStore } from './apikeys.js';
 import { MemoryMfaTicketStore, MemoryTrustedDeviceStore } from './mfa-login.js';
+import { MemoryMfaStore } from './mfa.js';
 
 class Counter implements ChangeSignal {
   private n = 0;
@@ -202,6 +203,7 @@ export class MemoryStores implements Stores {
   readonly apiKeys: MemoryApiKeyStore;
   readonly mfaTickets: MemoryMfaTicketStore;
   readonly trustedDevices: MemoryTrustedDeviceStore;
+  readonly mfa: MemoryMfaStore;
   readonly changes: Counter;
   constructor() {
     this.changes = new Counter();
@@ -211,6 +213,7 @@ export class MemoryStores implements Stores {
       this.apiKeys.forgetUser(id);
       this.mfaTickets.forgetUser(id);
       this.trustedDevices.forgetUser(id);
+      this.mfa.forgetUser(id);
     });
     this.tokens = new MemoryTokenStore(this.changes, this.users);
     this.jwt = new MemoryJwtStore(this.changes, (id) => this.users.rows.has(id), (id) => this.users.generation(id));
@@ -221,6 +224,7 @@ export class MemoryStores implements Stores {
     });
     this.mfaTickets = new MemoryMfaTicketStore((id) => this.users.rows.has(id));
     this.trustedDevices = new MemoryTrustedDeviceStore((id) => this.users.rows.has(id));
+    this.mfa = new MemoryMfaStore((id) => this.users.rows.has(id));
   }
   async close(): Promise<void> {}
 }

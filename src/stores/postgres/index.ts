@@ -39,6 +39,7 @@ import { HASH_PROFILE_KEY_POSTGRES } from '../hash-profile.js';
 import { PgChanges } from './changes.js';
 import { PostgresApiKeyStore } from './apikeys.js';
 import { PostgresMfaTicketStore, PostgresTrustedDeviceStore } from './mfa-login.js';
+import { PostgresMfaStore } from './mfa.js';
 import { CHANGES_CHANNEL, Db, isDatabaseError, migrate, resolveConfig, resolveSchema, type PostgresOptions } from './database.js';
 import { PostgresJwtStore, PostgresKeyStore } from './jwt.js';
 import { TOKEN_COLUMNS, USER_COLUMNS, isId, lockedGeneration, storable, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
@@ -377,6 +378,7 @@ export class PostgresStores implements Stores {
   readonly apiKeys: PostgresApiKeyStore;
   readonly mfaTickets: PostgresMfaTicketStore;
   readonly trustedDevices: PostgresTrustedDeviceStore;
+  readonly mfa: PostgresMfaStore;
   readonly changes: ChangeSignal;
   private readonly signal: PgChanges;
   private closing: Promise<void> | null = null;
@@ -400,6 +402,7 @@ export class PostgresStores implements Stores {
     this.apiKeys = new PostgresApiKeyStore(db);
     this.mfaTickets = new PostgresMfaTicketStore(db);
     this.trustedDevices = new PostgresTrustedDeviceStore(db);
+    this.mfa = new PostgresMfaStore(db);
   }
 
   /**

@@ -129,7 +129,11 @@ export function withRedis(stores: Stores, layer: RedisLayer): Stores {
     revokeAllForUser: (userId, now) => after('token', () => inner.revokeAllForUser(userId, now), (n) => n > 0, false),
   };
 
-  // MFA tickets and trusted devices pass through: no cache holds them.
-  const mfa = { ...(s.mfaTickets ? { mfaTickets: s.mfaTickets } : {}), ...(s.trustedDevices ? { trustedDevices: s.trustedDevices } : {}) };
+  // Second factors, MFA tickets and trusted devices pass through: no cache holds them.
+  const mfa = {
+    ...(s.mfa ? { mfa: s.mfa } : {}),
+    ...(s.mfaTickets ? { mfaTickets: s.mfaTickets } : {}),
+    ...(s.trustedDevices ? { trustedDevices: s.trustedDevices } : {}),
+  };
   return { users, tokens, jwt, keys, ...(apiKeys ? { apiKeys } : {}), ...mfa, changes: combineSignals(stores.changes, layer.changes), close: () => stores.close() };
 }

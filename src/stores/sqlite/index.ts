@@ -31,6 +31,7 @@ import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteJwtStore, SqliteKeyStore } from './jwt.js';
 import { SqliteApiKeyStore } from './apikeys.js';
 import { SqliteMfaTicketStore, SqliteTrustedDeviceStore } from './mfa-login.js';
+import { SqliteMfaStore } from './mfa.js';
 import { GENERATION_SQL, TOKEN_COLUMNS, USER_COLUMNS, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
 
 export { openDatabase, migrate, schemaVersion } from './database.js';
@@ -344,6 +345,7 @@ export class SqliteStores implements Stores {
   readonly apiKeys: SqliteApiKeyStore;
   readonly mfaTickets: SqliteMfaTicketStore;
   readonly trustedDevices: SqliteTrustedDeviceStore;
+  readonly mfa: SqliteMfaStore;
   readonly changes: ChangeSignal;
   private constructor(readonly db: SqliteDatabase) {
     const changes = new SqliteChanges(db);
@@ -355,6 +357,7 @@ export class SqliteStores implements Stores {
     this.apiKeys = new SqliteApiKeyStore(db, changes);
     this.mfaTickets = new SqliteMfaTicketStore(db);
     this.trustedDevices = new SqliteTrustedDeviceStore(db);
+    this.mfa = new SqliteMfaStore(db);
   }
   /** Open (create + migrate) a database file, or `:memory:`. */
   static open(path: string): SqliteStores {

@@ -131,6 +131,29 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 6,
+    name: 'second factors: TOTP devices and recovery codes',
+    sql: `
+      CREATE TABLE gatehouse_mfa_totp (
+        user_id        INTEGER PRIMARY KEY REFERENCES gatehouse_user(id) ON DELETE CASCADE,
+        secret         TEXT    NOT NULL,
+        algorithm      TEXT    NOT NULL,
+        digits         INTEGER NOT NULL,
+        period         INTEGER NOT NULL,
+        created_at     INTEGER NOT NULL,
+        confirmed_at   INTEGER,
+        last_used_step INTEGER NOT NULL DEFAULT -1
+      );
+      CREATE TABLE gatehouse_mfa_recovery_code (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id    INTEGER NOT NULL REFERENCES gatehouse_user(id) ON DELETE CASCADE,
+        digest     TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (user_id, digest)
+      );
+    `,
+  },
+  {
     version: 7,
     name: 'mfa tickets and trusted devices',
     sql: `
