@@ -16,6 +16,7 @@ import type { TokenAuthentication } from '../tokens/authentication.js';
 import type { OpaqueTokenService } from '../tokens/service.js';
 import type { UserService } from '../users/service.js';
 import type { AccountOperations } from './types.js';
+import type { MfaGate } from '../mfa/gate.js';
 
 export interface AccountRouteDeps {
   accounts: AccountOperations;
@@ -34,6 +35,8 @@ export interface AccountRouteDeps {
   clientAddress: ClientAddressResolver;
   /** Cookie mode (`cookies.enabled`). */
   cookies?: CookieMode;
+  /** The login gate (second factors): every login and sign-up that issues a credential passes through it. */
+  gate: MfaGate;
   /**
    * Per-client throttle of the account endpoints: scope `accounts`
    * (`throttle.rates.accounts`, default `30/hour`), counting anonymous unsafe requests.

@@ -3,10 +3,12 @@
  * (never a password or a token). The reference server logs them (`{ audit: event }`).
  */
 export interface AuditEvent {
-  event: 'login' | 'login_failed' | 'logout' | 'logout_all' | 'token_revoked';
+  event: 'login' | 'login_failed' | 'logout' | 'logout_all' | 'token_revoked' | 'mfa_required' | 'mfa_refused';
   endpoint: string;
   userId?: number;
   tokenId?: number;
+  /** `mfa_refused`: why (the `code` of the answer, src/mfa/errors.ts). */
+  reason?: string;
 }
 
 /** Where audit events go. */

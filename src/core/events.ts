@@ -15,6 +15,10 @@ import { createHmac } from 'node:crypto';
 export type SecurityEvent =
   /** A login endpoint issued a credential. */
   | { event: 'login'; endpoint: string; userId: number; tokenId?: number }
+  /** A password login of a user with a second factor got an MFA ticket instead of a credential (src/mfa/gate.ts). */
+  | { event: 'mfa_required'; endpoint: string; userId: number }
+  /** A login's second call was refused (`reason`: the answer's code, e.g. `mfa_code_invalid`, `mfa_ticket_expired`). */
+  | { event: 'mfa_refused'; endpoint: string; userId?: number | undefined; reason: string }
   /** A password login was refused: wrong credentials, or refused by the login throttle. */
   | { event: 'login_failed'; username: string; address: string; reason: 'invalid_credentials' | 'throttled' | 'address_locked' }
   /** A login throttle counter locked (`counter`: which one; see src/throttle/login.ts). */

@@ -138,6 +138,14 @@ const apiKeysSchema = z
   })
   .strict();
 
+const trustedDevicesSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    lifetime: positiveDuration.prefault('30d'),
+    cookieName: z.string().regex(HTTP_TOKEN, 'must be a cookie name').max(64).default('gatehouse-mfa-device'),
+  })
+  .strict();
+
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 const claimName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_:.-]{0,63}$/, 'must be a claim name (letters, digits, _ : . -)');
@@ -346,6 +354,9 @@ const mfaSchema = z
       .strict()
       .prefault({}),
     failureRate: rate.default('10/h'),
+    ticketLifetime: positiveDuration.refine((v) => v <= 3_600_000, 'must be at most an hour').prefault('5m'),
+    ticketAttempts: z.number().int().min(1).max(100).default(5),
+    trustedDevices: trustedDevicesSchema.prefault({}),
   })
   .strict();
 
@@ -469,6 +480,11 @@ const SETTING_ROWS: SettingRow[] = [
   { key: 'mfa.totp.window', type: 'integer (0–5)', doc: 'Steps accepted either side of now (clock drift).', equivalent: 'allauth `MFA_TOTP_TOLERANCE`' },
   { key: 'mfa.recoveryCodes.count', type: 'integer (1–50)', doc: 'Recovery codes in a set (generated when TOTP is confirmed, or on demand).', equivalent: 'allauth `MFA_RECOVERY_CODE_COUNT`' },
   { key: 'mfa.failureRate', type: 'rate', doc: 'Wrong second-factor proofs allowed per user before backing off (doubling up to `throttle.loginMaxBackoff`).', equivalent: '—' },
+  { key: 'mfa.ticketLifetime', doc: 'How long the MFA ticket a password login of a user with a second factor gets stays valid (at most an hour); the second call must come before.', equivalent: 'dj-rest-auth mfa / allauth headless: the pending-login stage timeout' },
+  { key: 'mfa.ticketAttempts', type: 'integer', doc: 'Wrong second factors one MFA ticket takes before it is dead (the per-user throttle of the factors counts them too).', equivalent: '—' },
+  { key: 'mfa.trustedDevices.enabled', doc: 'A second call with `"remember_device": true` sets the trusted-device cookie: later password logins of that user from that browser skip the second factor until it expires or is revoked.', equivalent: 'allauth `MFA_TRUST_ENABLED`' },
+  { key: 'mfa.trustedDevices.lifetime', doc: 'How long a trusted device skips the second factor.', equivalent: 'allauth `MFA_TRUST_COOKIE_AGE`' },
+  { key: 'mfa.trustedDevices.cookieName', type: 'string', doc: 'Name of the trusted-device cookie (HttpOnly, SameSite=Strict, Path=/, Secure unless the request is for localhost).', equivalent: 'allauth `MFA_TRUST_COOKIE_NAME`' },
   { key: 'jwt.accessTokenLifetime', doc: 'Lifetime of access tokens.', equivalent: 'simplejwt `ACCESS_TOKEN_LIFETIME`' },
   { key: 'jwt.refreshTokenLifetime', doc: 'Lifetime of refresh tokens.', equivalent: '`REFRESH_TOKEN_LIFETIME`' },
   { key: 'jwt.rotateRefreshTokens', doc: '`/api/token/refresh/` also returns a new refresh token.', equivalent: '`ROTATE_REFRESH_TOKENS`' },
@@ -714,7 +730,7 @@ const isNotSetting = (rest: string): boolean => rest === '' || NOT_SETTINGS.has(
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv, sources?: Map<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix', 'apiKeys.prefix', 'passkeys.rpId', 'passkeys.rpName']);
+  const stringKeys = new Set(['secretKey', 'database', 'host', 'logLevel', 'passwords.algorithm', 'passwords.commonPasswordsFile', 'tokens.keyword', 'jwt.algorithm', 'jwt.signingKey', 'jwt.verifyingKey', 'jwt.issuer', 'jwt.jwkUrl', 'jwt.authHeaderName', 'jwt.userIdClaim', 'jwt.revokeTokenClaim', 'redis.url', 'redis.keyPrefix', 'apiKeys.prefix', 'mfa.trustedDevices.cookieName', 'passkeys.rpId', 'passkeys.rpName']);
   stringKeys.add('metrics.token');
   stringKeys.add('mfa.issuer');
   for (const key of ['backend', 'from', 'host', 'user', 'password', 'security', 'tlsCa', 'templates']) stringKeys.add(`email.${key}`);

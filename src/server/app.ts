@@ -47,6 +47,10 @@ import type { EmailBackend } from '../email/types.js';
 import { CommonPasswordsFileError } from '../passwords/validators.js';
 import { accountRoutes, accountRoutesProblem, accountThrottle } from './account-routes.js';
 import { wireApiKeys } from './apikey-wiring.js';
+import { noSecondFactors } from '../mfa/no-factors.js';
+import { MfaStoresMissing, wireGate } from './mfa-gate-wiring.js';
+import type { MfaGate } from '../mfa/gate.js';
+import type { TrustedDevices } from '../mfa/trusted-devices.js';
 import { wireMfa, type MfaWiring } from './mfa-wiring.js';
 import type { ApiKeyService } from '../apikeys/service.js';
 import type { ApiKeyAuthentication } from '../apikeys/authentication.js';
@@ -82,7 +86,19 @@ export interface Gatehouse {
    * The authenticators the endpoints use, to compose policies of your own
    * (`jwtCookie` in cookie mode: the access cookie, CSRF-checked, or the header).
    */
-  authenticators: { jwt: JWTAuthentication; token: TokenAuthentication; jwtCookie?: JWTCookieAuthentication; apiKey?: ApiKeyAuthentication };
+  authenticators: {
+    jwt: JWTAuthentication;
+    token: TokenAuthentication;
+    jwtCookie?: JWTCookieAuthentication;
+    apiKey?: ApiKeyAuthentication;
+    /** HTTP Basic for routes of your own: refuses users with a second factor (docs/mfa.md). */
+    basic: BasicAuthentication;
+  };
+  /**
+   * The login gate every credential-issuing endpoint passes through (`gate.pass`; a passkey
+   * login: `gate.passkey`), and the trusted devices (null when `mfa.trustedDevices.enabled` is off).
+   */
+  login: { gate: MfaGate; trustedDevices: TrustedDevices | null };
   /** Cookie mode (`cookies.enabled`): cookie attributes, CSRF checks. */
   cookies?: CookieMode;
   /** Throttles built from `throttle.*` (anon, user, scoped, login) and their store. */
@@ -280,6 +296,20 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     const meAuthenticators: Authenticator[] = [primaryJwt, tokenAuthentication];
     const apiKeys = wireApiKeys(settings, { stores, users, clock, throttleStore: throttling.store, managementAuthenticators: meAuthenticators });
     const mfa = wireMfa(settings, { stores, users, clock, events, secretKey, throttling, managementAuthenticators: meAuthenticators });
+    const guardAuthenticators: Authenticator[] = apiKeys ? [...meAuthenticators, apiKeys.authentication] : meAuthenticators;
+    const login = startupStep(() =>
+      wireGate(settings, {
+        stores,
+        users,
+        factors: mfa ? mfa.factors : noSecondFactors,
+        clock,
+        secretKey,
+        clientAddress,
+        audit,
+        managementAuthenticators: meAuthenticators,
+      }),
+    );
+    const { gate } = login;
     const passkeys = await startupStepAsync(() =>
       wirePasskeys(settings, {
         stores,
@@ -294,10 +324,10 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
         secretKey,
         authenticators: meAuthenticators,
         loginThrottle: throttling.scoped,
+        gate,
         ...(mfa ? { factors: mfa.factors } : {}),
       }),
     );
-    const guardAuthenticators: Authenticator[] = apiKeys ? [...meAuthenticators, apiKeys.authentication] : meAuthenticators;
     const engine = new Engine(
       [
         ...healthRoutes(),
@@ -306,12 +336,13 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
           tokens,
           tokenAuthentication,
           // DRF's default classes [SessionAuthentication, BasicAuthentication]: Basic runs, but the first class has no challenge (403).
-          basicAuthentication: new BasicAuthentication(users, { challenge: false, clientAddress }),
+          basicAuthentication: new BasicAuthentication(users, { challenge: false, clientAddress, loginEndpoint: true }),
           audit,
           clientAddress,
+          gate,
           logoutAllAuthenticators: [primaryJwt],
         }),
-        ...jwtRoutes({ users, jwt, audit, clientAddress, ...(cookieMode ? { cookies: cookieMode } : {}) }),
+        ...jwtRoutes({ users, jwt, audit, clientAddress, gate, ...(cookieMode ? { cookies: cookieMode } : {}) }),
         ...jwksRoutes(keys),
         ...userRoutes(meAuthenticators),
         ...accountRoutes({
@@ -324,6 +355,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
           settings,
           audit,
           clientAddress,
+          gate,
           ...(cookieMode ? { cookies: cookieMode } : {}),
           accountThrottle: accountThrottle(settings, throttling.store, clock),
           scopedThrottle: throttling.scoped,
@@ -331,6 +363,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
         ...(apiKeys ? apiKeys.routes : []),
         ...(passkeys ? passkeys.routes : []),
         ...(mfa ? mfa.routes : []),
+        ...login.routes,
         ...(metrics ? [metricsRouteOrStartupError(metrics, settings, clientAddress)] : []),
       ].map((route) =>
         // Token endpoints take scoped throttles (`throttle.rates.login` / `.token`; none by default, as DRF).
@@ -363,7 +396,9 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
         token: tokenAuthentication,
         ...(jwtCookieAuthentication ? { jwtCookie: jwtCookieAuthentication } : {}),
         ...(apiKeys ? { apiKey: apiKeys.authentication } : {}),
+        basic: new BasicAuthentication(users, { clientAddress }),
       },
+      login: { gate, trustedDevices: login.trustedDevices },
       ...(cookieMode ? { cookies: cookieMode } : {}),
       clientAddress,
       throttling,
@@ -396,7 +431,7 @@ function startupStep<T>(build: () => T): T {
   try {
     return build();
   } catch (e) {
-    if (e instanceof EmailConfigError || e instanceof EmailTemplateError || e instanceof CommonPasswordsFileError || e instanceof RangeError) {
+    if (e instanceof EmailConfigError || e instanceof EmailTemplateError || e instanceof CommonPasswordsFileError || e instanceof RangeError || e instanceof MfaStoresMissing) {
       throw new StartupError(e.message);
     }
     throw e;
@@ -433,6 +468,8 @@ function endpointEvents(events: EventSink): (event: AuditEvent) => void {
   return (e) => {
     if (e.event === 'login' && e.userId !== undefined) events({ event: 'login', endpoint: e.endpoint, userId: e.userId, ...(e.tokenId !== undefined ? { tokenId: e.tokenId } : {}) });
     else if (e.event === 'logout' || e.event === 'token_revoked') events({ event: e.event, endpoint: e.endpoint, userId: e.userId, tokenId: e.tokenId });
+    else if (e.event === 'mfa_required' && e.userId !== undefined) events({ event: 'mfa_required', endpoint: e.endpoint, userId: e.userId });
+    else if (e.event === 'mfa_refused') events({ event: 'mfa_refused', endpoint: e.endpoint, userId: e.userId, reason: e.reason ?? 'unknown' });
   };
 }
 

@@ -54,7 +54,11 @@ export function wireMfa(settings: Settings, deps: MfaWiringDeps): MfaWiring | nu
     throttle,
     events,
     revokeSessions: (user) => deps.users.logoutAll(user),
-    forgetRecoveryCodes: async (user) => void (await recovery.removeAll(user)),
+    // No factor left: the recovery codes go, and so do the trusted devices (docs/mfa.md).
+    forgetRecoveryCodes: async (user) => {
+      await recovery.removeAll(user);
+      await deps.stores.trustedDevices?.deleteAllForUser(user.id);
+    },
   });
   factors.register(totp);
   factors.register(recovery);

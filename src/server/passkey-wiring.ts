@@ -3,7 +3,8 @@
  * `webauthn` second factor, and the routes — management authenticated as `/api/me/` is
  * (never by an API key), login throttled as the password logins are (scope `login`) and
  * issuing what dj-rest-auth's `login/` issues (`signIn`: Token, JWT pair, or cookie mode,
- * by `accounts.djRestAuthJwt`). Disabled: nothing, and the WebAuthn library is not loaded.
+ * by `accounts.djRestAuthJwt`) through the login gate, which lets a passkey login (user
+ * verification required) through as multi-factor. Disabled: nothing, and the WebAuthn library is not loaded.
  */
 import type { Audit } from '../core/audit.js';
 import type { Authenticator } from '../core/authenticator.js';
@@ -15,7 +16,9 @@ import type { Settings } from '../core/settings.js';
 import type { Throttle } from '../core/throttle.js';
 import type { CookieMode } from '../cookies/mode.js';
 import type { JwtService } from '../jwt/service.js';
+import type { MfaGate } from '../mfa/gate.js';
 import type { SecondFactors } from '../mfa/types.js';
+import type { User } from '../core/user.js';
 import type { Stores } from '../stores/types.js';
 import type { OpaqueTokenService } from '../tokens/service.js';
 import type { UserService } from '../users/service.js';
@@ -46,6 +49,8 @@ export interface PasskeyWiringDeps {
   /** `[JWT, Token]`, as `/api/me/`. */
   authenticators: readonly Authenticator[];
   loginThrottle: Throttle;
+  /** The login gate: a passkey login passes it as multi-factor (`LoginAttempt.passkey`). */
+  gate: MfaGate;
   /** The second factors (`mfa.enabled`): the `webauthn` method is registered there and told of enrolments. */
   factors?: SecondFactors;
 }
@@ -75,11 +80,7 @@ export async function wirePasskeys(settings: Settings, deps: PasskeyWiringDeps):
     loginThrottle: deps.loginThrottle,
     challenge: env.jwtEnv.challenge,
     issue: (ctx, authenticate) =>
-      signIn(env, ctx, async () => {
-        const user = await authenticate();
-        if (!mayLogIn(env, user)) throw ValidationError.nonField(EMAIL_NOT_VERIFIED);
-        return user;
-      }, { endpoint: 'passkey-login', status: 200 }),
+      signIn(env, ctx, { endpoint: 'passkey-login', passkey: true, authenticate: () => verifiedAddress(env, authenticate) }, 200),
   });
   const factor = new WebAuthnFactor(service);
   const factors = deps.factors;
@@ -88,6 +89,13 @@ export async function wirePasskeys(settings: Settings, deps: PasskeyWiringDeps):
     service.useFactorHooks({ enrolled: (user) => factors.enrolled(user, 'webauthn'), removed: async (user) => factors.removed?.(user, 'webauthn') });
   }
   return { service, factor, routes };
+}
+
+/** With mandatory e-mail verification, a passkey logs in only an account whose address was verified (as a password does). */
+async function verifiedAddress(env: SessionEnv, authenticate: () => Promise<User>): Promise<User> {
+  const user = await authenticate();
+  if (!mayLogIn(env, user)) throw ValidationError.nonField(EMAIL_NOT_VERIFIED);
+  return user;
 }
 
 /** What dj-rest-auth's login works with, from the server's settings. */
@@ -103,6 +111,6 @@ function sessionEnv(settings: Settings, deps: PasskeyWiringDeps): SessionEnv {
     emailVerification: settings.accounts.emailVerification,
     useJwt: settings.accounts.djRestAuthJwt,
     ...(deps.cookies ? { cookies: deps.cookies } : {}),
-    jwtEnv: jwtEnv({ users, jwt, audit, clientAddress }),
+    jwtEnv: jwtEnv({ users, jwt, audit, clientAddress, gate: deps.gate }),
   };
 }

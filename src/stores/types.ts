@@ -298,6 +298,80 @@ export interface PasskeyStore {
 }
 
 /**
+ * A pending second-factor login: the MFA ticket a password login of a user with a second
+ * factor gets instead of a credential (src/mfa/tickets.ts). The ticket itself is never
+ * stored, only its digest.
+ */
+export interface MfaTicketRecord {
+  /** Hex SHA-256 of the ticket: the key. */
+  digest: string;
+  userId: number;
+  /** The login endpoint that issued it (its audit name); only that endpoint redeems it. */
+  endpoint: string;
+  /** Hex SHA-256 of the client it was issued to (address and User-Agent). */
+  client: string;
+  /** The user's credential generation when the password was checked. */
+  generation: number;
+  createdAt: number;
+  expiresAt: number;
+  /** Wrong proofs still allowed; 0: dead. */
+  attemptsLeft: number;
+  /** When a second call used it, else null. */
+  usedAt: number | null;
+}
+
+export type NewMfaTicket = Omit<MfaTicketRecord, 'usedAt'>;
+
+export interface MfaTicketStore {
+  /** Insert a ticket (its user must exist; the digest is new). */
+  create(ticket: NewMfaTicket): Promise<void>;
+  get(digest: string): Promise<MfaTicketRecord | null>;
+  /** Count one wrong proof, atomically: the attempts left after it (never below 0), or null when unknown. */
+  fail(digest: string): Promise<number | null>;
+  /**
+   * Use the ticket, atomically: true for exactly one caller among concurrent ones, and only
+   * while it is unused, unexpired at `now` and has attempts left.
+   */
+  consume(digest: string, now: number): Promise<boolean>;
+  /** Delete tickets that expired at or before `now`; returns how many. */
+  deleteExpired(now: number): Promise<number>;
+}
+
+/**
+ * A trusted device ("remember this device"): the browser holds a cookie with the id and a
+ * secret (src/mfa/trusted-devices.ts); the store holds the secret's digest.
+ */
+export interface TrustedDeviceRecord {
+  /** Random, public (the cookie and the management endpoints name the device by it). */
+  id: string;
+  userId: number;
+  /** Hex SHA-256 of the cookie's secret. */
+  digest: string;
+  /** The user's credential generation when it was trusted: a device from an older one is void. */
+  generation: number;
+  /** A summary of the User-Agent that asked to be remembered. */
+  label: string;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+}
+
+export interface TrustedDeviceStore {
+  /** Insert a device (its user must exist; the id is new). */
+  create(device: TrustedDeviceRecord): Promise<void>;
+  get(id: string): Promise<TrustedDeviceRecord | null>;
+  /** A user's devices, oldest first. */
+  list(userId: number): Promise<TrustedDeviceRecord[]>;
+  touch(id: string, lastUsedAt: number): Promise<void>;
+  /** Delete one device of `userId`; false when it is not theirs or unknown. */
+  delete(id: string, userId: number): Promise<boolean>;
+  /** Delete every device of a user; returns how many. */
+  deleteAllForUser(userId: number): Promise<number>;
+  /** Delete devices that expired at or before `now`; returns how many. */
+  deleteExpired(now: number): Promise<number>;
+}
+
+/**
  * A user's TOTP device (src/mfa/totp.ts): at most one per user. The secret is stored
  * sealed (AES-256-GCM, src/core/sealing.ts): opaque to the store.
  */
@@ -521,6 +595,9 @@ export interface Stores {
   apiKeys?: ApiKeyStore;
   /** Passkeys and WebAuthn challenges (src/passkeys); a store without them cannot serve `passkeys.enabled`. */
   passkeys?: PasskeyStore;
+  /** MFA tickets and trusted devices (src/mfa); the built-in stores have both. */
+  mfaTickets?: MfaTicketStore;
+  trustedDevices?: TrustedDeviceStore;
   /** Second factors (src/mfa); a store without them cannot serve `mfa.enabled`. */
   mfa?: MfaStore;
   changes: ChangeSignal;

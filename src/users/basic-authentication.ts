@@ -11,6 +11,7 @@ export const BASIC_NO_CREDENTIALS = 'Invalid basic header. No credentials provid
 export const BASIC_HAS_SPACES = 'Invalid basic header. Credentials string should not contain spaces.';
 export const BASIC_BAD_BASE64 = 'Invalid basic header. Credentials not correctly base64 encoded.';
 export const BASIC_INVALID = 'Invalid username/password.';
+export const BASIC_NEEDS_SECOND_FACTOR = 'A second factor is required: log in at a login endpoint instead of HTTP Basic.';
 
 /**
  * Python's lenient `base64.b64decode` (validate=False): characters outside the
@@ -39,6 +40,12 @@ export interface BasicAuthenticationOptions {
   realm?: string;
   /** The client address for the login throttle (default: the socket peer). */
   clientAddress?: (req: RequestView) => string;
+  /**
+   * This instance serves a login endpoint that runs the MFA gate itself (knox login): a
+   * user with a second factor is let through to it (and gets a ticket there). Default
+   * false: such a user is refused (a password alone never authenticates them).
+   */
+  loginEndpoint?: boolean;
 }
 
 /**
@@ -47,6 +54,8 @@ export interface BasicAuthenticationOptions {
  * - more than two parts → `... should not contain spaces.`;
  * - bad base64 → `... not correctly base64 encoded.`;
  * - wrong username/password or inactive user → `Invalid username/password.`
+ * - a user with a second factor (`UserService.requiresSecondFactor`), unless the instance
+ *   serves a login endpoint → `A second factor is required: …` (`code` `mfa_required`).
  * Credentials decode as UTF-8, falling back to latin-1; split at the first `:`
  * (no colon: the whole text is the username and the password is empty, as 3.14).
  */
@@ -54,9 +63,11 @@ export class BasicAuthentication implements Authenticator {
   readonly name = 'BasicAuthentication';
   private readonly challengeValue: string | null;
   private readonly clientAddress: (req: RequestView) => string;
+  private readonly loginEndpoint: boolean;
 
   constructor(private readonly users: UserService, options: BasicAuthenticationOptions = {}) {
     this.clientAddress = options.clientAddress ?? ((req) => req.remoteAddress);
+    this.loginEndpoint = options.loginEndpoint ?? false;
     this.challengeValue = options.challenge === false ? null : `Basic realm="${options.realm ?? 'api'}"`;
   }
 
@@ -80,6 +91,9 @@ export class BasicAuthentication implements Authenticator {
     const password = colon < 0 ? '' : text.slice(colon + 1);
     const user = await this.users.authenticate(username, password, this.clientAddress(req));
     if (!user) throw new AuthenticationFailed(BASIC_INVALID);
+    if (!this.loginEndpoint && (await this.users.requiresSecondFactor(user))) {
+      throw new AuthenticationFailed(BASIC_NEEDS_SECOND_FACTOR, { code: 'mfa_required' }, 'mfa_required');
+    }
     return { user, auth: null };
   }
 

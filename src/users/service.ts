@@ -152,6 +152,7 @@ function onlyAccount(matches: User[], identifier: string): User | null {
 export class UserService {
   private readonly credentialListeners: CredentialsChanged[] = [];
   private gate: LoginGate | undefined;
+  private secondFactorCheck: ((user: User) => Promise<boolean>) | null = null;
   private events: EventSink = noEvents;
   /** What a password login names the user by (`accounts.loginField`). */
   readonly loginField: LoginField;
@@ -308,6 +309,19 @@ export class UserService {
       user.password = upgraded;
     }
     return user;
+  }
+
+  /**
+   * The login gate's rule (src/mfa/gate.ts): must this user give a second factor beyond
+   * a password? `BasicAuthentication` refuses such users outside login endpoints.
+   */
+  requireSecondFactorWith(check: (user: User) => Promise<boolean>): void {
+    this.secondFactorCheck = check;
+  }
+
+  /** Whether a password alone may not authenticate this user (false until the gate is wired). */
+  requiresSecondFactor(user: User): Promise<boolean> {
+    return this.secondFactorCheck ? this.secondFactorCheck(user) : Promise.resolve(false);
   }
 
   /** Run `listener` after every password change and logout-all (the JWT service revokes the user's tokens). */

@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { send, tokenHeader } from '../helpers.js';
+import { Secret } from 'otpauth';
+import { codeAt } from '../mfa/helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = join(ROOT, 'src/cli/run.ts');
@@ -86,6 +88,8 @@ const PASSWORD = 'alice-password-1';
 let aliceKey = '';
 let cliKey = '';
 let apiKey = '';
+/** Second-factor secrets shown once (the TOTP secret, recovery codes): never at rest in clear. */
+const mfaSecrets: Array<string | Buffer> = [];
 
 describe('gatehouse CLI', () => {
   test('--help on every command', async () => {
@@ -105,7 +109,7 @@ describe('gatehouse CLI', () => {
     assert.equal(unknown.code, 2);
     const m = await cli(['migrate', '--db', db]);
     assert.equal(m.code, 0);
-    assert.match(m.stdout, /^Database: SQLite .*gh\.sqlite3\nApplied 5 migrations:\n  1: users and opaque tokens\n  2: jwt /);
+    assert.match(m.stdout, /^Database: SQLite .*gh\.sqlite3\nApplied 8 migrations:\n  1: users and opaque tokens\n  2: jwt /);
     const again = await cli(['migrate', '--db', db]);
     assert.match(again.stdout, /No migrations to apply/);
     const nouser = await cli(['createtoken', 'nobody', '--db', db]);
@@ -214,7 +218,7 @@ describe('gatehouse serve', () => {
   });
 
   test('restart: tokens survive, revoked ones stay revoked; import-drf-tokens, changepassword, deleteuser', async () => {
-    const server = await serve();
+    const server = await serve([], { GATEHOUSE_MFA__ENABLED: 'true' });
     try {
       assert.doesNotMatch(server.output(), /generated one/);
       assert.equal((await send(server.url, 'GET', '/api/me/', { headers: tokenHeader(aliceKey) })).status, 200);
@@ -242,6 +246,18 @@ describe('gatehouse serve', () => {
       assert.equal(relogin.status, 200);
       const key = (relogin.json as { token: string }).token;
 
+      // Second factors: the TOTP secret is stored sealed, recovery codes as digests (docs/security.md #163).
+      const adminLogin = await send(server.url, 'POST', '/api/auth/login/', { body: { username: 'admin', password: 'admin-password-1' } });
+      const adminToken = (adminLogin.json as { token: string }).token;
+      const begun = await send(server.url, 'POST', '/api/auth/mfa/totp/', { headers: tokenHeader(adminToken) });
+      assert.equal(begun.status, 201, begun.text);
+      const totpSecret = (begun.json as { secret: string }).secret;
+      const confirmed = await send(server.url, 'POST', '/api/auth/mfa/totp/confirm/', { headers: tokenHeader(adminToken), body: { code: codeAt(totpSecret, { now: Date.now }) } });
+      assert.equal(confirmed.status, 200, confirmed.text);
+      const recoveryCodes = (confirmed.json as { recovery_codes: string[] }).recovery_codes;
+      const secretBytes = Buffer.from(Secret.fromBase32(totpSecret).bytes);
+      mfaSecrets.push(totpSecret, secretBytes, secretBytes.toString('hex'), ...recoveryCodes, ...recoveryCodes.map((c) => c.replace('-', '')));
+
       assert.equal((await cli(['deleteuser', 'alice', '--db', db])).code, 0);
       const gone = await send(server.url, 'GET', '/api/me/', { headers: tokenHeader(key) });
       assert.equal(gone.status, 401);
@@ -260,13 +276,14 @@ describe('gatehouse serve', () => {
     }
   });
 
-  test('the database files never contain a plaintext token or password', () => {
+  test('the database files never contain a plaintext token, password, TOTP secret or recovery code (#163)', () => {
     const files = readdirSync(dir).filter((f) => f.startsWith('gh.sqlite3') && !f.endsWith('.secret'));
     assert.ok(files.length >= 1);
     const bytes = Buffer.concat(files.map((f) => readFileSync(join(dir, f))));
     assert.match(apiKey, /^gk_/);
-    for (const secret of [PASSWORD, 'new-password-2', 'admin-password-1', aliceKey, cliKey, '83cc9d07140688d9504eb34ce66219ad87a7dbea', apiKey]) {
-      assert.equal(bytes.includes(Buffer.from(secret)), false, 'plaintext secret found at rest');
+    assert.equal(mfaSecrets.length, 23);
+    for (const secret of [PASSWORD, 'new-password-2', 'admin-password-1', aliceKey, cliKey, '83cc9d07140688d9504eb34ce66219ad87a7dbea', apiKey, ...mfaSecrets]) {
+      assert.equal(bytes.includes(typeof secret === 'string' ? Buffer.from(secret) : secret), false, 'plaintext secret found at rest');
     }
   });
 });

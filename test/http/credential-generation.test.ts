@@ -110,7 +110,7 @@ function gated(stores: Stores, gate: Gate, rehash: Gate): Stores {
     await gate.pass();
     return record(...args);
   });
-  return { users, tokens, jwt, keys: stores.keys, changes: stores.changes, close: () => stores.close() };
+  return { users, tokens, jwt, keys: stores.keys, mfaTickets: stores.mfaTickets!, trustedDevices: stores.trustedDevices!, changes: stores.changes, close: () => stores.close() };
 }
 
 interface Server {

@@ -36,4 +36,12 @@ window.passkeyLogin = async () => {
   return call('POST', '/api/auth/passkeys/login/', { credential });
 };
 window.assertWith = (optionsJSON) => SimpleWebAuthnBrowser.startAuthentication({ optionsJSON });
+window.passwordThenPasskey = async (username, password) => {
+  const first = await call('POST', '/api-token-auth/', { username, password });
+  if (first.status !== 401 || !first.json.webauthn) return { first };
+  const webauthn = await SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: first.json.webauthn });
+  const second = await call('POST', '/api-token-auth/', { mfa_ticket: first.json.mfa_ticket, webauthn });
+  const replayed = await call('POST', '/api-token-auth/', { mfa_ticket: first.json.mfa_ticket, webauthn });
+  return { first, second, replayed };
+};
 </script></body></html>`;

@@ -5,7 +5,7 @@
  * context; RP ID `localhost`) beside the Gatehouse routes, and the page runs every
  * ceremony with `navigator.credentials` (through @simplewebauthn/browser): two named
  * passkeys registered, listed, renamed; a passwordless login whose token authenticates;
- * the counter stored; the second factor; a removal. Without Chromium the test fails when
+ * the counter stored; a password login's second factor through the MFA ticket; a removal. Without Chromium the test fails when
  * `GATEHOUSE_REQUIRE_SERVICES=1` (CI), else it is skipped.
  */
 import { after, before, describe, test } from 'node:test';
@@ -139,16 +139,16 @@ if (!existsSync(CHROMIUM)) {
       assert.equal(renamed.json.name, 'Old phone');
     });
 
-    test('the webauthn second factor: request options listing both passkeys, a browser-made assertion accepted once (#181)', async () => {
-      const alice = (await app.stores.users.getByUsername('alice'))!;
-      const factors = app.mfa!.factors;
-      assert.deepEqual(await factors.methods(alice), ['webauthn']);
-      const options = (await factors.challenges(alice)).webauthn as Json;
-      assert.equal((options.allowCredentials as Json[]).length, 2);
-      const response = await evaluate<Json>('assertWith', options);
-      const context = { endpoint: 'browser-test', address: '127.0.0.1' };
-      assert.equal(await factors.verify(alice, { method: 'webauthn', response: response as never }, context), true);
-      assert.equal(await factors.verify(alice, { method: 'webauthn', response: response as never }, context), false, 'replayed');
+    test('a password login asks for the second factor (an MFA ticket with request options); the passkey answers it once (#181)', async () => {
+      const r = await evaluate<Record<'first' | 'second' | 'replayed', Answer>>('passwordThenPasskey', 'alice', 'alice-password-1');
+      assert.equal(r.first.status, 401, JSON.stringify(r.first.json));
+      assert.equal(r.first.json.code, 'mfa_required');
+      assert.deepEqual(r.first.json.methods, ['webauthn']);
+      assert.equal(((r.first.json.webauthn as Json).allowCredentials as Json[]).length, 2, 'both passkeys allowed');
+      assert.equal(r.second.status, 200, JSON.stringify(r.second.json));
+      assert.equal((await call('GET', '/api/me/', undefined, r.second.json.token as string)).json.username, 'alice');
+      assert.notEqual(r.replayed.status, 200, 'the ticket and the challenge are single use');
+      assert.equal(r.replayed.json.token, undefined);
     });
 
     test('remove the lost device\'s passkey; the other still logs in', async () => {

@@ -278,6 +278,85 @@ for (const [name, make] of backends) {
       assert.notEqual(s.changes.generation(), g);
       await s.close();
     });
+
+    const device = (userId: number, secret = 'gh1.sealed-a') => ({ userId, secret, algorithm: 'SHA1' as const, digits: 6, period: 30, createdAt: T0 });
+
+    test('mfa: one TOTP device per user; begin replaces an unconfirmed one, never a confirmed one; confirm names the enrolment', async () => {
+      const s = make();
+      const mfa = s.mfa!;
+      const a = await newUser(s, 'alice');
+      assert.equal(await mfa.getTotp(a.id), null);
+      assert.equal(await mfa.beginTotp(device(a.id)), true);
+      assert.deepEqual(await mfa.getTotp(a.id), { ...device(a.id), confirmedAt: null, lastUsedStep: -1 });
+      assert.equal(await mfa.beginTotp({ ...device(a.id, 'gh1.sealed-b'), createdAt: T0 + 1 }), true);
+      assert.equal((await mfa.getTotp(a.id))!.secret, 'gh1.sealed-b');
+      assert.equal(await mfa.confirmTotp(a.id, 'gh1.sealed-a', 100, T0 + 2, ['d1']), false, 'a replaced enrolment is not confirmed');
+      assert.equal(await mfa.countRecoveryCodes(a.id), 0, 'nothing written');
+      assert.equal(await mfa.useTotpStep(a.id, 100), false, 'an unconfirmed device accepts no step');
+      assert.equal(await mfa.confirmTotp(a.id, 'gh1.sealed-b', 100, T0 + 2, ['d1', 'd2']), true);
+      assert.equal(await mfa.confirmTotp(a.id, 'gh1.sealed-b', 101, T0 + 3, ['d3']), false, 'confirmed once');
+      const confirmed = await mfa.getTotp(a.id);
+      assert.equal(confirmed!.confirmedAt, T0 + 2);
+      assert.equal(confirmed!.lastUsedStep, 100);
+      assert.equal(await mfa.countRecoveryCodes(a.id), 2);
+      assert.equal(await mfa.beginTotp(device(a.id, 'gh1.sealed-c')), false, 'a confirmed device is never replaced');
+      assert.equal((await mfa.getTotp(a.id))!.secret, 'gh1.sealed-b');
+      assert.equal(await mfa.deleteTotp(a.id), true);
+      assert.equal(await mfa.deleteTotp(a.id), false);
+      assert.equal(await mfa.getTotp(a.id), null);
+      await s.close();
+    });
+
+    test('mfa: a TOTP step is accepted once, later steps only, exactly one of concurrent uses wins', async () => {
+      const s = make();
+      const mfa = s.mfa!;
+      const a = await newUser(s, 'alice');
+      await mfa.beginTotp(device(a.id));
+      await mfa.confirmTotp(a.id, 'gh1.sealed-a', 1000, T0, []);
+      assert.equal(await mfa.useTotpStep(a.id, 1000), false, 'the confirming step is used');
+      assert.equal(await mfa.useTotpStep(a.id, 1001), true);
+      assert.equal(await mfa.useTotpStep(a.id, 1001), false, 'replay');
+      assert.equal(await mfa.useTotpStep(a.id, 999), false, 'an earlier step');
+      const race = await Promise.all(Array.from({ length: 8 }, () => mfa.useTotpStep(a.id, 1002)));
+      assert.equal(race.filter(Boolean).length, 1);
+      assert.equal((await mfa.getTotp(a.id))!.lastUsedStep, 1002);
+      assert.equal(await mfa.useTotpStep(a.id + 1000, 5000), false, 'no device');
+      await s.close();
+    });
+
+    test('mfa: recovery codes are replaced as a set and consumed once, one winner among concurrent consumers', async () => {
+      const s = make();
+      const mfa = s.mfa!;
+      const a = await newUser(s, 'alice');
+      const b = await newUser(s, 'bob');
+      await mfa.replaceRecoveryCodes(a.id, ['d1', 'd2', 'd3'], T0);
+      await mfa.replaceRecoveryCodes(b.id, ['d1'], T0);
+      assert.equal(await mfa.countRecoveryCodes(a.id), 3);
+      assert.equal(await mfa.consumeRecoveryCode(a.id, 'd1'), true);
+      assert.equal(await mfa.consumeRecoveryCode(a.id, 'd1'), false, 'single use');
+      assert.equal(await mfa.consumeRecoveryCode(a.id, 'nope'), false);
+      assert.equal(await mfa.countRecoveryCodes(b.id), 1, "another user's code is untouched");
+      const race = await Promise.all(Array.from({ length: 8 }, () => mfa.consumeRecoveryCode(a.id, 'd2')));
+      assert.equal(race.filter(Boolean).length, 1);
+      await mfa.replaceRecoveryCodes(a.id, ['d4', 'd5'], T0 + 1);
+      assert.equal(await mfa.consumeRecoveryCode(a.id, 'd3'), false, 'replaced codes are gone');
+      assert.equal(await mfa.countRecoveryCodes(a.id), 2);
+      assert.equal(await mfa.deleteRecoveryCodes(a.id), 2);
+      assert.equal(await mfa.countRecoveryCodes(a.id), 0);
+      await s.close();
+    });
+
+    test("mfa: deleting a user deletes its device and recovery codes", async () => {
+      const s = make();
+      const mfa = s.mfa!;
+      const a = await newUser(s, 'alice');
+      await mfa.beginTotp(device(a.id));
+      await mfa.confirmTotp(a.id, 'gh1.sealed-a', 1, T0, ['d1', 'd2']);
+      assert.equal(await s.users.delete(a.id), true);
+      assert.equal(await mfa.getTotp(a.id), null);
+      assert.equal(await mfa.countRecoveryCodes(a.id), 0);
+      await s.close();
+    });
   });
 }
 
@@ -307,8 +386,15 @@ test('sqlite: WAL mode, foreign keys, indexes on every lookup, versioned migrati
   assert.match(plan("SELECT * FROM gatehouse_user WHERE email_key = 'a' ORDER BY id"), /USING INDEX gatehouse_user_email_key/);
   assert.match(plan("SELECT * FROM gatehouse_apikey WHERE lookup_id = 'x'"), /USING INDEX sqlite_autoindex_gatehouse_apikey/);
   assert.match(plan('SELECT * FROM gatehouse_apikey WHERE user_id = 1 ORDER BY created_at, id'), /USING INDEX gatehouse_apikey_user/);
+  assert.match(plan("SELECT * FROM gatehouse_mfa_recovery_code WHERE user_id = 1 AND digest = 'x'"), /USING (COVERING )?INDEX sqlite_autoindex_gatehouse_mfa_recovery_code/);
+  assert.match(plan('SELECT count(*) FROM gatehouse_mfa_recovery_code WHERE user_id = 1'), /USING (COVERING )?INDEX sqlite_autoindex_gatehouse_mfa_recovery_code/);
+  assert.match(plan('SELECT * FROM gatehouse_mfa_totp WHERE user_id = 1'), /USING (INTEGER PRIMARY KEY|INDEX)/);
+  assert.match(plan("SELECT * FROM gatehouse_passkey WHERE credential_id = 'x'"), /USING INDEX sqlite_autoindex_gatehouse_passkey/);
+  assert.match(plan('SELECT * FROM gatehouse_passkey WHERE user_id = 1 ORDER BY created_at, id'), /USING INDEX gatehouse_passkey_user/);
+  assert.match(plan("DELETE FROM gatehouse_webauthn_challenge WHERE challenge = 'x'"), /USING INDEX sqlite_autoindex_gatehouse_webauthn_challenge/);
+  assert.match(plan('DELETE FROM gatehouse_webauthn_challenge WHERE expires_at <= 5'), /USING (COVERING )?INDEX gatehouse_webauthn_challenge_expiry/);
   const versions = s.db.prepare('SELECT version FROM gatehouse_migrations').pluck().all();
-  assert.deepEqual(versions, [1, 2, 3, 4, 5]);
+  assert.deepEqual(versions, [1, 2, 3, 4, 5, 6, 7, 8]);
   await s.close();
 });
 

@@ -110,8 +110,8 @@ export function lazyStores(opening: Promise<Stores>, dispose: () => Promise<void
   let opened: Stores | null = null;
   void opening.then((s) => (opened = s), () => {});
   let fallback = 0;
-  const forward = <K extends 'users' | 'tokens' | 'jwt' | 'keys'>(part: K): Stores[K] =>
-    new Proxy({} as Stores[K], {
+  const forward = <K extends 'users' | 'tokens' | 'jwt' | 'keys' | 'mfa' | 'mfaTickets' | 'trustedDevices'>(part: K): NonNullable<Stores[K]> =>
+    new Proxy({} as NonNullable<Stores[K]>, {
       get: (_target, method: string | symbol) =>
         async (...args: unknown[]) => {
           const store = (await opening)[part] as unknown as Record<string | symbol, (...a: unknown[]) => unknown>;
@@ -123,6 +123,9 @@ export function lazyStores(opening: Promise<Stores>, dispose: () => Promise<void
     tokens: forward('tokens'),
     jwt: forward('jwt'),
     keys: forward('keys'),
+    mfa: forward('mfa'),
+    mfaTickets: forward('mfaTickets'),
+    trustedDevices: forward('trustedDevices'),
     // Not open yet: a new value every time, as the real signal while not listening.
     changes: { generation: () => (opened ? opened.changes.generation() : --fallback) },
     async close() {

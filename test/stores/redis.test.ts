@@ -399,7 +399,7 @@ if (postgres) after(() => postgres.cleanup());
    */
   async function pair(tokenCache: boolean) {
     const schema = postgres!.newSchema();
-    const deaf = (s: PostgresStores): Stores => ({ users: s.users, tokens: s.tokens, jwt: s.jwt, keys: s.keys, changes: { generation: () => 0 }, close: () => s.close() });
+    const deaf = (s: PostgresStores): Stores => ({ users: s.users, tokens: s.tokens, jwt: s.jwt, keys: s.keys, mfaTickets: s.mfaTickets, trustedDevices: s.trustedDevices, changes: { generation: () => 0 }, close: () => s.close() });
     const settings = parseSettings(
       mergeSettings({
         secretKey: SECRET,

@@ -8,6 +8,7 @@ import { isLocalhostRequest } from '../../cookies/origin.js';
 import type { Audit } from '../../core/audit.js';
 import { ValidationError } from '../../core/errors.js';
 import type { User } from '../../core/user.js';
+import { assertVerified, type VerifiedLogin } from '../../mfa/gate.js';
 import { StaleGeneration } from '../../stores/generation.js';
 import type { LoginField, UserService } from '../../users/service.js';
 import { validateCharFields } from '../fields.js';
@@ -65,21 +66,24 @@ export async function userFromCredentials(users: UserService, ctx: HandlerContex
 }
 
 /**
- * Issue what a login hands out, and audit it. When the user's credential generation moved
- * while the login ran (password change, logout-all, deletion: `StaleGeneration`, nothing
- * was stored), the login is audited as failed and fails with `refusal()` — the answer wrong
+ * Issue what a login hands out, and audit it: only for a login the MFA gate verified
+ * (`MfaGate.pass`, src/mfa/gate.ts), for its user (`issue` gets it). When the user's credential generation moved while
+ * the login ran (password change, logout-all, deletion: `StaleGeneration`, nothing was
+ * stored), the login is audited as failed and fails with `refusal()` — the answer wrong
  * credentials get on that endpoint. `tokenId` names the stored token in the audit event.
  */
 export async function issueForLogin<T>(
-  login: { user: User; endpoint: string; audit: Audit },
-  issue: () => Promise<T>,
+  login: VerifiedLogin,
+  audit: Audit,
+  issue: (user: User) => Promise<T>,
   refusal: () => Error,
   tokenId?: (issued: T) => number,
 ): Promise<T> {
-  const { user, endpoint, audit } = login;
+  assertVerified(login);
+  const { user, endpoint } = login;
   let issued: T;
   try {
-    issued = await issue();
+    issued = await issue(user);
   } catch (e) {
     if (!(e instanceof StaleGeneration)) throw e;
     audit({ event: 'login_failed', endpoint });

@@ -26,6 +26,7 @@ import type { JwtService } from '../../jwt/service.js';
 import type { TokenRecord } from '../../stores/types.js';
 import type { OpaqueTokenService } from '../../tokens/service.js';
 import type { UserService } from '../../users/service.js';
+import type { LoginAttempt } from '../../mfa/gate.js';
 import type { HandlerContext, HandlerResult } from '../route.js';
 import { UNABLE_TO_LOG_IN, issueForLogin, passwordLogin } from './credentials.js';
 import { emailField, passwordField, readFields, type Field } from './dj-rest-auth-fields.js';
@@ -99,33 +100,33 @@ async function loginUser(env: SessionEnv, ctx: HandlerContext): Promise<User> {
 
 /** POST `login/`. */
 export function login(env: SessionEnv, ctx: HandlerContext): Promise<HandlerResult> {
-  return signIn(env, ctx, () => loginUser(env, ctx), { endpoint: 'dj-rest-auth-login', status: 200 });
+  const eligible = (user: User) => user.isActive && mayLogIn(env, user);
+  return signIn(env, ctx, { endpoint: 'dj-rest-auth-login', authenticate: () => loginUser(env, ctx), eligible }, 200);
 }
 
 /**
- * What a login or a sign-up answers once `authenticate` resolved the user: `{"key"}`
- * (Token mode) or `{"access","refresh","user"}` (JWT mode); `last_login` is updated once
- * the credential is stored. In JWT + cookie mode the pair goes into the cookie-mode
- * cookies (`{"access":"","refresh":"","user",…expirations}`), after the login CSRF check
- * and with the browser's earlier sessions ended (`cookieSessionLogin`), for a sign-up as
- * for a login (docs/security.md #71).
+ * What a login or a sign-up answers once the gate let `attempt` through (src/mfa/gate.ts):
+ * `{"key"}` (Token mode) or `{"access","refresh","user"}` (JWT mode); `last_login` is
+ * updated once the credential is stored. In JWT + cookie mode the pair goes into the
+ * cookie-mode cookies (`{"access":"","refresh":"","user",…expirations}`), after the login
+ * CSRF check and with the browser's earlier sessions ended (`cookieSessionLogin`), for a
+ * sign-up as for a login (docs/security.md #71).
  */
-export async function signIn(env: SessionEnv, ctx: HandlerContext, authenticate: () => Promise<User>, answer: { endpoint: string; status: number }): Promise<HandlerResult> {
-  const { endpoint, status } = answer;
+export async function signIn(env: SessionEnv, ctx: HandlerContext, attempt: LoginAttempt, status: number): Promise<HandlerResult> {
   if (env.useJwt && env.cookies) {
-    const session = await cookieSessionLogin(env.jwtEnv, env.cookies, ctx, authenticate, endpoint);
+    const session = await cookieSessionLogin(env.jwtEnv, env.cookies, ctx, attempt);
     await env.users.touchLastLogin(session.user);
     return { status, headers: session.headers, body: { access: '', refresh: '', user: userDetails(session.user), ...session.expirations } };
   }
-  const user = await authenticate();
-  const touch = () => env.users.touchLastLogin(user);
+  const verified = await env.jwtEnv.gate.pass(ctx, attempt);
+  const touch = (user: User) => env.users.touchLastLogin(user);
   if (!env.useJwt) {
-    const { key } = await issueLoginToken({ tokens: env.tokens, audit: env.audit }, ctx, { user, endpoint, onLimit: 'evictOldest', after: touch });
+    const { key } = await issueLoginToken({ tokens: env.tokens, audit: env.audit }, ctx, verified, { onLimit: 'evictOldest', after: touch });
     return { status, body: { key } };
   }
-  const pair = await issueForLogin({ user, endpoint, audit: env.audit }, () => env.jwt.obtainPair(user), () => ValidationError.nonField(UNABLE_TO_LOG_IN));
-  await touch();
-  return { status, body: { access: pair.access, refresh: pair.refresh, user: userDetails(user) } };
+  const pair = await issueForLogin(verified, env.audit, (user) => env.jwt.obtainPair(user), () => ValidationError.nonField(UNABLE_TO_LOG_IN));
+  await touch(verified.user);
+  return { status, body: { access: pair.access, refresh: pair.refresh, user: userDetails(verified.user) } };
 }
 
 /** The opaque token the request was authenticated with, if any (JWT principals carry claims). */

@@ -28,7 +28,7 @@ import { jwtEnv } from './jwt.js';
 import { userDetails } from './user.js';
 
 /** What the route set is built from: the account routes' deps it uses (src/accounts/routes-deps.ts). */
-export type DjRestAuthDeps = Pick<AccountRouteDeps, 'accounts' | 'users' | 'tokens' | 'jwt' | 'authenticators' | 'audit' | 'clientAddress' | 'cookies' | 'scopedThrottle'> & {
+export type DjRestAuthDeps = Pick<AccountRouteDeps, 'accounts' | 'users' | 'tokens' | 'jwt' | 'authenticators' | 'audit' | 'clientAddress' | 'cookies' | 'scopedThrottle' | 'gate'> & {
   /** Read: `accounts.loginField`, `.emailVerification`, `.djRestAuthJwt`, `.djRestAuthOldPassword`. */
   settings: Pick<Settings, 'accounts'>;
 };
@@ -137,7 +137,7 @@ async function register(env: Env, ctx: HandlerContext): Promise<HandlerResult> {
     if (user === null) throw new ValidationError({ email: [EMAIL_TAKEN] });
     return user;
   };
-  return signIn(env, ctx, newUser, { endpoint: 'dj-rest-auth-registration', status: 201 });
+  return signIn(env, ctx, { endpoint: 'dj-rest-auth-registration', authenticate: newUser }, 201);
 }
 
 /** POST `registration/verify-email/`: a bad, used or expired key is 404. */
@@ -170,7 +170,7 @@ export function djRestAuthRoutes(deps: DjRestAuthDeps, prefix: string): Route[] 
     useJwt: settings.djRestAuthJwt,
     oldPassword: settings.djRestAuthOldPassword,
     ...(deps.cookies ? { cookies: deps.cookies } : {}),
-    jwtEnv: jwtEnv({ users: deps.users, jwt: deps.jwt, audit, clientAddress }),
+    jwtEnv: jwtEnv({ users: deps.users, jwt: deps.jwt, audit, clientAddress, gate: deps.gate }),
   };
   const open = { authenticators: deps.authenticators } as const;
   const user = { authenticators: deps.authenticators, permissions: [IsAuthenticated] } as const;

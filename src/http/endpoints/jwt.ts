@@ -18,6 +18,7 @@ import type { CookieMode } from '../../cookies/mode.js';
 import { TOKEN_BLACKLISTED, TokenError, type Claims } from '../../jwt/claims.js';
 import { NO_ACTIVE_ACCOUNT, invalidToken, type JwtService } from '../../jwt/service.js';
 import type { UserService } from '../../users/service.js';
+import type { LoginAttempt, MfaGate, VerifiedLogin } from '../../mfa/gate.js';
 import { validateCharFields } from '../fields.js';
 import { issueForLogin, passwordLogin, usernameField } from './credentials.js';
 import type { HandlerContext, HandlerResult, MetadataField, Route } from '../route.js';
@@ -30,6 +31,8 @@ export interface JwtEndpointDeps {
   audit?: Audit;
   /** Cookie mode (`cookies.enabled`); the `JwtService` must then add the session claim. */
   cookies?: CookieMode;
+  /** The login gate (second factors): every login passes through it. */
+  gate: MfaGate;
 }
 
 /** What every handler here works with: the deps with their defaults filled in (`jwtEnv`). */
@@ -40,6 +43,7 @@ export interface JwtEnv {
   clientAddress: (req: RequestView) => string;
   /** `WWW-Authenticate` of every 401 (simplejwt's `Bearer realm="api"`). */
   challenge: string;
+  gate: MfaGate;
 }
 type Env = JwtEnv;
 
@@ -51,6 +55,7 @@ export function jwtEnv(deps: JwtEndpointDeps): JwtEnv {
     audit: deps.audit ?? noAudit,
     clientAddress: deps.clientAddress ?? ((req) => req.remoteAddress),
     challenge: `${deps.jwt.settings.authHeaderTypes[0]} realm="api"`,
+    gate: deps.gate,
   };
 }
 
@@ -83,13 +88,27 @@ async function login(env: Env, ctx: HandlerContext, endpoint: string): Promise<U
     env.audit({ event: 'login_failed', endpoint });
     throw new AuthenticationFailed(NO_ACTIVE_ACCOUNT);
   }
-  if (env.jwt.settings.updateLastLogin) await env.users.touchLastLogin(user);
   return user;
 }
 
-/** Obtain tokens for a logged-in user; a login whose user's credentials changed while it ran fails as wrong credentials do. */
-const obtain = <T>(env: Env, user: User, endpoint: string, issue: () => Promise<T>): Promise<T> =>
-  issueForLogin({ user, endpoint, audit: env.audit }, issue, () => new AuthenticationFailed(NO_ACTIVE_ACCOUNT));
+/** A simplejwt login at `endpoint`, for the gate: the password check above, and `canAuthenticate` again on a second call. */
+const loginAttempt = (env: Env, ctx: HandlerContext, endpoint: string): LoginAttempt => ({
+  endpoint,
+  authenticate: () => login(env, ctx, endpoint),
+  eligible: (user) => env.jwt.canAuthenticate(user),
+});
+
+/**
+ * Obtain tokens for a verified login (then `last_login` with `jwt.updateLastLogin`); a
+ * login whose user's credentials changed while it ran fails as wrong credentials do.
+ */
+const obtain = <T>(env: Env, login: VerifiedLogin, issue: (user: User) => Promise<T>): Promise<T> =>
+  issueForLogin(login, env.audit, issue, () => new AuthenticationFailed(NO_ACTIVE_ACCOUNT));
+
+/** `last_login` after a simplejwt login, when `jwt.updateLastLogin`. */
+const touchLogin = async (env: Env, login: VerifiedLogin): Promise<void> => {
+  if (env.jwt.settings.updateLastLogin) await env.users.touchLastLogin(login.user);
+};
 
 /** The one required, trimmed string field of a token endpoint's body. */
 const one = async (ctx: HandlerContext, name: string) => (validateCharFields(await ctx.body(), [{ name }]) as Record<string, string>)[name] as string;
@@ -107,8 +126,9 @@ export function obtainPairRoute(env: Env, path: string, endpoint = 'token-obtain
     fields: obtainFieldsFor(usernameField(env.users.loginField)),
     methods: {
       POST: async (ctx) => {
-        const user = await login(env, ctx, endpoint);
-        const pair = await obtain(env, user, endpoint, () => env.jwt.obtainPair(user));
+        const verified = await env.gate.pass(ctx, loginAttempt(env, ctx, endpoint));
+        const pair = await obtain(env, verified, (user) => env.jwt.obtainPair(user));
+        await touchLogin(env, verified);
         return { body: { refresh: pair.refresh, access: pair.access } };
       },
     },
@@ -182,8 +202,10 @@ export function jwtRoutes(deps: JwtEndpointDeps, prefix = '/api/token'): Route[]
       fields: obtainFields,
       methods: {
         POST: async (ctx) => {
-          const user = await login(env, ctx, 'token-sliding');
-          return { body: { token: await obtain(env, user, 'token-sliding', () => jwt.obtainSliding(user)) } };
+          const verified = await env.gate.pass(ctx, loginAttempt(env, ctx, 'token-sliding'));
+          const token = await obtain(env, verified, (user) => jwt.obtainSliding(user));
+          await touchLogin(env, verified);
+          return { body: { token } };
         },
       },
     },
@@ -299,27 +321,28 @@ export interface CookieSession {
 
 /**
  * A cookie-mode login (here and dj-rest-auth's `login/`): CSRF against the pre-session,
- * `authenticate` (the endpoint's fields and password check), then a new session in
- * cookies; the sessions the browser held end (fixation).
+ * the gate (`attempt`: the endpoint's fields and password check; a second factor when the
+ * user has one), then a new session in cookies; the sessions the browser held end (fixation).
  */
-export async function cookieSessionLogin(env: Env, mode: CookieMode, ctx: HandlerContext, authenticate: () => Promise<User>, endpoint: string): Promise<CookieSession> {
+export async function cookieSessionLogin(env: Env, mode: CookieMode, ctx: HandlerContext, attempt: LoginAttempt): Promise<CookieSession> {
   mode.assertMaySetCookies(ctx.req);
   await ctx.body(); // 415 / 400 before anything else
   const held = await heldSessions(env.jwt, mode, ctx.req);
   mode.checkLogin(ctx.req, held);
-  const user = await authenticate();
+  const login = await env.gate.pass(ctx, attempt);
   // Fixation: whatever session this browser carried ends here.
   for (const sid of held) await env.jwt.revokeSession(sid, 'login');
-  const { refresh, access } = await obtain(env, user, endpoint, () => env.jwt.issuePair(user));
+  const { refresh, access } = await obtain(env, login, (user) => env.jwt.issuePair(user));
   const cookies = [mode.setAccess(access.token, access.exp), mode.setRefresh(refresh.token, refresh.exp)];
   if (refresh.family !== null) cookies.push(...mode.setSessionCsrf(refresh.family, refresh.exp));
   if (mode.csrfEnabled) cookies.push(mode.clearPresession());
-  return { user, headers: setCookieHeaders(cookies), expirations: { access_expiration: expiration(access.exp), refresh_expiration: expiration(refresh.exp) } };
+  return { user: login.user, headers: setCookieHeaders(cookies), expirations: { access_expiration: expiration(access.exp), refresh_expiration: expiration(refresh.exp) } };
 }
 
 /** Cookie-mode obtain: the tokens in cookies, the body's token keys empty. */
 async function cookieLogin(env: Env, mode: CookieMode, ctx: HandlerContext): Promise<HandlerResult> {
-  const session = await cookieSessionLogin(env, mode, ctx, () => login(env, ctx, 'token-obtain'), 'token-obtain');
+  const session = await cookieSessionLogin(env, mode, ctx, loginAttempt(env, ctx, 'token-obtain'));
+  if (env.jwt.settings.updateLastLogin) await env.users.touchLastLogin(session.user);
   return { headers: session.headers, body: { refresh: '', access: '', ...session.expirations } };
 }
 

@@ -14,6 +14,7 @@ import type { TokenRecord } from '../../stores/types.js';
 import type { TokenAuthentication } from '../../tokens/authentication.js';
 import type { OpaqueTokenService } from '../../tokens/service.js';
 import type { UserService } from '../../users/service.js';
+import type { MfaGate, VerifiedLogin } from '../../mfa/gate.js';
 import type { HandlerContext, Route } from '../route.js';
 import { AUTH_TOKEN_FIELDS, CREDENTIAL_FIELDS, UNABLE_TO_LOG_IN, issueForLogin, userFromCredentials } from './credentials.js';
 
@@ -34,6 +35,8 @@ export interface OpaqueEndpointDeps {
   logoutAllAuthenticators?: readonly Authenticator[];
   /** The client address for the login throttle (default: the socket peer). */
   clientAddress?: (req: RequestView) => string;
+  /** The login gate (second factors): every login passes through it. */
+  gate: MfaGate;
   /** Also run on logout-all, after `UserService.logoutAll` (which runs its credential listeners). */
   onLogoutAll?: (user: User) => Promise<void>;
 }
@@ -60,21 +63,23 @@ function tokenView(t: TokenRecord, current: TokenRecord | null): JsonValue {
 
 /**
  * Issue a login's opaque token (labelled with the client's User-Agent), run `after`
- * (e.g. `touchLastLogin`) and audit the login. A login whose user's credentials changed
- * while it ran fails as wrong credentials do (`Unable to log in with provided credentials.`).
- * Every endpoint that hands out a DRF/knox token after a password check goes through here.
+ * (e.g. `touchLastLogin`) and audit the login — for a login the MFA gate verified only.
+ * A login whose user's credentials changed while it ran fails as wrong credentials do
+ * (`Unable to log in with provided credentials.`). Every endpoint that hands out a
+ * DRF/knox token goes through here.
  */
 export function issueLoginToken(
   deps: { tokens: OpaqueTokenService; audit: Audit },
   ctx: HandlerContext,
-  login: { user: User; endpoint: string; onLimit: 'refuse' | 'evictOldest'; after?: () => Promise<void> },
+  login: VerifiedLogin,
+  options: { onLimit: 'refuse' | 'evictOldest'; after?: (user: User) => Promise<void> },
 ) {
-  const { user, endpoint, onLimit, after } = login;
   return issueForLogin(
-    { user, endpoint, audit: deps.audit },
-    async () => {
-      const issued = await deps.tokens.issue(user, { label: clientLabel(ctx), onLimit });
-      await after?.();
+    login,
+    deps.audit,
+    async (user) => {
+      const issued = await deps.tokens.issue(user, { label: clientLabel(ctx), onLimit: options.onLimit });
+      await options.after?.(user);
       return issued;
     },
     () => ValidationError.nonField(UNABLE_TO_LOG_IN),
@@ -109,8 +114,7 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
     return loginFromBody(ctx, 'knox-login');
   };
 
-  const issueToken = (ctx: HandlerContext, user: User, endpoint: string, onLimit: 'refuse' | 'evictOldest', after?: () => Promise<void>) =>
-    issueLoginToken({ tokens, audit }, ctx, { user, endpoint, onLimit, ...(after ? { after } : {}) });
+  const touch = (user: User) => users.touchLastLogin(user);
 
   return [
     {
@@ -124,8 +128,8 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
       noStore: true,
       methods: {
         POST: async (ctx) => {
-          const user = await loginFromBody(ctx, 'api-token-auth');
-          const { key } = await issueToken(ctx, user, 'api-token-auth', 'evictOldest');
+          const login = await deps.gate.pass(ctx, { endpoint: 'api-token-auth', authenticate: () => loginFromBody(ctx, 'api-token-auth') });
+          const { key } = await issueLoginToken({ tokens, audit }, ctx, login, { onLimit: 'evictOldest' });
           return { body: { token: key } };
         },
       },
@@ -139,8 +143,8 @@ export function opaqueTokenRoutes(deps: OpaqueEndpointDeps, prefix = ''): Route[
       noStore: true,
       methods: {
         POST: async (ctx) => {
-          const user = await knoxUser(ctx);
-          const { key, record } = await issueToken(ctx, user, 'knox-login', 'refuse', () => users.touchLastLogin(user));
+          const login = await deps.gate.pass(ctx, { endpoint: 'knox-login', authenticate: () => knoxUser(ctx) });
+          const { key, record } = await issueLoginToken({ tokens, audit }, ctx, login, { onLimit: 'refuse', after: touch });
           return { body: { expiry: iso(record.expiresAt), token: key } };
         },
       },

@@ -24,6 +24,7 @@ import { oneHashPerProfile } from '../hash-profile.js';
 import { MemoryJwtStore, MemoryKeyStore } from './jwt.js';
 import { MemoryApiKeyStore } from './apikeys.js';
 import { MemoryPasskeyStore } from './passkeys.js';
+import { MemoryMfaTicketStore, MemoryTrustedDeviceStore } from './mfa-login.js';
 import { MemoryMfaStore } from './mfa.js';
 
 class Counter implements ChangeSignal {
@@ -202,6 +203,8 @@ export class MemoryStores implements Stores {
   readonly keys: MemoryKeyStore;
   readonly apiKeys: MemoryApiKeyStore;
   readonly passkeys: MemoryPasskeyStore;
+  readonly mfaTickets: MemoryMfaTicketStore;
+  readonly trustedDevices: MemoryTrustedDeviceStore;
   readonly mfa: MemoryMfaStore;
   readonly changes: Counter;
   constructor() {
@@ -211,6 +214,8 @@ export class MemoryStores implements Stores {
       this.jwt.forgetUser(id);
       this.apiKeys.forgetUser(id);
       this.passkeys.forgetUser(id);
+      this.mfaTickets.forgetUser(id);
+      this.trustedDevices.forgetUser(id);
       this.mfa.forgetUser(id);
     });
     this.tokens = new MemoryTokenStore(this.changes, this.users);
@@ -221,6 +226,8 @@ export class MemoryStores implements Stores {
       const u = this.users.rows.get(id);
       return u ? copyUser(u) : null;
     });
+    this.mfaTickets = new MemoryMfaTicketStore((id) => this.users.rows.has(id));
+    this.trustedDevices = new MemoryTrustedDeviceStore((id) => this.users.rows.has(id));
     this.mfa = new MemoryMfaStore((id) => this.users.rows.has(id));
   }
   async close(): Promise<void> {}

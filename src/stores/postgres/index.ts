@@ -39,6 +39,7 @@ import { HASH_PROFILE_KEY_POSTGRES } from '../hash-profile.js';
 import { PgChanges } from './changes.js';
 import { PostgresApiKeyStore } from './apikeys.js';
 import { PostgresPasskeyStore } from './passkeys.js';
+import { PostgresMfaTicketStore, PostgresTrustedDeviceStore } from './mfa-login.js';
 import { PostgresMfaStore } from './mfa.js';
 import { CHANGES_CHANNEL, Db, isDatabaseError, migrate, resolveConfig, resolveSchema, type PostgresOptions } from './database.js';
 import { PostgresJwtStore, PostgresKeyStore } from './jwt.js';
@@ -377,6 +378,8 @@ export class PostgresStores implements Stores {
   readonly keys: KeyStore;
   readonly apiKeys: PostgresApiKeyStore;
   readonly passkeys: PostgresPasskeyStore;
+  readonly mfaTickets: PostgresMfaTicketStore;
+  readonly trustedDevices: PostgresTrustedDeviceStore;
   readonly mfa: PostgresMfaStore;
   readonly changes: ChangeSignal;
   private readonly signal: PgChanges;
@@ -400,6 +403,8 @@ export class PostgresStores implements Stores {
     this.keys = new PostgresKeyStore(db);
     this.apiKeys = new PostgresApiKeyStore(db);
     this.passkeys = new PostgresPasskeyStore(db);
+    this.mfaTickets = new PostgresMfaTicketStore(db);
+    this.trustedDevices = new PostgresTrustedDeviceStore(db);
     this.mfa = new PostgresMfaStore(db);
   }
 

@@ -129,6 +129,12 @@ export function withRedis(stores: Stores, layer: RedisLayer): Stores {
     revokeAllForUser: (userId, now) => after('token', () => inner.revokeAllForUser(userId, now), (n) => n > 0, false),
   };
 
-  // Passkeys are not read on the request path (no cache to invalidate): passed through as they are.
-  return { users, tokens, jwt, keys, ...(apiKeys ? { apiKeys } : {}), ...(s.mfa ? { mfa: s.mfa } : {}), ...(s.passkeys ? { passkeys: s.passkeys } : {}), changes: combineSignals(stores.changes, layer.changes), close: () => stores.close() };
+  // Second factors, MFA tickets, trusted devices and passkeys pass through: no cache holds them.
+  const mfa = {
+    ...(s.mfa ? { mfa: s.mfa } : {}),
+    ...(s.mfaTickets ? { mfaTickets: s.mfaTickets } : {}),
+    ...(s.trustedDevices ? { trustedDevices: s.trustedDevices } : {}),
+    ...(s.passkeys ? { passkeys: s.passkeys } : {}),
+  };
+  return { users, tokens, jwt, keys, ...(apiKeys ? { apiKeys } : {}), ...mfa, changes: combineSignals(stores.changes, layer.changes), close: () => stores.close() };
 }

@@ -31,6 +31,7 @@ import { openDatabase, type SqliteDatabase } from './database.js';
 import { SqliteJwtStore, SqliteKeyStore } from './jwt.js';
 import { SqliteApiKeyStore } from './apikeys.js';
 import { SqlitePasskeyStore } from './passkeys.js';
+import { SqliteMfaTicketStore, SqliteTrustedDeviceStore } from './mfa-login.js';
 import { SqliteMfaStore } from './mfa.js';
 import { GENERATION_SQL, TOKEN_COLUMNS, USER_COLUMNS, toToken, toUser, type TokenRow, type UserRow } from './rows.js';
 
@@ -344,6 +345,8 @@ export class SqliteStores implements Stores {
   readonly keys: KeyStore;
   readonly apiKeys: SqliteApiKeyStore;
   readonly passkeys: SqlitePasskeyStore;
+  readonly mfaTickets: SqliteMfaTicketStore;
+  readonly trustedDevices: SqliteTrustedDeviceStore;
   readonly mfa: SqliteMfaStore;
   readonly changes: ChangeSignal;
   private constructor(readonly db: SqliteDatabase) {
@@ -355,6 +358,8 @@ export class SqliteStores implements Stores {
     this.keys = new SqliteKeyStore(db, changes);
     this.apiKeys = new SqliteApiKeyStore(db, changes);
     this.passkeys = new SqlitePasskeyStore(db);
+    this.mfaTickets = new SqliteMfaTicketStore(db);
+    this.trustedDevices = new SqliteTrustedDeviceStore(db);
     this.mfa = new SqliteMfaStore(db);
   }
   /** Open (create + migrate) a database file, or `:memory:`. */

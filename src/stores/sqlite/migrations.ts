@@ -154,6 +154,37 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 7,
+    name: 'mfa tickets and trusted devices',
+    sql: `
+      CREATE TABLE gatehouse_mfa_ticket (
+        digest        TEXT    PRIMARY KEY,
+        user_id       INTEGER NOT NULL REFERENCES gatehouse_user(id) ON DELETE CASCADE,
+        endpoint      TEXT    NOT NULL,
+        client        TEXT    NOT NULL,
+        generation    INTEGER NOT NULL,
+        created_at    INTEGER NOT NULL,
+        expires_at    INTEGER NOT NULL,
+        attempts_left INTEGER NOT NULL,
+        used_at       INTEGER
+      );
+      CREATE INDEX gatehouse_mfa_ticket_expires ON gatehouse_mfa_ticket (expires_at);
+      CREATE INDEX gatehouse_mfa_ticket_user ON gatehouse_mfa_ticket (user_id);
+      CREATE TABLE gatehouse_trusted_device (
+        id           TEXT    PRIMARY KEY,
+        user_id      INTEGER NOT NULL REFERENCES gatehouse_user(id) ON DELETE CASCADE,
+        digest       TEXT    NOT NULL,
+        generation   INTEGER NOT NULL,
+        label        TEXT    NOT NULL,
+        created_at   INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL
+      );
+      CREATE INDEX gatehouse_trusted_device_user ON gatehouse_trusted_device (user_id, created_at);
+      CREATE INDEX gatehouse_trusted_device_expires ON gatehouse_trusted_device (expires_at);
+    `,
+  },
+  {
     version: 8,
     name: 'passkeys and webauthn challenges',
     sql: `

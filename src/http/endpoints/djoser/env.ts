@@ -17,7 +17,7 @@ import type { Handler, Route } from '../../route.js';
  * What djoser's routes are built from: the account route sets' deps (the `login` and
  * `token` throttle scopes go to the token routes through `scopedThrottle`).
  */
-export type DjoserDeps = Pick<AccountRouteDeps, 'accounts' | 'users' | 'tokens' | 'jwt' | 'authenticators' | 'settings' | 'audit' | 'clientAddress' | 'scopedThrottle'>;
+export type DjoserDeps = Pick<AccountRouteDeps, 'accounts' | 'users' | 'tokens' | 'jwt' | 'authenticators' | 'settings' | 'audit' | 'clientAddress' | 'scopedThrottle' | 'gate'>;
 
 /** The djoser settings the routes follow, from `accounts.*`. */
 export interface DjoserOptions {

@@ -11,6 +11,7 @@
  * credential authenticated the call.
  */
 import { ValidationError } from '../../../core/errors.js';
+import type { User } from '../../../core/user.js';
 import type { HandlerContext, HandlerResult, Route } from '../../route.js';
 import { UNABLE_TO_LOG_IN, passwordLogin, usernameField } from '../credentials.js';
 import { jwtEnv, obtainPairRoute, refreshRoute, verifyRoute } from '../jwt.js';
@@ -23,18 +24,22 @@ const LOGIN_ENDPOINT = 'djoser-token-login';
 /** POST `token/login/`. */
 async function tokenLogin(env: DjoserEnv, ctx: HandlerContext): Promise<HandlerResult> {
   const field = usernameField(env.users.loginField);
-  const values = await fieldPass(await ctx.body(), [
-    { name: 'password', required: false },
-    { name: field, required: false },
-  ]);
-  const login = values[field];
-  const password = values.password;
-  const user = login === undefined || password === undefined ? null : await passwordLogin(env.users, ctx, login, password, env.clientAddress(ctx.req));
-  if (!user || !user.isActive) {
-    env.audit({ event: 'login_failed', endpoint: LOGIN_ENDPOINT });
-    throw ValidationError.nonField(UNABLE_TO_LOG_IN);
-  }
-  const { key } = await issueLoginToken(env, ctx, { user, endpoint: LOGIN_ENDPOINT, onLimit: 'evictOldest', after: () => env.users.touchLastLogin(user) });
+  const authenticate = async (): Promise<User> => {
+    const values = await fieldPass(await ctx.body(), [
+      { name: 'password', required: false },
+      { name: field, required: false },
+    ]);
+    const login = values[field];
+    const password = values.password;
+    const user = login === undefined || password === undefined ? null : await passwordLogin(env.users, ctx, login, password, env.clientAddress(ctx.req));
+    if (!user || !user.isActive) {
+      env.audit({ event: 'login_failed', endpoint: LOGIN_ENDPOINT });
+      throw ValidationError.nonField(UNABLE_TO_LOG_IN);
+    }
+    return user;
+  };
+  const verified = await env.gate.pass(ctx, { endpoint: LOGIN_ENDPOINT, authenticate, eligible: (user) => user.isActive });
+  const { key } = await issueLoginToken(env, ctx, verified, { onLimit: 'evictOldest', after: (user) => env.users.touchLastLogin(user) });
   return { body: { auth_token: key } };
 }
 
@@ -48,7 +53,7 @@ async function tokenLogout(env: DjoserEnv, ctx: HandlerContext): Promise<Handler
 
 /** `token/login/`, `token/logout/` and the JWT views. */
 export function tokenRoutes(env: DjoserEnv, prefix: string): Route[] {
-  const jwt = jwtEnv({ users: env.users, jwt: env.jwt, audit: env.audit, clientAddress: env.clientAddress });
+  const jwt = jwtEnv({ users: env.users, jwt: env.jwt, audit: env.audit, clientAddress: env.clientAddress, gate: env.gate });
   // The throttle scopes of the token endpoints (`login`, `token`), as under /api/token/.
   const scoped = (route: Route, scope: 'login' | 'token'): Route => ({ ...route, throttles: [env.scopedThrottle], throttleScope: scope });
   return [
