@@ -35,6 +35,16 @@ export { MfaGate, type LoginAttempt, type LoginProof, type VerifiedLogin } from 
 export { MfaRefused, MfaRequired, type MfaRefusal } from './mfa/errors.js';
 export { TrustedDevices } from './mfa/trusted-devices.js';
 export type { MfaTicketRecord, MfaTicketStore, TrustedDeviceRecord, TrustedDeviceStore } from './stores/types.js';
+export type { MfaMethodName, ProofContext, SecondFactorMethod, SecondFactorProof, SecondFactors } from './mfa/types.js';
+export { MfaFactors } from './mfa/factors.js';
+export { MfaService, type ManagementProof, type MfaStatus } from './mfa/service.js';
+export { TotpMethod, type TotpEnrolment } from './mfa/totp.js';
+export { RecoveryCodes } from './mfa/recovery.js';
+// Passkeys: types only (the WebAuthn library loads only when `passkeys.enabled`).
+export type { PasskeyService, PasskeyConfig } from './passkeys/service.js';
+export type { WebAuthnFactor } from './passkeys/factor.js';
+export type { PasskeyRecord, PasskeyStore, WebAuthnChallenge } from './stores/types.js';
+export type { MfaStore, TotpDevice } from './stores/types.js';
 export type { OpaqueTokenOptions, IssuedToken } from './tokens/service.js';
 export type * from './stores/types.js';
 export { UsernameTaken, TokenLimitReached } from './stores/types.js';
