@@ -43,7 +43,6 @@ export { RecoveryCodes } from './mfa/recovery.js';
 // Passkeys: types only (the WebAuthn library loads only when `passkeys.enabled`).
 export type { PasskeyService, PasskeyConfig } from './passkeys/service.js';
 export type { WebAuthnFactor } from './passkeys/factor.js';
-export type { PasskeyRecord, PasskeyStore, WebAuthnChallenge } from './stores/types.js';
 export type { MfaStore, TotpDevice } from './stores/types.js';
 export type { OpaqueTokenOptions, IssuedToken } from './tokens/service.js';
 export type * from './stores/types.js';
