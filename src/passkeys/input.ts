@@ -50,17 +50,20 @@ function transportsOf(value: unknown, field: string): string[] {
   return [...new Set(value as string[])];
 }
 
+/** The members every rebuilt credential has: the checked id twice, the type, no extension results. */
+const rebuilt = (id: string) => ({ id, rawId: id, type: 'public-key' as const, clientExtensionResults: {} });
+
+/** The client data, checked (both ceremonies). */
+const clientData = (response: Record<string, unknown>, field: string): string => b64url(response.clientDataJSON, MAX.clientDataJSON, 'response.clientDataJSON', field);
+
 /** A registration result (`navigator.credentials.create`), checked. */
 export function readRegistration(value: unknown, field = 'credential'): { json: RegistrationResponseJSON; transports: string[] } {
   const { id, response } = credentialShell(value, field);
   const transports = transportsOf(response.transports, field);
   const json: RegistrationResponseJSON = {
-    id,
-    rawId: id,
-    type: 'public-key',
-    clientExtensionResults: {},
+    ...rebuilt(id),
     response: {
-      clientDataJSON: b64url(response.clientDataJSON, MAX.clientDataJSON, 'response.clientDataJSON', field),
+      clientDataJSON: clientData(response, field),
       attestationObject: b64url(response.attestationObject, MAX.attestationObject, 'response.attestationObject', field),
       transports,
     },
@@ -73,12 +76,9 @@ export function readAssertion(value: unknown, field = 'credential'): Authenticat
   const { id, response } = credentialShell(value, field);
   const userHandle = response.userHandle === undefined || response.userHandle === null ? undefined : b64url(response.userHandle, MAX.userHandle, 'response.userHandle', field);
   return {
-    id,
-    rawId: id,
-    type: 'public-key',
-    clientExtensionResults: {},
+    ...rebuilt(id),
     response: {
-      clientDataJSON: b64url(response.clientDataJSON, MAX.clientDataJSON, 'response.clientDataJSON', field),
+      clientDataJSON: clientData(response, field),
       authenticatorData: b64url(response.authenticatorData, MAX.authenticatorData, 'response.authenticatorData', field),
       signature: b64url(response.signature, MAX.signature, 'response.signature', field),
       ...(userHandle === undefined ? {} : { userHandle }),

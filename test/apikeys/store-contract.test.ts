@@ -2,43 +2,12 @@
  * The `ApiKeyStore` contract, run on every store (memory, SQLite, PostgreSQL, SQLite behind Redis): create,
  * lookup with the owner (or none), listing, last use, revocation, owner deletion.
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStores } from '../../src/stores/memory/index.js';
-import { SqliteStores } from '../../src/stores/sqlite/index.js';
 import type { NewApiKeyRecord, Stores } from '../../src/stores/types.js';
-import { postgresTestDb } from '../stores/postgres-helpers.js';
-import { REDIS_URL, redisTestServer } from '../stores/redis-helpers.js';
-import { RedisBackend } from '../../src/stores/redis/index.js';
-import { randomBytes } from 'node:crypto';
+import { featureStores } from '../stores/feature-stores.js';
 
-const factories: Array<[string, () => Stores | Promise<Stores>]> = [
-  ['memory', () => new MemoryStores()],
-  ['sqlite', () => SqliteStores.open(':memory:')],
-];
-// PostgreSQL: a fresh schema per store (skipped with a notice when unreachable and not required).
-const postgres = await postgresTestDb('API key store contract');
-if (postgres) {
-  factories.push(['postgres', () => postgres.open()]);
-  after(() => postgres.cleanup());
-}
-// Redis in front of SQLite: the wrapper passes API keys through and publishes revocations.
-const redis = await redisTestServer('API key store contract with Redis');
-if (redis) {
-  const backends: RedisBackend[] = [];
-  factories.push([
-    'sqlite+redis',
-    async () => {
-      const backend = await RedisBackend.open(REDIS_URL, { keyPrefix: `gh_test_apikeys_${randomBytes(4).toString('hex')}:` });
-      backends.push(backend);
-      return backend.wrap(SqliteStores.open(':memory:'), { tokenCache: { ttlMs: 30_000, secret: randomBytes(32) } });
-    },
-  ]);
-  after(async () => {
-    for (const b of backends) await b.close();
-    await redis.cleanup();
-  });
-}
+const factories = await featureStores('API key store contract', 'gh_test_apikeys_');
 
 const key = (lookupId: string, userId: number | null, extra: Partial<NewApiKeyRecord> = {}): NewApiKeyRecord => ({
   lookupId,

@@ -65,14 +65,7 @@ export class SoftCredential {
   register(options: { challenge: string }, o: Overrides = {}): Record<string, unknown> {
     const authData = this.authData(o, true);
     const attestationObject = isoCBOR.encode(new Map<string, unknown>([['fmt', 'none'], ['attStmt', new Map()], ['authData', new Uint8Array(authData)]]) as never);
-    const id = this.credentialId;
-    return {
-      id,
-      rawId: id,
-      type: 'public-key',
-      clientExtensionResults: {},
-      response: { clientDataJSON: this.clientData('webauthn.create', options.challenge, o), attestationObject: b64u(attestationObject), transports: ['internal'] },
-    };
+    return this.credential({ clientDataJSON: this.clientData('webauthn.create', options.challenge, o), attestationObject: b64u(attestationObject), transports: ['internal'] });
   }
 
   /** A `navigator.credentials.get` result for `options`; the counter moves by one unless `o.counter` says otherwise. */
@@ -82,13 +75,12 @@ export class SoftCredential {
     const clientDataJSON = this.clientData('webauthn.get', options.challenge, o);
     const signature = sign('sha256', Buffer.concat([authData, sha256(Buffer.from(clientDataJSON, 'base64url'))]), this.privateKey);
     const handle = o.userHandle === undefined ? userHandle : o.userHandle;
+    return this.credential({ clientDataJSON, authenticatorData: b64u(authData), signature: b64u(signature), ...(handle === null ? {} : { userHandle: handle }) });
+  }
+
+  /** `PublicKeyCredential.toJSON()` of this credential with `response`. */
+  private credential(response: Record<string, unknown>): Record<string, unknown> {
     const id = this.credentialId;
-    return {
-      id,
-      rawId: id,
-      type: 'public-key',
-      clientExtensionResults: {},
-      response: { clientDataJSON, authenticatorData: b64u(authData), signature: b64u(signature), ...(handle === null ? {} : { userHandle: handle }) },
-    };
+    return { id, rawId: id, type: 'public-key', clientExtensionResults: {}, response };
   }
 }

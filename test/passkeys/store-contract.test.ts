@@ -4,41 +4,12 @@
  * rename and removal by owner only, the counter's compare-and-set, single-use expiring
  * challenges (one winner among concurrent consumers), and the owner's deletion.
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { MemoryStores } from '../../src/stores/memory/index.js';
-import { SqliteStores } from '../../src/stores/sqlite/index.js';
 import { PasskeyExists, PasskeyLimitReached, type NewPasskeyRecord, type Stores } from '../../src/stores/types.js';
-import { RedisBackend } from '../../src/stores/redis/index.js';
-import { postgresTestDb } from '../stores/postgres-helpers.js';
-import { REDIS_URL, redisTestServer } from '../stores/redis-helpers.js';
+import { featureStores } from '../stores/feature-stores.js';
 
-const factories: Array<[string, () => Stores | Promise<Stores>]> = [
-  ['memory', () => new MemoryStores()],
-  ['sqlite', () => SqliteStores.open(':memory:')],
-];
-const postgres = await postgresTestDb('passkey store contract');
-if (postgres) {
-  factories.push(['postgres', () => postgres.open()]);
-  after(() => postgres.cleanup());
-}
-const redis = await redisTestServer('passkey store contract with Redis');
-if (redis) {
-  const backends: RedisBackend[] = [];
-  factories.push([
-    'sqlite+redis',
-    async () => {
-      const backend = await RedisBackend.open(REDIS_URL, { keyPrefix: `gh_test_passkeys_${randomBytes(4).toString('hex')}:` });
-      backends.push(backend);
-      return backend.wrap(SqliteStores.open(':memory:'), { tokenCache: null });
-    },
-  ]);
-  after(async () => {
-    for (const b of backends) await b.close();
-    await redis.cleanup();
-  });
-}
+const factories = await featureStores('passkey store contract', 'gh_test_passkeys_');
 
 const passkey = (credentialId: string, userId: number, extra: Partial<NewPasskeyRecord> = {}): NewPasskeyRecord => ({
   credentialId,

@@ -3,16 +3,7 @@
  * user takes both with it (`forgetUser`). JavaScript runs one statement at a time, so
  * every method is atomic as the contract asks.
  */
-import {
-  PasskeyExists,
-  PasskeyLimitReached,
-  type NewPasskeyRecord,
-  type PasskeyRecord,
-  type PasskeyStore,
-  type PasskeyUse,
-  type WebAuthnCeremony,
-  type WebAuthnChallenge,
-} from '../types.js';
+import { PasskeyExists, PasskeyLimitReached, type NewPasskeyRecord, type PasskeyRecord, type PasskeyStore, type PasskeyUse, type WebAuthnCeremony, type WebAuthnChallenge } from '../types.js';
 
 const copy = (p: PasskeyRecord): PasskeyRecord => ({ ...p, transports: [...p.transports] });
 

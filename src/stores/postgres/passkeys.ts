@@ -4,16 +4,7 @@
  * concurrent registrations on any instance never exceed the limit; a challenge is taken
  * with one `DELETE … RETURNING` (one winner among instances).
  */
-import {
-  PasskeyExists,
-  PasskeyLimitReached,
-  type NewPasskeyRecord,
-  type PasskeyRecord,
-  type PasskeyStore,
-  type PasskeyUse,
-  type WebAuthnCeremony,
-  type WebAuthnChallenge,
-} from '../types.js';
+import { PasskeyExists, PasskeyLimitReached, type NewPasskeyRecord, type PasskeyRecord, type PasskeyStore, type PasskeyUse, type WebAuthnCeremony, type WebAuthnChallenge } from '../types.js';
 import { CHALLENGE_COLUMNS, PASSKEY_COLUMNS, acceptedChallenge, toPasskey, type ChallengeRow, type PasskeyRow } from '../passkey-rows.js';
 import { isDatabaseError, type Db } from './database.js';
 import { isId, lockedGeneration, storable } from './rows.js';

@@ -4,16 +4,7 @@
  * run in one IMMEDIATE transaction; a challenge is taken with one `DELETE … RETURNING`.
  * A user's deletion cascades to both tables.
  */
-import {
-  PasskeyExists,
-  PasskeyLimitReached,
-  type NewPasskeyRecord,
-  type PasskeyRecord,
-  type PasskeyStore,
-  type PasskeyUse,
-  type WebAuthnCeremony,
-  type WebAuthnChallenge,
-} from '../types.js';
+import { PasskeyExists, PasskeyLimitReached, type NewPasskeyRecord, type PasskeyRecord, type PasskeyStore, type PasskeyUse, type WebAuthnCeremony, type WebAuthnChallenge } from '../types.js';
 import { CHALLENGE_COLUMNS, PASSKEY_COLUMNS, acceptedChallenge, toPasskey, type ChallengeRow, type PasskeyRow } from '../passkey-rows.js';
 import type { SqliteDatabase } from './database.js';
 
