@@ -184,7 +184,7 @@ describe('what the commands say', () => {
     assert.equal(m.code, 0, m.stderr);
     assert.equal(
       m.stdout,
-      `Database: SQLite ${db}\nApplied 6 migrations:\n  1: users and opaque tokens\n  2: jwt outstanding tokens, refresh families, denylist, user epochs, key ring\n  3: per-user credential generation\n  4: verified e-mail flag and case-insensitive e-mail key\n  5: api keys\n  6: second factors: TOTP devices and recovery codes\n`,
+      `Database: SQLite ${db}\nApplied 7 migrations:\n  1: users and opaque tokens\n  2: jwt outstanding tokens, refresh families, denylist, user epochs, key ring\n  3: per-user credential generation\n  4: verified e-mail flag and case-insensitive e-mail key\n  5: api keys\n  6: second factors: TOTP devices and recovery codes\n  7: mfa tickets and trusted devices\n`,
     );
     assert.equal((await gatehouse(['migrate', '--db', db])).stdout, `Database: SQLite ${db}\nNo migrations to apply (schema version 5).\n`);
   });

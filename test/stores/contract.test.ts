@@ -390,7 +390,10 @@ test('sqlite: WAL mode, foreign keys, indexes on every lookup, versioned migrati
   assert.match(plan('SELECT count(*) FROM gatehouse_mfa_recovery_code WHERE user_id = 1'), /USING (COVERING )?INDEX sqlite_autoindex_gatehouse_mfa_recovery_code/);
   assert.match(plan('SELECT * FROM gatehouse_mfa_totp WHERE user_id = 1'), /USING (INTEGER PRIMARY KEY|INDEX)/);
   const versions = s.db.prepare('SELECT version FROM gatehouse_migrations').pluck().all();
-  assert.deepEqual(versions, [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(versions, [1, 2, 3, 4, 5, 6, 7]);
+  assert.match(plan('SELECT * FROM gatehouse_mfa_ticket WHERE expires_at <= 5'), /INDEX gatehouse_mfa_ticket_expires/);
+  assert.match(plan('SELECT * FROM gatehouse_trusted_device WHERE user_id = 1 ORDER BY created_at, id'), /INDEX gatehouse_trusted_device_user/);
+  assert.match(plan('SELECT * FROM gatehouse_trusted_device WHERE expires_at <= 5'), /INDEX gatehouse_trusted_device_expires/);
   await s.close();
 });
 

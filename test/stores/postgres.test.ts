@@ -337,7 +337,7 @@ pgTest('postgres store: several instances on one database', () => {
       const other = postgres!.newSchema();
       const url = new URL(postgres!.url);
       url.searchParams.set('schema', other);
-      assert.deepEqual((await migratePostgres(url.toString())).length, 6);
+      assert.deepEqual((await migratePostgres(url.toString())).length, 7);
       assert.deepEqual(await migratePostgres(url.toString()), []);
       const viaUrl = await PostgresStores.open(url.toString());
       assert.equal(viaUrl.schema, other);
