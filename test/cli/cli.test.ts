@@ -109,7 +109,7 @@ describe('gatehouse CLI', () => {
     assert.equal(unknown.code, 2);
     const m = await cli(['migrate', '--db', db]);
     assert.equal(m.code, 0);
-    assert.match(m.stdout, /^Database: SQLite .*gh\.sqlite3\nApplied 6 migrations:\n  1: users and opaque tokens\n  2: jwt /);
+    assert.match(m.stdout, /^Database: SQLite .*gh\.sqlite3\nApplied 7 migrations:\n  1: users and opaque tokens\n  2: jwt /);
     const again = await cli(['migrate', '--db', db]);
     assert.match(again.stdout, /No migrations to apply/);
     const nouser = await cli(['createtoken', 'nobody', '--db', db]);
