@@ -19,6 +19,7 @@ const STATE_CHANGING: ReadonlyMap<string, boolean> = new Map([
   ['tokens revoke', false],
   ['users set', true],
   ['unlock', true],
+  ['mfa reset', true],
   ['keys rotate', false],
   ['keys retire', false],
   ['flushexpired', false],

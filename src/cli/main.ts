@@ -44,6 +44,7 @@ import { registerServe } from './serve.js';
 import { revokeToken } from './tokens.js';
 import { createApiKey, listApiKeys, revokeApiKey, type CreateApiKeyOptions } from './apikeys.js';
 import { registerUserCommands } from './users.js';
+import { registerMfaCommands } from './mfa.js';
 
 export { CliError } from './errors.js';
 
@@ -106,10 +107,10 @@ async function useExistingDatabase(settings: Settings, io: CliIo): Promise<void>
  * the settings and the database check and before anything is written (a password
  * prompt, a username check).
  */
-async function withApp<T>(opts: CommonOptions, io: CliIo, fn: (app: Gatehouse) => Promise<T>, validate?: () => Promise<void>): Promise<T> {
+async function withApp<T>(opts: CommonOptions, io: CliIo, fn: (app: Gatehouse) => Promise<T>, validate?: () => Promise<void>, extra: Record<string, unknown> = {}): Promise<T> {
   await useExistingDatabase(settingsFor(opts, io), io);
   await validate?.();
-  const { settings, generatedInto } = settingsWithSecret(opts, io);
+  const { settings, generatedInto } = settingsWithSecret(opts, io, extra);
   if (generatedInto) io.stderr(`gatehouse: no secretKey configured: generated one into ${resolve(generatedInto)} (mode 0600); keep it safe\n`);
   const app = await createGatehouse(settings);
   try {
@@ -447,6 +448,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerUserCommands(program, { io, common, withApp: (opts, fn) => withApp(opts, io, fn), requireUser });
   registerLockCommands(program, { io, common, settingsFor: (opts) => settingsFor(opts, io), withApp: (opts, fn) => withApp(opts, io, fn) });
   registerEmailCommands(program, { io, common, settingsFor: (opts) => settingsFor(opts, io) });
+  registerMfaCommands(program, { io, common, withMfaApp: (opts, fn) => withApp(opts, io, fn, undefined, { mfa: { enabled: true } }), requireUser });
 
   return program;
 }

@@ -4,36 +4,18 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cliRunner } from '../cli-process.js';
 import { startServer } from '../helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ENTRY = join(ROOT, 'src/cli/run.ts');
-const TSX = import.meta.resolve('tsx');
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-apikeys-cli-'));
 const db = join(dir, 'db.sqlite3');
 const SECRET = 'test-secret-key-that-is-long-enough-0123456789';
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GATEHOUSE_')) env[k] = v;
-  env.GATEHOUSE_SECRET_KEY = SECRET;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args, '--db', db], { cwd: dir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const cli = cliRunner(dir, db, SECRET);
 
 test('create, use, list, revoke; nothing secret at rest', async () => {
   assert.equal((await cli(['migrate'])).code, 0);

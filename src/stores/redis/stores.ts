@@ -9,6 +9,8 @@
  *   fails the write: the database is the source of truth, and a Redis that cannot be
  *   reached is covered by the receivers' fail-closed signal and reconnect bumps.
  * - API key revocations are published as `token` changes (the token cache is not involved).
+ * - Second factors (`mfa`) pass through untouched: no cache reads them, and a factor
+ *   that is added revokes sessions through the user store's generation, which is published.
  * - `findByPrefix` reads through the token cache when there is one.
  * - `changes.generation()` moves when the store's own signal moves or the channel's does
  *   (and on every call while either fails closed).
