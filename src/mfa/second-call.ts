@@ -11,7 +11,7 @@ import type { SecondFactorProof } from './types.js';
 export const TICKET_MAX = 128;
 export const CODE_MAX = 64;
 /** The serialized WebAuthn assertion (a few hundred bytes with the usual authenticators). */
-export const WEBAUTHN_MAX = 16_384;
+export const WEBAUTHN_MAX = 8_192;
 
 export const ONE_PROOF = 'Give exactly one of "code", "recovery_code" or "webauthn".';
 const NOT_A_BOOLEAN = 'Must be a valid boolean.';

@@ -4,7 +4,9 @@
  * the RFC 6238 algorithm (`otpauth`) from the enrolment secret at the server's clock.
  */
 import * as OTPAuth from 'otpauth';
+import type { FakeClock } from '../../src/core/clock.js';
 import type { User } from '../../src/core/user.js';
+import type { Gatehouse } from '../../src/server/app.js';
 import { startServer, type StartOptions, type TestResponse, type TestServer } from '../helpers.js';
 
 export interface Enrolment {
@@ -33,7 +35,7 @@ export function wrongCode(secret: string, at: number): string {
  * Enrol `user` in TOTP as a user would (begin, then confirm with the app's code): the
  * confirmation uses the current step, so the clock moves one step on afterwards.
  */
-export async function enrol(s: TestServer, user: User): Promise<Enrolment> {
+export async function enrol(s: { app: Gatehouse; clock: FakeClock }, user: User): Promise<Enrolment> {
   const service = s.app.mfa!.service;
   const { secret } = await service.beginTotp(user);
   const recoveryCodes = await service.confirmTotp(user, totpCode(secret, s.clock.now()), { endpoint: 'test', address: '127.0.0.1' });

@@ -395,6 +395,9 @@ test('sqlite: WAL mode, foreign keys, indexes on every lookup, versioned migrati
   assert.match(plan('DELETE FROM gatehouse_webauthn_challenge WHERE expires_at <= 5'), /USING (COVERING )?INDEX gatehouse_webauthn_challenge_expiry/);
   const versions = s.db.prepare('SELECT version FROM gatehouse_migrations').pluck().all();
   assert.deepEqual(versions, [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.match(plan('SELECT * FROM gatehouse_mfa_ticket WHERE expires_at <= 5'), /INDEX gatehouse_mfa_ticket_expires/);
+  assert.match(plan('SELECT * FROM gatehouse_trusted_device WHERE user_id = 1 ORDER BY created_at, id'), /INDEX gatehouse_trusted_device_user/);
+  assert.match(plan('SELECT * FROM gatehouse_trusted_device WHERE expires_at <= 5'), /INDEX gatehouse_trusted_device_expires/);
   await s.close();
 });
 
