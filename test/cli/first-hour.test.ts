@@ -186,7 +186,7 @@ describe('what the commands say', () => {
       m.stdout,
       `Database: SQLite ${db}\nApplied 6 migrations:\n  1: users and opaque tokens\n  2: jwt outstanding tokens, refresh families, denylist, user epochs, key ring\n  3: per-user credential generation\n  4: verified e-mail flag and case-insensitive e-mail key\n  5: api keys\n  6: second factors: TOTP devices and recovery codes\n`,
     );
-    assert.equal((await gatehouse(['migrate', '--db', db])).stdout, `Database: SQLite ${db}\nNo migrations to apply (schema version 5).\n`);
+    assert.equal((await gatehouse(['migrate', '--db', db])).stdout, `Database: SQLite ${db}\nNo migrations to apply (schema version 6).\n`);
   });
 
   test('every command that opens the database names it (standard error; standard output stays the result)', async () => {
