@@ -8,6 +8,7 @@
  * - anyone else sees, creates and revokes only their own keys.
  */
 import { PermissionDenied } from '../core/errors.js';
+import type { ApiKeyActor } from '../core/events.js';
 import type { Principal } from '../core/user.js';
 import type { ApiKeyRecord } from '../stores/types.js';
 import { apiKeyOf } from './authentication.js';
@@ -18,6 +19,12 @@ export function requireManager(principal: Principal, manageScope: string | null)
   const key = apiKeyOf(principal);
   if (key && (manageScope === null || !key.scopes.includes(manageScope))) throw new PermissionDenied();
   if (isServicePrincipal(principal.user)) throw new PermissionDenied();
+}
+
+/** The caller as the `apikey_*` events name it: the user, and the key when it used one. */
+export function httpActor(principal: Principal): ApiKeyActor {
+  const key = apiKeyOf(principal);
+  return { via: 'http', userId: principal.user.id, ...(key ? { keyId: key.id } : {}) };
 }
 
 export function canSee(principal: Principal, record: ApiKeyRecord): boolean {

@@ -11,6 +11,7 @@
  * the store's change generation, so a revocation is honoured on the very next request.
  */
 import type { Clock } from '../core/clock.js';
+import { noEvents, type ApiKeyActor, type ApiKeyEvent, type EventSink } from '../core/events.js';
 import type { User } from '../core/user.js';
 import { ValidationError } from '../core/errors.js';
 import type { ApiKeyRecord, ApiKeyStore, ApiKeyWithUser, Stores } from '../stores/types.js';
@@ -30,6 +31,25 @@ export interface ApiKeyOptions {
   cacheSize: number;
   /** Checks imported drf-api-key rows (Django hashes); absent: such rows never match. */
   checkDjangoHash?: DjangoHashCheck;
+  /** Where creations, changes and revocations are reported (`apikey_*` security events). */
+  events?: EventSink;
+}
+
+/** The code's own calls (not over HTTP, not the CLI). */
+const APPLICATION: ApiKeyActor = { via: 'application' };
+
+/** The event of a change to `key` by `actor`: ids, name and owner, never the key or its digest. */
+export function apiKeyEvent(event: ApiKeyEvent['event'], key: Pick<ApiKeyRecord, 'id' | 'lookupId' | 'name' | 'userId'>, actor: ApiKeyActor, changed?: string[]): ApiKeyEvent {
+  return {
+    event,
+    keyId: key.id,
+    lookupId: key.lookupId,
+    name: key.name,
+    userId: key.userId,
+    via: actor.via,
+    ...(actor.via === 'http' ? { actorId: actor.userId, ...(actor.keyId !== undefined ? { actorKeyId: actor.keyId } : {}) } : {}),
+    ...(changed ? { changed } : {}),
+  };
 }
 
 /** What a valid key proves: `(request.user, request.auth)`. */
@@ -88,6 +108,7 @@ function safeRate(rate: string): boolean {
 export class ApiKeyService {
   private readonly store: ApiKeyStore;
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly events: EventSink;
 
   constructor(
     private readonly stores: Stores,
@@ -96,10 +117,11 @@ export class ApiKeyService {
   ) {
     if (!stores.apiKeys) throw new Error('apiKeys.enabled needs a store with API keys (memory or SQLite)');
     this.store = stores.apiKeys;
+    this.events = options.events ?? noEvents;
   }
 
   /** Create a key; throws `ValidationError` for bad attributes. */
-  async create(input: NewApiKey): Promise<IssuedApiKey> {
+  async create(input: NewApiKey, actor: ApiKeyActor = APPLICATION): Promise<IssuedApiKey> {
     const now = this.clock.now();
     const errors = apiKeyFieldErrors(input, now);
     if (input.userId !== null && !(await this.stores.users.getById(input.userId))) errors.user = [`Invalid pk "${input.userId}" - object does not exist.`];
@@ -115,6 +137,7 @@ export class ApiKeyService {
       expiresAt: input.expiresAt ?? null,
       rate: input.rate ?? null,
     });
+    this.events(apiKeyEvent('apikey_created', record, actor));
     return { key, record };
   }
 
@@ -169,15 +192,35 @@ export class ApiKeyService {
   }
 
   /** Revoke one key; false when unknown or already revoked. */
-  revoke(id: number): Promise<boolean> {
-    this.cache.clear();
-    return this.store.revoke(id, this.clock.now());
+  async revoke(id: number, actor: ApiKeyActor = APPLICATION): Promise<boolean> {
+    if (!(await this.changing(() => this.store.revoke(id, this.clock.now())))) return false;
+    const record = await this.store.get(id);
+    if (record) this.events(apiKeyEvent('apikey_revoked', record, actor));
+    return true;
   }
 
-  /** Revoke every key of a user (`apiKeys.revokeOnPasswordChange`, account deletion). */
-  revokeAllForUser(userId: number): Promise<number> {
+  /** Revoke every key of a user (`apiKeys.revokeOnPasswordChange`); one event per key revoked. */
+  async revokeAllForUser(userId: number, actor: ApiKeyActor = APPLICATION): Promise<number> {
+    const now = this.clock.now();
+    const revokedBefore = new Set((await this.store.list(userId)).filter((k) => k.revokedAt !== null).map((k) => k.id));
+    const n = await this.changing(() => this.store.revokeAllForUser(userId, now));
+    if (n === 0) return 0;
+    for (const k of await this.store.list(userId)) {
+      if (k.revokedAt === now && !revokedBefore.has(k.id)) this.events(apiKeyEvent('apikey_revoked', k, actor));
+    }
+    return n;
+  }
+
+  /**
+   * Every write that changes what a key may do (revocation, a change of scopes or rate)
+   * goes through here, the one place the verified-key cache is dropped: emptied before the
+   * write, and the store moves its change signal with it, so a lookup that read the old row
+   * meanwhile is cached under a stale generation (never served), here and on every other
+   * instance.
+   */
+  private changing<T>(write: () => Promise<T>): Promise<T> {
     this.cache.clear();
-    return this.store.revokeAllForUser(userId, this.clock.now());
+    return write();
   }
 }
 

@@ -25,11 +25,13 @@ export interface CreateApiKeyOptions {
   rate?: string;
 }
 
+const CLI = { via: 'cli' } as const;
+
 function service(app: Gatehouse): ApiKeyService {
   if (app.apiKeys) return app.apiKeys;
   const s = app.settings.apiKeys;
   try {
-    return new ApiKeyService(app.stores, { prefix: s.prefix, minRefreshInterval: s.minRefreshInterval, cacheSize: 0 }, { now: () => Date.now() });
+    return new ApiKeyService(app.stores, { prefix: s.prefix, minRefreshInterval: s.minRefreshInterval, cacheSize: 0, events: app.events }, { now: () => Date.now() });
   } catch (e) {
     throw new CliError((e as Error).message);
   }
@@ -63,7 +65,7 @@ export async function createApiKey(app: Gatehouse, opts: CreateApiKeyOptions): P
       scopes: opts.scope ?? [],
       expiresAt,
       rate: opts.rate ?? null,
-    });
+    }, CLI);
     return `${key}\n`;
   } catch (e) {
     if (e instanceof ValidationError) {
@@ -102,6 +104,6 @@ export async function revokeApiKey(app: Gatehouse, which: string): Promise<strin
   const keys = await service(app).list();
   const match = /^\d{1,15}$/.test(which) ? keys.find((k) => k.id === Number(which)) : keys.find((k) => apiKeyIdentifier(app, k) === which);
   if (!match) throw new CliError(`no API key ${which}`);
-  if (!(await service(app).revoke(match.id))) throw new CliError(`API key ${match.id} is already revoked`);
+  if (!(await service(app).revoke(match.id, CLI))) throw new CliError(`API key ${match.id} is already revoked`);
   return `Revoked API key ${match.id} (${apiKeyIdentifier(app, match)}, ${match.name}).\n`;
 }

@@ -35,13 +35,27 @@ function cli(args: string[], input = ''): Promise<{ code: number | null; stdout:
   });
 }
 
-test('create, use, list, revoke; nothing secret at rest', async () => {
+/** The security events logged on a command's standard error. */
+function eventLines(stderr: string): Array<Record<string, unknown>> {
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => (JSON.parse(l) as { event?: Record<string, unknown> }).event)
+    .filter((e): e is Record<string, unknown> => e !== undefined);
+}
+
+test('create, use, list, revoke; events (#185); nothing secret at rest', async () => {
   assert.equal((await cli(['migrate'])).code, 0);
   assert.equal((await cli(['createuser', 'alice', '--password-stdin', '--email', 'a@example.com'], 'alice-password-1\n')).code, 0);
   const made = await cli(['apikeys', 'create', '--name', 'deploy', '--user', 'alice', '--scope', 'reports:read', '--scope', 'x', '--expires', '30d', '--rate', '100/min']);
   assert.equal(made.code, 0, made.stderr);
   const key = made.stdout.trim();
   assert.match(key, /^gk_[0-9A-Za-z]{8}_[0-9A-Za-z]{38}$/);
+  // #185: the creation is a security event (the key by id, lookup id, name, owner), and so is the command; never the key.
+  const created = eventLines(made.stderr);
+  assert.deepEqual(created.find((e) => e.event === 'apikey_created'), { event: 'apikey_created', keyId: 1, lookupId: key.slice(3, 11), name: 'deploy', userId: 1, via: 'cli' });
+  assert.deepEqual(created.find((e) => e.event === 'cli'), { event: 'cli', command: 'apikeys create' });
+  assert.equal(made.stderr.includes(key), false);
   const service = await cli(['apikeys', 'create', '--name', 'billing']);
   const serviceKey = service.stdout.trim();
   assert.equal((await cli(['apikeys', 'create', '--name', 'x', '--rate', 'fast'])).code, 2);
@@ -64,6 +78,7 @@ test('create, use, list, revoke; nothing secret at rest', async () => {
     assert.equal(key.startsWith(identifier), true);
     const revoked = await cli(['apikeys', 'revoke', identifier]);
     assert.equal(revoked.code, 0, revoked.stderr);
+    assert.deepEqual(eventLines(revoked.stderr).find((e) => e.event === 'apikey_revoked'), { event: 'apikey_revoked', keyId: 1, lookupId: key.slice(3, 11), name: 'deploy', userId: 1, via: 'cli' });
     assert.equal((await cli(['apikeys', 'revoke', identifier])).code, 1);
     assert.equal((await s.send('GET', '/whoami/', { headers: { 'X-Api-Key': key } })).status, 401, 'a revocation by another process is honoured');
     assert.equal((await cli(['apikeys', 'list', '--user', 'alice'])).stdout.trim().split('\n').length, 1);

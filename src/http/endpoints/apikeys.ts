@@ -15,7 +15,7 @@ import type { Principal } from '../../core/user.js';
 import { IsAuthenticated } from '../../permissions/index.js';
 import type { ApiKeyRecord } from '../../stores/types.js';
 import type { ApiKeyService, NewApiKey } from '../../apikeys/service.js';
-import { canSee, ownerFor, requireGrantable, requireManager } from '../../apikeys/management.js';
+import { canSee, httpActor, ownerFor, requireGrantable, requireManager } from '../../apikeys/management.js';
 import type { BodyData } from '../body.js';
 import type { Route } from '../route.js';
 
@@ -102,7 +102,7 @@ export function apiKeyRoutes(deps: ApiKeyEndpointDeps, prefix = ''): Route[] {
           const input = readNewKey(await ctx.body(), clock.now());
           requireGrantable(principal, input.scopes ?? []);
           const { user, ...rest } = input;
-          const issued = await apiKeys.create({ ...rest, userId: ownerFor(principal, user) });
+          const issued = await apiKeys.create({ ...rest, userId: ownerFor(principal, user) }, httpActor(principal));
           return { status: 201, body: { ...view(issued.record), key: issued.key } };
         },
       },
@@ -115,8 +115,9 @@ export function apiKeyRoutes(deps: ApiKeyEndpointDeps, prefix = ''): Route[] {
       methods: {
         GET: async (ctx) => ({ body: view(await visible(manager(ctx.principal), ctx.params.id ?? '')) }),
         DELETE: async (ctx) => {
-          const record = await visible(manager(ctx.principal), ctx.params.id ?? '');
-          await apiKeys.revoke(record.id);
+          const principal = manager(ctx.principal);
+          const record = await visible(principal, ctx.params.id ?? '');
+          await apiKeys.revoke(record.id, httpActor(principal));
           return { status: 204 };
         },
       },
