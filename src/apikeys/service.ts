@@ -1,5 +1,6 @@
 /**
- * API key service: create (the key is returned once), authenticate, list, revoke.
+ * API key service: create (the key is returned once), authenticate, list, update, revoke;
+ * each change reported as a security event (src/apikeys/events.ts).
  *
  * Authentication (`authenticateKey`) is the one function every path calls:
  * 1. `parseApiKey` refuses a malformed key or a bad checksum before any store access
@@ -8,14 +9,16 @@
  * 3. revoked, expired, or an inactive owner → the same `InvalidApiKey` (401);
  * 4. last use is written at most once per `minRefreshInterval`.
  * Found rows are cached (bounded, keyed by the key's digest) and every entry is tied to
- * the store's change generation, so a revocation is honoured on the very next request.
+ * the store's change generation, so a revocation or an update is honoured on the very
+ * next request (`changing`).
  */
 import type { Clock } from '../core/clock.js';
-import { noEvents, type ApiKeyActor, type ApiKeyEvent, type EventSink } from '../core/events.js';
+import { noEvents, type ApiKeyActor, type EventSink } from '../core/events.js';
 import type { User } from '../core/user.js';
 import { ValidationError } from '../core/errors.js';
-import type { ApiKeyRecord, ApiKeyStore, ApiKeyWithUser, Stores } from '../stores/types.js';
-import { parseRate } from '../throttle/rate.js';
+import type { ApiKeyPatch, ApiKeyRecord, ApiKeyStore, ApiKeyWithUser, Stores } from '../stores/types.js';
+import { apiKeyFieldErrors, changesTo, normalized } from './attributes.js';
+import { APPLICATION, apiKeyEvent } from './events.js';
 import { API_KEY_MAX, generateApiKey, parseApiKey } from './format.js';
 import { apiKeyDigest, apiKeyDigestMatches } from './digest.js';
 import { InvalidApiKey } from './errors.js';
@@ -33,23 +36,6 @@ export interface ApiKeyOptions {
   checkDjangoHash?: DjangoHashCheck;
   /** Where creations, changes and revocations are reported (`apikey_*` security events). */
   events?: EventSink;
-}
-
-/** The code's own calls (not over HTTP, not the CLI). */
-const APPLICATION: ApiKeyActor = { via: 'application' };
-
-/** The event of a change to `key` by `actor`: ids, name and owner, never the key or its digest. */
-export function apiKeyEvent(event: ApiKeyEvent['event'], key: Pick<ApiKeyRecord, 'id' | 'lookupId' | 'name' | 'userId'>, actor: ApiKeyActor, changed?: string[]): ApiKeyEvent {
-  return {
-    event,
-    keyId: key.id,
-    lookupId: key.lookupId,
-    name: key.name,
-    userId: key.userId,
-    via: actor.via,
-    ...(actor.via === 'http' ? { actorId: actor.userId, ...(actor.keyId !== undefined ? { actorKeyId: actor.keyId } : {}) } : {}),
-    ...(changed ? { changed } : {}),
-  };
 }
 
 /** What a valid key proves: `(request.user, request.auth)`. */
@@ -73,36 +59,12 @@ export interface NewApiKey {
   rate?: string | null;
 }
 
-export const NAME_MAX = 100;
-export const SCOPES_MAX = 50;
-/** The furthest expiry accepted (keeps the stored time a safe integer on every store). */
-const EXPIRES_MAX_MS = 100 * 365 * 86_400_000;
-const SCOPE_PATTERN = /^[A-Za-z0-9_:.\-/]{1,100}$/;
+/** Why an update of a revoked key is refused. */
+export const REVOKED = 'This API key is revoked; it cannot be changed.';
 
 interface CacheEntry {
   found: ApiKeyWithUser;
   generation: number;
-}
-
-/** Field errors of a new key's attributes (empty when valid): the one validation for HTTP and CLI. */
-export function apiKeyFieldErrors(input: NewApiKey, now: number): Record<string, string[]> {
-  const errors: Record<string, string[]> = {};
-  if (input.name.trim() === '' || input.name.length > NAME_MAX) errors.name = [`Ensure this field has 1 to ${NAME_MAX} characters.`];
-  const scopes = input.scopes ?? [];
-  if (scopes.length > SCOPES_MAX || scopes.some((s) => !SCOPE_PATTERN.test(s))) {
-    errors.scopes = [`At most ${SCOPES_MAX} scopes of 1 to 100 letters, digits and _ : . - /.`];
-  }
-  if (input.expiresAt != null && (input.expiresAt <= now || input.expiresAt > now + EXPIRES_MAX_MS)) errors.expires = ['Must be in the future, at most 100 years ahead.'];
-  if (input.rate != null && (input.rate.length > 32 || !safeRate(input.rate))) errors.rate = ['Must be a rate such as "100/min".'];
-  return errors;
-}
-
-function safeRate(rate: string): boolean {
-  try {
-    return parseRate(rate) !== null;
-  } catch {
-    return false;
-  }
 }
 
 export class ApiKeyService {
@@ -127,12 +89,13 @@ export class ApiKeyService {
     if (input.userId !== null && !(await this.stores.users.getById(input.userId))) errors.user = [`Invalid pk "${input.userId}" - object does not exist.`];
     if (Object.keys(errors).length > 0) throw new ValidationError(errors);
     const { key, lookupId } = generateApiKey(this.options.prefix);
+    const attributes = normalized({ name: input.name, scopes: input.scopes ?? [] });
     const record = await this.store.create({
       lookupId,
       digest: apiKeyDigest(key),
-      name: input.name.trim(),
+      name: attributes.name as string,
       userId: input.userId,
-      scopes: [...new Set(input.scopes ?? [])],
+      scopes: attributes.scopes ?? [],
       createdAt: now,
       expiresAt: input.expiresAt ?? null,
       rate: input.rate ?? null,
@@ -209,6 +172,27 @@ export class ApiKeyService {
       if (k.revokedAt === now && !revokedBefore.has(k.id)) this.events(apiKeyEvent('apikey_revoked', k, actor));
     }
     return n;
+  }
+
+  /**
+   * Change a key's name, scopes, rate or expiry (who may change what is the caller's rule:
+   * `requireUpdatable` over HTTP; the CLI is the operator). Null when unknown; a revoked key
+   * cannot be changed; bad attributes throw `ValidationError`. Only what differs is
+   * written and reported (`apikey_updated`, `changed`); the verified-key cache is dropped
+   * as for a revocation, so the next request sees the new scopes and rate.
+   */
+  async update(id: number, patch: ApiKeyPatch, actor: ApiKeyActor = APPLICATION): Promise<ApiKeyRecord | null> {
+    const errors = apiKeyFieldErrors(patch, this.clock.now());
+    if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+    const key = await this.store.get(id);
+    if (!key) return null;
+    if (key.revokedAt !== null) throw ValidationError.nonField(REVOKED);
+    const changes = changesTo(key, patch);
+    const changed = Object.keys(changes);
+    if (changed.length === 0) return key;
+    const updated = await this.changing(() => this.store.update(id, changes));
+    if (updated) this.events(apiKeyEvent('apikey_updated', updated, actor, changed));
+    return updated;
   }
 
   /**

@@ -26,6 +26,7 @@ const STATE_CHANGING: ReadonlyMap<string, boolean> = new Map([
   ['import-django', false],
   ['apikeys create', false],
   ['apikeys revoke', false],
+  ['apikeys update', false],
 ]);
 
 /** `keys rotate` for the `rotate` subcommand of `keys`; `createuser` for a top-level one. */

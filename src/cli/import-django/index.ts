@@ -19,7 +19,7 @@ import { openSource, SourceError } from './source.js';
 import { openTarget } from './target.js';
 import { checkCreatable, describeDatabase } from '../database.js';
 import { cliEventSink } from '../events.js';
-import { apiKeyEvent } from '../../apikeys/service.js';
+import { apiKeyEvent } from '../../apikeys/events.js';
 import type { WrittenApiKey } from './apikeys.js';
 
 export interface ImportDjangoOptions {
