@@ -3,14 +3,17 @@
  * each change reported as a security event (src/apikeys/events.ts).
  *
  * Authentication (`authenticateKey`) is the one function every path calls:
- * 1. `parseApiKey` refuses a malformed key or a bad checksum before any store access
- *    (a drf-api-key `<prefix>.<secret>` passes only `parseDrfApiKey`: src/apikeys/legacy.ts);
- * 2. the row is found by its lookup id; its digest is compared in constant time;
- * 3. revoked, expired, or an inactive owner → the same `InvalidApiKey` (401);
- * 4. last use is written at most once per `minRefreshInterval`.
- * Found rows are cached (bounded, keyed by the key's digest) and every entry is tied to
- * the store's change generation, so a revocation or an update is honoured on the very
- * next request (`changing`).
+ * 1. a key longer than `API_KEY_MAX` is refused; a key found in the verified-key cache
+ *    (bounded, keyed by the key's SHA-256; only keys that passed 2 and 3 are put there)
+ *    goes to 4 without being parsed again — the parse costs as much as the rest of a
+ *    cached lookup;
+ * 2. otherwise `parseApiKey` refuses a malformed key or a bad checksum before any store
+ *    access (a drf-api-key `<prefix>.<secret>` passes only `parseDrfApiKey`: src/apikeys/legacy.ts);
+ * 3. the row is found by its lookup id; its digest is compared in constant time;
+ * 4. revoked, expired, or an inactive owner → the same `InvalidApiKey` (401);
+ * 5. last use is written at most once per `minRefreshInterval`.
+ * Every cache entry is tied to the store's change generation, so a revocation or an
+ * update is honoured on the very next request (`changing`).
  */
 import type { Clock } from '../core/clock.js';
 import { noEvents, type ApiKeyActor, type EventSink } from '../core/events.js';
@@ -106,12 +109,14 @@ export class ApiKeyService {
 
   /** The principal of a presented key, or `InvalidApiKey`. Synchronous on a cache hit needing no write. */
   authenticateKey(key: string): ApiKeyPrincipal | Promise<ApiKeyPrincipal> {
-    const lookupId = key.length <= API_KEY_MAX ? parseApiKey(key, this.options.prefix) ?? parseDrfApiKey(key) : null;
-    if (lookupId === null) throw new InvalidApiKey();
+    if (key.length > API_KEY_MAX) throw new InvalidApiKey();
     const digest = apiKeyDigest(key);
     const generation = this.stores.changes.generation();
     const cached = this.cache.get(digest);
+    // Only a key that was parsed and matched its row is ever cached: a hit needs no second parse.
     if (cached && cached.generation === generation) return this.accept(cached.found);
+    const lookupId = parseApiKey(key, this.options.prefix) ?? parseDrfApiKey(key);
+    if (lookupId === null) throw new InvalidApiKey();
     return this.lookup(key, lookupId, digest, generation).then((found) => this.accept(found));
   }
 
@@ -136,10 +141,10 @@ export class ApiKeyService {
 
   /** The checks of every use, cached or not. */
   private accept(found: ApiKeyWithUser | null): ApiKeyPrincipal | Promise<ApiKeyPrincipal> {
-    if (!found || !isUsable(found, this.clock.now())) throw new InvalidApiKey();
+    const now = this.clock.now();
+    if (!found || !isUsable(found, now)) throw new InvalidApiKey();
     const { key } = found;
     const user = found.user ?? serviceUser(key);
-    const now = this.clock.now();
     if (key.lastUsedAt !== null && now - key.lastUsedAt < this.options.minRefreshInterval) return { user, key };
     key.lastUsedAt = now;
     return this.store.touch(key.id, now).then(() => ({ user, key }));
