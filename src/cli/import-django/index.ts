@@ -70,7 +70,7 @@ function describePresent(plan: Plan): string {
 function sourceNotes(data: DjangoData): string {
   const notes: string[] = [];
   if (data.missing.length > 0) notes.push(`not in the Django database (app not installed): ${data.missing.join(', ')}`);
-  if (data.missing.includes(TABLES.emailAddress)) notes.push('without allauth the project never verified e-mail addresses: every imported address counts as verified');
+  if (data.missing.includes(TABLES.emailAddress)) notes.push('without allauth the project never verified e-mail addresses: imported addresses count as verified, except those of inactive users who never logged in (djoser sign-ups never activated: they stay pending)');
   if (data.expired.knox > 0) notes.push(`${plural(data.expired.knox, 'expired knox token')} left out`);
   if (data.expired.outstanding > 0) notes.push(`${plural(data.expired.outstanding, 'expired simplejwt token')} left out`);
   return notes.map((n) => `Note: ${n}.\n`).join('');
