@@ -10,32 +10,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSettings } from '../dist/core/settings.js';
-import { createGatehouse } from '../dist/server/app.js';
-import { IsAuthenticated } from '../dist/permissions/index.js';
-import { userDetails } from '../dist/http/endpoints/user.js';
+import { benchApp } from './bench-app.js';
 
 const N = Number(process.env.LOOP_N ?? 200_000);
 const ROUNDS = Number(process.env.LOOP_ROUNDS ?? 6);
 
-const settings = parseSettings({
-  database: join(mkdtempSync(join(tmpdir(), 'gatehouse-loop-')), 'bench.sqlite3'),
-  secretKey: 'bench-secret-key-0123456789abcdefghijklmnop',
-  logLevel: 'silent',
-  apiKeys: { enabled: true },
-  jwt: { accessTokenLifetime: '1h' },
-});
-const app = await createGatehouse(settings);
-const user = await app.users.create({ username: 'bench', password: 'alice-password-1' });
-const { key: token } = await app.tokens.issue(user);
-const { access } = await app.jwt.obtainPair(user);
-const { key: apiKey } = await app.apiKeys!.create({ name: 'bench', userId: user.id });
-app.engine.add({
-  path: '/api/me-apikey/',
-  authenticators: [app.authenticators.apiKey!],
-  permissions: [IsAuthenticated],
-  methods: { GET: (ctx) => ({ body: userDetails(ctx.principal!.user) }) },
-});
+const { app, token, access, apiKey } = await benchApp(join(mkdtempSync(join(tmpdir(), 'gatehouse-loop-')), 'bench.sqlite3'));
 
 const rows: Array<[string, string, Record<string, string>]> = [
   ['GET /healthz (no auth)', '/healthz', {}],
