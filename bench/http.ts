@@ -141,10 +141,10 @@ try {
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const pairs = Math.max(1, Math.floor(ROUNDS / 2));
-  /** Per pair of rounds: f(this row's two samples, /healthz's two samples). */
-  const perPair = (c: Case, f: (row: Sample[], base: Sample[]) => number | null): number[] => {
+  /** Per pair of rounds: f(this row's two samples, the base row's two samples; /healthz by default). */
+  const perPair = (c: Case, f: (row: Sample[], base: Sample[]) => number | null, baseCase: Case = cases[0]!): number[] => {
     const row = samples.get(c.name)!;
-    const base = samples.get(cases[0]!.name)!;
+    const base = samples.get(baseCase.name)!;
     const out: number[] = [];
     for (let p = 0; p < pairs; p++) {
       const v = f(row.slice(2 * p, 2 * p + 2), base.slice(2 * p, 2 * p + 2));
@@ -153,11 +153,11 @@ try {
     return out;
   };
   const sum = (xs: (number | null)[]) => xs.reduce<number>((a, x) => a + (x ?? NaN), 0);
-  const rpsRatios = (c: Case) => perPair(c, (row, base) => sum(row.map((x) => x.rps)) / sum(base.map((x) => x.rps)));
-  const cpuRatios = (c: Case) => perPair(c, (row, base) => {
-    const r = sum(base.map((x) => x.cpuUs)) / sum(row.map((x) => x.cpuUs));
+  const rpsRatios = (c: Case, base?: Case) => perPair(c, (row, b) => sum(row.map((x) => x.rps)) / sum(b.map((x) => x.rps)), base);
+  const cpuRatios = (c: Case, base?: Case) => perPair(c, (row, b) => {
+    const r = sum(b.map((x) => x.cpuUs)) / sum(row.map((x) => x.cpuUs));
     return Number.isNaN(r) ? null : r;
-  });
+  }, base);
   const rps = (c: Case) => median(samples.get(c.name)!.map((x) => x.rps));
   const cpu = (c: Case) => {
     const xs = samples.get(c.name)!.map((x) => x.cpuUs);
@@ -180,6 +180,14 @@ try {
       (cpuR.length ? median(cpuR).toFixed(3) : '—').padStart(10),
     );
   }
+  // The API key's own goal is the opaque token's: compare the two directly, within each pair.
+  const [opaque, apiKey] = [cases[1]!, cases[2]!];
+  const keyRps = rpsRatios(apiKey, opaque);
+  const keyCpu = cpuRatios(apiKey, opaque);
+  console.log(
+    `\nAPI key ÷ opaque token, per pair: req/s ${median(keyRps).toFixed(3)} (${range(keyRps)})` +
+      (keyCpu.length ? `, CPU ${median(keyCpu).toFixed(3)} (${range(keyCpu)}) — above 1: the API key costs less` : ''),
+  );
   console.log('\nreq/s: median of rounds; ratio: median over pairs of rounds of this row\'s req/s ÷ /healthz req/s (its range over the pairs next to it);');
   console.log('CPU ratio: the same for the server\'s CPU time per request, /healthz ÷ this row (the ratio when the server alone is the bottleneck).');
   console.log('Goals: opaque token and API key ≥ 0.85 × /healthz; JWT ≥ 0.90 × /healthz.');

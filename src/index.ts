@@ -30,7 +30,7 @@ export { ApiKeyService, type ApiKeyPrincipal, type IssuedApiKey, type NewApiKey 
 export { ApiKeyRateThrottle } from './apikeys/throttle.js';
 export { InvalidApiKey } from './apikeys/errors.js';
 export { isServicePrincipal } from './apikeys/principal.js';
-export type { ApiKeyRecord, ApiKeyStore } from './stores/types.js';
+export type { ApiKeyPatch, ApiKeyRecord, ApiKeyStore } from './stores/types.js';
 export type { MfaMethodName, ProofContext, SecondFactorMethod, SecondFactorProof, SecondFactors } from './mfa/types.js';
 export { MfaFactors } from './mfa/factors.js';
 export { MfaService, type ManagementProof, type MfaStatus } from './mfa/service.js';
@@ -55,7 +55,7 @@ export { createGatehouse, createServices, openStores, StartupError } from './ser
 export { createLogger } from './server/logger.js';
 export type { Logger } from './server/logger.js';
 export { eventLogger, eventLevel, noEvents } from './core/events.js';
-export type { SecurityEvent, SecurityEventName, EventSink, UsernameMode } from './core/events.js';
+export type { SecurityEvent, SecurityEventName, EventSink, UsernameMode, ApiKeyActor, ApiKeyEvent } from './core/events.js';
 export type { ObservedRequest } from './http/engine.js';
 export { JwtService } from './jwt/service.js';
 export type { ClaimsHook, JwtServiceOptions } from './jwt/service.js';

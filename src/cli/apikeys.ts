@@ -1,5 +1,5 @@
 /**
- * `gatehouse apikeys create | list | revoke`: API keys from the command line.
+ * `gatehouse apikeys create | list | revoke | update`: API keys from the command line.
  *
  * - `create --name N [--user U] [--scope S]... [--expires 30d] [--rate 100/min]`: prints
  *   the key once, on standard output (nothing else there); without `--user` the key has
@@ -7,6 +7,8 @@
  * - `list [--user U]`: id, identifier (`<prefix><lookup id>`), owner, scopes, rate,
  *   times; never a secret.
  * - `revoke ID|IDENTIFIER`: by id, or by the identifier `list` prints.
+ * - `update ID|IDENTIFIER [--scopes a,b] [--rate 100/min|none] [--name N] [--expires 30d|none]`:
+ *   the operator may change everything (an empty `--scopes ""` removes every scope).
  * Works whether or not `apiKeys.enabled` is set (a server with it off accepts no key).
  */
 import { ValidationError } from '../core/errors.js';
@@ -14,7 +16,7 @@ import { drfDateTime } from '../core/json.js';
 import { parseDuration } from '../core/duration.js';
 import { ApiKeyService } from '../apikeys/service.js';
 import type { Gatehouse } from '../server/app.js';
-import type { ApiKeyRecord } from '../stores/types.js';
+import type { ApiKeyPatch, ApiKeyRecord } from '../stores/types.js';
 import { CliError } from './errors.js';
 
 export interface CreateApiKeyOptions {
@@ -25,11 +27,13 @@ export interface CreateApiKeyOptions {
   rate?: string;
 }
 
+const CLI = { via: 'cli' } as const;
+
 function service(app: Gatehouse): ApiKeyService {
   if (app.apiKeys) return app.apiKeys;
   const s = app.settings.apiKeys;
   try {
-    return new ApiKeyService(app.stores, { prefix: s.prefix, minRefreshInterval: s.minRefreshInterval, cacheSize: 0 }, { now: () => Date.now() });
+    return new ApiKeyService(app.stores, { prefix: s.prefix, minRefreshInterval: s.minRefreshInterval, cacheSize: 0, events: app.events }, { now: () => Date.now() });
   } catch (e) {
     throw new CliError((e as Error).message);
   }
@@ -63,12 +67,10 @@ export async function createApiKey(app: Gatehouse, opts: CreateApiKeyOptions): P
       scopes: opts.scope ?? [],
       expiresAt,
       rate: opts.rate ?? null,
-    });
+    }, CLI);
     return `${key}\n`;
   } catch (e) {
-    if (e instanceof ValidationError) {
-      throw new CliError(Object.entries(e.fields).map(([f, m]) => `--${f === 'scopes' ? 'scope' : f}: ${m.join(' ')}`).join('; '), 2);
-    }
+    if (e instanceof ValidationError) throw usageError(e, (f) => `--${f === 'scopes' ? 'scope' : f}`);
     throw e;
   }
 }
@@ -98,10 +100,60 @@ export async function listApiKeys(app: Gatehouse, username?: string): Promise<st
     .join('');
 }
 
-export async function revokeApiKey(app: Gatehouse, which: string): Promise<string> {
+/** The key `which` names: its id, or the identifier `list` prints. */
+async function findKey(app: Gatehouse, which: string): Promise<ApiKeyRecord> {
   const keys = await service(app).list();
   const match = /^\d{1,15}$/.test(which) ? keys.find((k) => k.id === Number(which)) : keys.find((k) => apiKeyIdentifier(app, k) === which);
   if (!match) throw new CliError(`no API key ${which}`);
-  if (!(await service(app).revoke(match.id))) throw new CliError(`API key ${match.id} is already revoked`);
+  return match;
+}
+
+/** A service's field errors as the CLI's usage error (exit 2), named by option. */
+function usageError(e: ValidationError, option: (field: string) => string): CliError {
+  return new CliError(Object.entries(e.fields).map(([f, m]) => `${f === 'non_field_errors' ? 'error' : option(f)}: ${m.join(' ')}`).join('; '), 2);
+}
+
+export async function revokeApiKey(app: Gatehouse, which: string): Promise<string> {
+  const match = await findKey(app, which);
+  if (!(await service(app).revoke(match.id, CLI))) throw new CliError(`API key ${match.id} is already revoked`);
   return `Revoked API key ${match.id} (${apiKeyIdentifier(app, match)}, ${match.name}).\n`;
+}
+
+export interface UpdateApiKeyOptions {
+  name?: string;
+  scopes?: string;
+  expires?: string;
+  rate?: string;
+}
+
+/** The options as a patch: `none` clears the rate or the expiry, `--scopes ""` every scope. */
+function patchOf(opts: UpdateApiKeyOptions): ApiKeyPatch {
+  const patch: ApiKeyPatch = {};
+  if (opts.name !== undefined) patch.name = opts.name;
+  if (opts.scopes !== undefined) patch.scopes = opts.scopes.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (opts.rate !== undefined) patch.rate = opts.rate === 'none' ? null : opts.rate;
+  if (opts.expires !== undefined) {
+    try {
+      patch.expiresAt = opts.expires === 'none' ? null : Date.now() + parseDuration(opts.expires);
+    } catch (e) {
+      throw new CliError(`--expires: ${(e as Error).message}`, 2);
+    }
+  }
+  if (Object.keys(patch).length === 0) throw new CliError('nothing to change: give --name, --scopes, --rate or --expires', 2);
+  return patch;
+}
+
+export async function updateApiKey(app: Gatehouse, which: string, opts: UpdateApiKeyOptions): Promise<string> {
+  const patch = patchOf(opts);
+  const match = await findKey(app, which);
+  let updated: ApiKeyRecord | null;
+  try {
+    updated = await service(app).update(match.id, patch, CLI);
+  } catch (e) {
+    if (e instanceof ValidationError) throw usageError(e, (f) => `--${f}`);
+    throw e;
+  }
+  if (!updated) throw new CliError(`no API key ${which}`);
+  const when = (ms: number | null) => (ms === null ? 'never' : drfDateTime(ms));
+  return `Updated API key ${updated.id} (${apiKeyIdentifier(app, updated)}): name ${updated.name}, scopes ${updated.scopes.join(',') || '-'}, rate ${updated.rate ?? '-'}, expires ${when(updated.expiresAt)}.\n`;
 }

@@ -25,6 +25,9 @@ const STATE_CHANGING: ReadonlyMap<string, boolean> = new Map([
   ['flushexpired', false],
   ['import-drf-tokens', false],
   ['import-django', false],
+  ['apikeys create', false],
+  ['apikeys revoke', false],
+  ['apikeys update', false],
 ]);
 
 /** `keys rotate` for the `rotate` subcommand of `keys`; `createuser` for a top-level one. */

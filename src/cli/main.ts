@@ -42,7 +42,7 @@ import { acceptablePassword, validatorsFor } from './password-check.js';
 import { PromptAborted, promptNewPassword, readLine } from './prompt.js';
 import { registerServe } from './serve.js';
 import { revokeToken } from './tokens.js';
-import { createApiKey, listApiKeys, revokeApiKey, type CreateApiKeyOptions } from './apikeys.js';
+import { createApiKey, listApiKeys, revokeApiKey, updateApiKey, type CreateApiKeyOptions, type UpdateApiKeyOptions } from './apikeys.js';
 import { registerUserCommands } from './users.js';
 import { registerMfaCommands } from './mfa.js';
 
@@ -389,7 +389,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     await withApp(opts, io, async (app) => io.stdout(await revokeToken(app, which)));
   });
 
-  const apikeys = program.command('apikeys').description('create, list or revoke API keys');
+  const apikeys = program.command('apikeys').description('create, list, update or revoke API keys');
   const collect = (value: string, previous: string[] = []) => [...previous, value];
   common(
     apikeys
@@ -413,6 +413,18 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       await withApp(opts, io, async (app) => io.stdout(await revokeApiKey(app, which)));
     },
   );
+  common(
+    apikeys
+      .command('update')
+      .description("change an API key's name, scopes, rate or expiry")
+      .argument('<id-or-identifier>')
+      .option('--name <name>', 'a new name')
+      .option('--scopes <list>', 'the scopes, comma-separated (replaces them; "" for none)')
+      .option('--rate <rate>', 'per-key throttle rate, e.g. 100/min, or none')
+      .option('--expires <duration>', 'lifetime from now, e.g. 30d, or none'),
+  ).action(async (which: string, opts: CommonOptions & UpdateApiKeyOptions) => {
+    await withApp(opts, io, async (app) => io.stdout(await updateApiKey(app, which, opts)));
+  });
 
   common(
     program.command('flushexpired').description('delete expired opaque tokens and expired JWT blacklist rows (simplejwt flushexpiredtokens)'),

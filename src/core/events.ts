@@ -1,12 +1,12 @@
 /**
  * Security events: what an operator needs to see — failed logins (the username tried and
  * the client address), lock-outs and their clearing, refreshes and rotations, refresh-token reuse (the
- * family revoked), blacklisting, password changes, logout-all, state-changing CLI
- * commands. One type, one emitter (`EventSink`) handed to the services; the server
+ * family revoked), blacklisting, password changes, logout-all, API keys
+ * created, changed and revoked, state-changing CLI commands. One type, one emitter (`EventSink`) handed to the services; the server
  * writes them to the logger (`eventLogger`).
  *
  * An event never carries a credential: no token, password, cookie or Authorization
- * header, only ids (user id, token id, refresh family id) and, for a failed login, the
+ * header, only ids (user id, token id, refresh family id, API key id and lookup id) and, for a failed login, the
  * username tried — hashed by default (`log.usernames`).
  */
 import { createHmac } from 'node:crypto';
@@ -69,8 +69,31 @@ export type SecurityEvent =
   | { event: 'mfa_disabled'; userId: number; method: string; by: 'user' | 'cli' }
   /** The user's recovery codes were replaced by a new set. */
   | { event: 'mfa_recovery_codes_generated'; userId: number }
+  /**
+   * An API key was created, changed (`changed`: the attributes set) or revoked: its id,
+   * lookup id, name and owner (`userId`, null: owner-less), never the key or its digest.
+   * `via` says who: `http` (`actorId`: the caller; `actorKeyId` when the caller used an API
+   * key), `cli`, `import` (`gatehouse import-django`), `password_change`
+   * (`apiKeys.revokeOnPasswordChange`) or `application` (the embedding code's own call).
+   */
+  | ApiKeyEvent
   /** A `gatehouse` command changed state (`command`: e.g. `createuser`, `keys rotate`, `unlock`); `username` for a command about one user. */
   | { event: 'cli'; command: string; username?: string };
+
+/** Who changed an API key (`ApiKeyEvent.via`). */
+export type ApiKeyActor = { via: 'http'; userId: number; keyId?: number } | { via: 'cli' | 'import' | 'password_change' | 'application' };
+
+export interface ApiKeyEvent {
+  event: 'apikey_created' | 'apikey_updated' | 'apikey_revoked';
+  keyId: number;
+  lookupId: string;
+  name: string;
+  userId: number | null;
+  via: ApiKeyActor['via'];
+  actorId?: number;
+  actorKeyId?: number;
+  changed?: string[];
+}
 
 export type SecurityEventName = SecurityEvent['event'];
 

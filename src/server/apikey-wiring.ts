@@ -5,6 +5,7 @@
  */
 import type { Authenticator } from '../core/authenticator.js';
 import type { Clock } from '../core/clock.js';
+import type { EventSink } from '../core/events.js';
 import type { Settings } from '../core/settings.js';
 import type { Throttle } from '../core/throttle.js';
 import type { Stores, ThrottleStore } from '../stores/types.js';
@@ -24,17 +25,17 @@ export interface ApiKeyWiring {
 
 export function wireApiKeys(
   settings: Settings,
-  deps: { stores: Stores; users: UserService; clock: Clock; throttleStore: ThrottleStore; managementAuthenticators: readonly Authenticator[] },
+  deps: { stores: Stores; users: UserService; clock: Clock; throttleStore: ThrottleStore; managementAuthenticators: readonly Authenticator[]; events: EventSink },
 ): ApiKeyWiring | null {
   const s = settings.apiKeys;
   if (!s.enabled) return null;
   const checkDjangoHash = async (key: string, encoded: string): Promise<boolean> => (await deps.users.hasher.verify(key, encoded)).valid;
-  const options = { prefix: s.prefix, minRefreshInterval: s.minRefreshInterval, cacheSize: s.cacheSize, checkDjangoHash };
+  const options = { prefix: s.prefix, minRefreshInterval: s.minRefreshInterval, cacheSize: s.cacheSize, checkDjangoHash, events: deps.events };
   const service = new ApiKeyService(deps.stores, options, deps.clock);
   const authentication = new ApiKeyAuthentication(service, s.header);
   if (s.revokeOnPasswordChange) {
     deps.users.onCredentialsChanged(async (user, reason) => {
-      if (reason === 'password_change') await service.revokeAllForUser(user.id);
+      if (reason === 'password_change') await service.revokeAllForUser(user.id, { via: 'password_change' });
     });
   }
   const throttle = new ApiKeyRateThrottle(deps.throttleStore, deps.clock);

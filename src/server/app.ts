@@ -294,7 +294,7 @@ export async function createGatehouse(settings: Settings, options: CreateOptions
     );
     // JWT first, as the oracle's `/api/hello/`: its challenge (`Bearer realm="api"`) is the route's.
     const meAuthenticators: Authenticator[] = [primaryJwt, tokenAuthentication];
-    const apiKeys = wireApiKeys(settings, { stores, users, clock, throttleStore: throttling.store, managementAuthenticators: meAuthenticators });
+    const apiKeys = wireApiKeys(settings, { stores, users, clock, throttleStore: throttling.store, managementAuthenticators: meAuthenticators, events });
     const mfa = wireMfa(settings, { stores, users, clock, events, secretKey, throttling, managementAuthenticators: meAuthenticators });
     const guardAuthenticators: Authenticator[] = apiKeys ? [...meAuthenticators, apiKeys.authentication] : meAuthenticators;
     const login = startupStep(() =>

@@ -2,7 +2,7 @@
  * Row ↔ object mapping of `gatehouse_apikey`, shared by the SQL stores (SQLite and
  * PostgreSQL): the same columns; scopes are a JSON array of strings in a TEXT column.
  */
-import type { ApiKeyRecord } from './types.js';
+import type { ApiKeyPatch, ApiKeyRecord } from './types.js';
 
 export interface ApiKeyRow {
   id: number;
@@ -19,6 +19,21 @@ export interface ApiKeyRow {
 }
 
 export const APIKEY_COLUMNS = 'id, lookup_id, digest, name, user_id, scopes, created_at, expires_at, last_used_at, revoked_at, rate';
+
+/** `SET` assignments of a patch (`column = ?`, in order) and their values; empty when nothing is set. */
+export function apiKeyAssignments(patch: ApiKeyPatch): { columns: string[]; values: unknown[] } {
+  const columns: string[] = [];
+  const values: unknown[] = [];
+  const set = (column: string, value: unknown) => {
+    columns.push(column);
+    values.push(value);
+  };
+  if (patch.name !== undefined) set('name', patch.name);
+  if (patch.scopes !== undefined) set('scopes', JSON.stringify(patch.scopes));
+  if (patch.rate !== undefined) set('rate', patch.rate);
+  if (patch.expiresAt !== undefined) set('expires_at', patch.expiresAt);
+  return { columns, values };
+}
 
 export const toApiKey = (r: ApiKeyRow): ApiKeyRecord => ({
   id: r.id,

@@ -181,6 +181,9 @@ export interface ApiKeyRecord {
 
 export type NewApiKeyRecord = Omit<ApiKeyRecord, 'id' | 'lastUsedAt' | 'revokedAt'>;
 
+/** What may change of a key after its creation (absent: unchanged). */
+export type ApiKeyPatch = Partial<Pick<ApiKeyRecord, 'name' | 'scopes' | 'rate' | 'expiresAt'>>;
+
 /** A key found by its lookup id, with its owner (null for an owner-less key). */
 export interface ApiKeyWithUser {
   key: ApiKeyRecord;
@@ -201,6 +204,12 @@ export interface ApiKeyStore {
   revoke(id: number, now: number): Promise<boolean>;
   /** Revoke every unrevoked key of a user; returns how many. */
   revokeAllForUser(userId: number, now: number): Promise<number>;
+  /**
+   * Apply `patch` (revoked keys too: the service decides); the updated key, or null when
+   * unknown. Moves the change signal (every instance's cache of verified keys) when a row
+   * changed, as a revocation does.
+   */
+  update(id: number, patch: ApiKeyPatch): Promise<ApiKeyRecord | null>;
 }
 
 /**

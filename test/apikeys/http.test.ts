@@ -88,6 +88,19 @@ describe('authentication', () => {
     assert.deepEqual(lower.json, { detail: 'Authentication credentials were not provided.' });
   });
 
+  test('#189 a cached key: look-alikes are still parsed and refused, and every use is checked', async () => {
+    const { key, id } = (await create(aliceToken, { name: 'cached' })) as { key: string; id: number };
+    for (let i = 0; i < 3; i++) assert.equal((await s.send('GET', '/api/hello-apikey/', { headers: apiKey(key) })).status, 200);
+    const body = key.slice(0, -6);
+    const flipped = body.slice(0, -1) + (body.endsWith('a') ? 'b' : 'a');
+    for (const lookAlike of [key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a'), `${key}x`, `x${key}`, flipped + checksum(flipped), key.toLowerCase()]) {
+      const r = await s.send('GET', '/api/hello-apikey/', { headers: apiKey(lookAlike) });
+      assert.equal(r.status, 401, lookAlike);
+    }
+    assert.equal((await s.send('DELETE', `/api/auth/apikeys/${id}/`, { headers: tokenHeader(aliceToken) })).status, 204);
+    assert.equal((await s.send('GET', '/api/hello-apikey/', { headers: apiKey(key) })).status, 401);
+  });
+
   test('expired and revoked keys are refused; an inactive owner too', async () => {
     const { key: expiring } = (await create(aliceToken, { name: 'short', expires: '1h' })) as { key: string };
     assert.equal((await s.send('GET', '/api/hello-apikey/', { headers: apiKey(expiring) })).status, 200);

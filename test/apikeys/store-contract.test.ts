@@ -1,6 +1,6 @@
 /**
  * The `ApiKeyStore` contract, run on every store (memory, SQLite, PostgreSQL, SQLite behind Redis): create,
- * lookup with the owner (or none), listing, last use, revocation, owner deletion.
+ * lookup with the owner (or none), listing, last use, revocation, update, owner deletion.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,6 +63,26 @@ for (const [name, make] of factories) {
       assert.equal(await store.revokeAllForUser(alice.id, 9000), 2);
       assert.equal(await store.revokeAllForUser(alice.id, 9500), 0);
       assert.equal(await store.revoke(424242, 1), false);
+      await s.close();
+    });
+
+    test('update: name, scopes, rate and expiry, each alone or cleared; the change signal moves; unknown → null', async () => {
+      const s = await make();
+      const store = s.apiKeys!;
+      const alice = await s.users.create(newUser('alice'));
+      const a = await store.create(key('AAAAAAAA', alice.id, { expiresAt: 5000, rate: '5/min' }));
+      const other = await store.create(key('BBBBBBBB', null));
+      const g = s.changes.generation();
+      const renamed = await store.update(a.id, { name: 'renamed' });
+      assert.deepEqual(renamed, { ...a, name: 'renamed' });
+      assert.notEqual(s.changes.generation(), g, 'an update moves the change signal');
+      const all = await store.update(a.id, { scopes: ['x'], rate: '1/s', expiresAt: 9000 });
+      assert.deepEqual(all, { ...a, name: 'renamed', scopes: ['x'], rate: '1/s', expiresAt: 9000 });
+      const cleared = await store.update(a.id, { scopes: [], rate: null, expiresAt: null });
+      assert.deepEqual(cleared, { ...a, name: 'renamed', scopes: [], rate: null, expiresAt: null });
+      assert.deepEqual((await store.findByLookupId('AAAAAAAA'))?.key, cleared);
+      assert.deepEqual(await store.get(other.id), other, 'another key is untouched');
+      assert.equal(await store.update(424242, { name: 'x' }), null);
       await s.close();
     });
 

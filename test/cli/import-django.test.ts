@@ -16,6 +16,7 @@ import { runCli } from '../../src/cli/main.js';
 import { importDjango } from '../../src/cli/import-django/index.js';
 import { loadSettings } from '../../src/core/settings.js';
 import { startServer, tokenHeader } from '../helpers.js';
+import { MemoryEmailBackend } from '../../src/email/memory.js';
 import { SECRET, djangoHash, dt, jwt } from './django-fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gatehouse-import-django-'));
@@ -148,6 +149,42 @@ describe('gatehouse import-django (Django-shaped SQLite)', () => {
       assert.equal((refused.json as { detail: string }).detail, 'Token is blacklisted');
     } finally {
       await server.stop();
+    }
+  });
+
+  test('#190 without allauth: an inactive user who never logged in is imported pending (may activate); one disabled after logging in is not', async () => {
+    const dir = fresh();
+    const django = buildDjango(dir);
+    const db = new Database(django.path);
+    const now = Date.now();
+    db.prepare(
+      'INSERT INTO auth_user (id, password, last_login, is_superuser, username, last_name, email, is_staff, is_active, date_joined, first_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(12, djangoHash('erin-password-1'), dt(now - 3_600_000), 0, 'erin', '', 'erin@example.com', 0, 0, dt(now - 86_400_000), '');
+    db.close();
+    const target = join(dir, 'db.sqlite3');
+    const r = await cli(['import-django', '--from', django.path, '--db', target]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /except those of inactive users who never logged in/);
+    const outbox = new MemoryEmailBackend();
+    const server = await startServer({ dir, settings: { secretKey: SECRET, accounts: { djoser: '/auth', domain: 'app.example.com' } }, email: outbox });
+    try {
+      const flags = async (u: string) => {
+        const user = await server.app.users.getByUsername(u);
+        return [user?.isActive, user?.emailVerified];
+      };
+      assert.deepEqual(await flags('alice'), [true, true]);
+      assert.deepEqual(await flags('bob'), [false, false], 'never logged in: a sign-up never activated');
+      assert.deepEqual(await flags('erin'), [false, true], 'logged in before: disabled, not pending');
+      for (const email of ['bob@example.com', 'erin@example.com']) {
+        assert.equal((await server.send('POST', '/auth/users/resend_activation/', { body: { email } })).status, 204);
+      }
+      await server.app.accounts.settled();
+      assert.deepEqual(outbox.messages.map((m) => m.to), [['bob@example.com']], 'only the pending account gets an activation link');
+      const [uid, token] = /#\/activate\/([^/\s]+)\/([^/\s]+)/.exec(outbox.messages[0]!.text)!.slice(1);
+      assert.equal((await server.send('POST', '/auth/users/activation/', { body: { uid, token } })).status, 204);
+      assert.deepEqual(await flags('bob'), [true, true]);
+    } finally {
+      await server.close();
     }
   });
 

@@ -387,6 +387,46 @@ if (unavailable !== null && required) {
       assert.deepEqual([mails.o.length, mails.g.length], [1, 0], 'djoser mails an activation link on every update; Gatehouse only when the address changes');
     });
 
+    test('OPTIONS on every route, anonymous and authenticated: status, Allow and metadata as djoser; its quirks asserted as such', async () => {
+      const paths = ['/users/', '/users/me/', '/users/1/', '/users/activation/', '/users/resend_activation/', '/users/set_password/', '/users/reset_password/',
+        '/users/reset_password_confirm/', '/users/set_username/', '/users/reset_username/', '/users/reset_username_confirm/', '/token/login/', '/token/logout/',
+        '/jwt/create/', '/jwt/refresh/', '/jwt/verify/'];
+      let described = 0;
+      for (const path of paths) {
+        for (const who of [null, 'alice'] as const) {
+          const name = `OPTIONS ${path} ${who ?? 'anonymous'}`;
+          const o = await call('oracle', 'OPTIONS', path, undefined, who);
+          const g = await call('gatehouse', 'OPTIONS', path, undefined, who);
+          if (path === '/users/me/' && who !== null) {
+            // djoser 2.1 fails here (500: its `me` action finds no serializer for `metadata`); Gatehouse describes the route.
+            assert.deepEqual([o.status, g.status], [500, 200], name);
+            continue;
+          }
+          assert.equal(g.status, o.status, `${name}: status (oracle ${o.text})`);
+          assert.equal(g.headers.allow, o.headers.allow, `${name}: Allow`);
+          if (o.status !== 200) {
+            assert.equal(bodyOf(g), bodyOf(o), `${name}: body`);
+            continue;
+          }
+          described++;
+          const om = o.json as Record<string, unknown>;
+          const gm = g.json as Record<string, unknown>;
+          // One renderer (docs/compatibility.md): the oracle also lists the Browsable API's.
+          assert.deepEqual([om.renders, gm.renders], [['application/json', 'text/html'], ['application/json']], `${name}: renders`);
+          const actions = om.actions as Record<string, Record<string, unknown>> | undefined;
+          if (path.startsWith('/users/') && actions) {
+            // djoser describes its UserSerializer (email, id, username) for every users/ route, whatever the route
+            // takes; Gatehouse lists no fields there rather than wrong ones (docs/compatibility.md).
+            for (const fields of Object.values(actions)) assert.deepEqual(Object.keys(fields), ['email', 'id', 'username'], `${name}: the oracle's quirk`);
+            assert.equal(gm.actions, undefined, `${name}: actions`);
+            delete om.actions;
+          }
+          assert.equal(JSON.stringify({ ...gm, renders: null }), JSON.stringify({ ...om, renders: null }), `${name}: metadata`);
+        }
+      }
+      assert.ok(described >= 19, `only ${described} answers compared`);
+    });
+
     test('links made by Django work on Gatehouse: activation of a sign-up, and a password reset', async () => {
       const start = (await oracleOutbox()).length;
       const signUp = await send(oracle.url, 'POST', `${P}/users/`, { body: { username: 'olga', email: 'olga@example.com', password: STRONG, re_password: STRONG } });

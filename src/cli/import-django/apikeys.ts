@@ -8,6 +8,7 @@
  * A prefix Gatehouse already holds with the same hash is present; with another, a conflict.
  * The table is optional: a project without the app has nothing to import.
  */
+import type { ApiKeyRecord } from '../../stores/types.js';
 import type { Row } from './source.js';
 import type { Sql } from './target.js';
 
@@ -71,13 +72,21 @@ export async function planApiKeys(sql: Sql, keys: DjangoApiKey[], conflicts: str
   return plan;
 }
 
-export async function writeApiKeys(sql: Sql, plan: ApiKeyPlan, now: number, onRow: () => void): Promise<void> {
+/** What an `apikey_created` event names of an imported key. */
+export type WrittenApiKey = Pick<ApiKeyRecord, 'id' | 'lookupId' | 'name' | 'userId'>;
+
+/** Insert the planned keys; resolves to what was written (for the events sent after the commit). */
+export async function writeApiKeys(sql: Sql, plan: ApiKeyPlan, now: number, onRow: () => void): Promise<WrittenApiKey[]> {
+  const written: WrittenApiKey[] = [];
   for (const k of plan.add) {
     await sql.run(
       `INSERT INTO gatehouse_apikey (lookup_id, digest, name, user_id, scopes, created_at, expires_at, revoked_at, rate)
        VALUES (?, ?, ?, NULL, '[]', ?, ?, ?, NULL)`,
       [k.prefix, k.hashedKey, k.name, k.createdAt, k.expiresAt, k.revoked ? now : null],
     );
+    const [row] = await sql.all<{ id: number | string }>('SELECT id FROM gatehouse_apikey WHERE lookup_id = ?', [k.prefix]);
+    written.push({ id: Number(row?.id), lookupId: k.prefix, name: k.name, userId: null });
     onRow();
   }
+  return written;
 }

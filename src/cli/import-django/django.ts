@@ -9,7 +9,8 @@
  * `emailVerified`: with allauth installed, whether the user's own address (the
  * `account_emailaddress` row of that user whose address equals `auth_user.email`
  * ignoring case) is verified — no such row, or no address, is unverified. Without
- * allauth the project never verified addresses: every user is verified.
+ * allauth the project never verified addresses, except through djoser's activation
+ * (`withoutAllauth`, docs/security.md #190).
  *
  * Times: Django stores aware datetimes in UTC (`USE_TZ = True`); naive SQLite values are
  * read as UTC.
@@ -171,7 +172,7 @@ export async function readDjango(source: DjangoSource, options: ReadOptions): Pr
   const rawUsers = collect(userRows, (row) => toUser(row, new Checker(problems, options.userTable)));
   const addressRows = await read(TABLES.emailAddress, ['id', 'user_id', 'email', 'verified'], 'id');
   const verified = missing.includes(TABLES.emailAddress) ? null : verifiedAddresses(addressRows, new Checker(problems, TABLES.emailAddress));
-  const users = rawUsers.map((u) => ({ ...u, emailVerified: verified === null || (u.email !== '' && verified.has(addressOf(u.id, u.email))) }));
+  const users = rawUsers.map((u) => ({ ...u, emailVerified: verified === null ? withoutAllauth(u) : u.email !== '' && verified.has(addressOf(u.id, u.email)) }));
   const userIds = new Set(users.map((u) => u.id));
   const userOf = (table: string, key: string, value: unknown): number | null => {
     const id = parseId(value);
@@ -197,6 +198,16 @@ export async function readDjango(source: DjangoSource, options: ReadOptions): Pr
   const apiKeys = toApiKeys(apiKeyRows, { dateTime: parseDateTime, bool: parseBool }, problems);
   if (problems.length > 0) throw new InvalidRows(problems);
   return { users, tokens: [...drf, ...knox], outstanding, apiKeys, missing, expired };
+}
+
+/**
+ * `emailVerified` without allauth: an active user, or an inactive one who has logged in
+ * before (disabled later, e.g. by an administrator), counts as verified; an inactive user who
+ * never logged in is a djoser sign-up that never activated, and is imported pending (not
+ * verified), so its owner can still activate it — and only such an account (#148, #190).
+ */
+function withoutAllauth(u: Omit<DjangoUser, 'emailVerified'>): boolean {
+  return u.isActive || u.lastLogin !== null;
 }
 
 /** A user's address as `verifiedAddresses` keys it. */

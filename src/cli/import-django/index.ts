@@ -18,6 +18,9 @@ import { Progress, type ProgressOutput } from './progress.js';
 import { openSource, SourceError } from './source.js';
 import { openTarget } from './target.js';
 import { checkCreatable, describeDatabase } from '../database.js';
+import { cliEventSink } from '../events.js';
+import { apiKeyEvent } from '../../apikeys/events.js';
+import type { WrittenApiKey } from './apikeys.js';
 
 export interface ImportDjangoOptions {
   db?: string;
@@ -67,7 +70,7 @@ function describePresent(plan: Plan): string {
 function sourceNotes(data: DjangoData): string {
   const notes: string[] = [];
   if (data.missing.length > 0) notes.push(`not in the Django database (app not installed): ${data.missing.join(', ')}`);
-  if (data.missing.includes(TABLES.emailAddress)) notes.push('without allauth the project never verified e-mail addresses: every imported address counts as verified');
+  if (data.missing.includes(TABLES.emailAddress)) notes.push('without allauth the project never verified e-mail addresses: imported addresses count as verified, except those of inactive users who never logged in (djoser sign-ups never activated: they stay pending)');
   if (data.expired.knox > 0) notes.push(`${plural(data.expired.knox, 'expired knox token')} left out`);
   if (data.expired.outstanding > 0) notes.push(`${plural(data.expired.outstanding, 'expired simplejwt token')} left out`);
   return notes.map((n) => `Note: ${n}.\n`).join('');
@@ -130,6 +133,7 @@ export async function importDjango(opts: ImportDjangoOptions, deps: ImportDjango
   io.stderr(`gatehouse: database ${describeDatabase(settings.database)}\n`);
   const data = await readSource(opts.from, userTable, fail);
   const target = await openTarget(settings.database);
+  let written: WrittenApiKey[] = [];
   try {
     const plan = await target.transaction(async (sql) => {
       const checking = progress.step('checking', data.users.length + data.tokens.length + data.outstanding.length);
@@ -143,16 +147,24 @@ export async function importDjango(opts: ImportDjangoOptions, deps: ImportDjango
       }
       if (opts.dryRun !== true && planSize(made) > 0) {
         const writing = progress.step('importing', planSize(made));
-        await writePlan(sql, made, target.dialect, writing.tick);
+        written = await writePlan(sql, made, target.dialect, writing.tick);
         writing.done();
       }
       return made;
     });
     io.stdout(sourceNotes(data) + summary(plan, opts.dryRun === true));
+    reportImportedKeys(written, settings, io);
     return plan;
   } finally {
     await target.close();
   }
+}
+
+/** One `apikey_created` event (`via: import`) per key written, once the transaction committed. */
+function reportImportedKeys(written: WrittenApiKey[], settings: Settings, io: ImportDjangoDeps['io']): void {
+  if (written.length === 0) return;
+  const emit = cliEventSink(settings, io.stderr);
+  for (const k of written) emit(apiKeyEvent('apikey_created', k, { via: 'import' }));
 }
 
 /** Register `import-django` on the program (main.ts passes what every command shares). */

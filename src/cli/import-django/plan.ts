@@ -18,7 +18,7 @@
 import type { DjangoData, DjangoOutstanding, DjangoToken, DjangoUser } from './django.js';
 import type { Sql } from './target.js';
 import { emailKey } from '../../stores/email-key.js';
-import { planApiKeys, writeApiKeys, type ApiKeyPlan } from './apikeys.js';
+import { planApiKeys, writeApiKeys, type ApiKeyPlan, type WrittenApiKey } from './apikeys.js';
 
 export interface Plan {
   users: { add: DjangoUser[]; present: number; changed: string[]; skipped: DjangoUser[] };
@@ -127,7 +127,7 @@ export const planSize = (p: Plan): number => p.users.add.length + p.tokens.add.l
 const LABEL = { drf: 'imported from DRF', knox: 'imported from knox' } as const;
 
 /** Write the plan (inside the caller's transaction); `onRow` after each row written. */
-export async function writePlan(sql: Sql, plan: Plan, dialect: 'sqlite' | 'postgres', onRow: () => void = () => {}): Promise<void> {
+export async function writePlan(sql: Sql, plan: Plan, dialect: 'sqlite' | 'postgres', onRow: () => void = () => {}): Promise<WrittenApiKey[]> {
   for (const u of plan.users.add) {
     await sql.run(
       `INSERT INTO gatehouse_user (id, username, email, email_key, email_verified, first_name, last_name, is_active, is_staff, is_superuser, last_login, date_joined, password)
@@ -159,5 +159,5 @@ export async function writePlan(sql: Sql, plan: Plan, dialect: 'sqlite' | 'postg
     await sql.run('UPDATE gatehouse_jwt_outstanding SET blacklisted_at = ? WHERE jti = ? AND blacklisted_at IS NULL', [o.blacklistedAt, o.jti]);
     onRow();
   }
-  await writeApiKeys(sql, plan.apiKeys, Date.now(), onRow);
+  return writeApiKeys(sql, plan.apiKeys, Date.now(), onRow);
 }

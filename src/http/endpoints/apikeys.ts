@@ -3,7 +3,9 @@
  * - `GET    /api/auth/apikeys/`      the caller's keys (staff: every key), never a secret;
  * - `POST   /api/auth/apikeys/`      create: `{"name", "scopes"?, "expires"?, "rate"?, "user"?}`
  *   → 201 with the key in `key`, the only time it is shown;
- * - `GET    /api/auth/apikeys/:id/`  one key; `DELETE` revokes it (204).
+ * - `GET    /api/auth/apikeys/:id/`  one key; `DELETE` revokes it (204);
+ * - `PATCH  /api/auth/apikeys/:id/`  change `name`, `scopes`, `rate`, `expires` (who may
+ *   change what: `requireUpdatable`) → 200 with the key as listed.
  * Who may do what is `src/apikeys/management.ts`; attribute validation is the service's.
  * A key the caller may not see answers 404, as if it did not exist.
  */
@@ -13,9 +15,9 @@ import { parseDuration } from '../../core/duration.js';
 import type { Clock } from '../../core/clock.js';
 import type { Principal } from '../../core/user.js';
 import { IsAuthenticated } from '../../permissions/index.js';
-import type { ApiKeyRecord } from '../../stores/types.js';
-import type { ApiKeyService, NewApiKey } from '../../apikeys/service.js';
-import { canSee, ownerFor, requireGrantable, requireManager } from '../../apikeys/management.js';
+import type { ApiKeyPatch, ApiKeyRecord } from '../../stores/types.js';
+import type { ApiKeyService } from '../../apikeys/service.js';
+import { canSee, httpActor, ownerFor, requireGrantable, requireManager, requireUpdatable } from '../../apikeys/management.js';
 import type { BodyData } from '../body.js';
 import type { Route } from '../route.js';
 
@@ -45,31 +47,42 @@ export function apiKeyView(k: ApiKeyRecord, prefix: string): JsonObject {
   };
 }
 
-/** The request body as `NewApiKey` fields; type errors as DRF field errors. */
-function readNewKey(data: BodyData, now: number): Omit<NewApiKey, 'userId'> & { user?: number | null } {
+/**
+ * A body's key attributes, type-checked (DRF field errors): `name`, `scopes` (list of
+ * strings), `expires` (a duration from now; null: never), `rate` (null: none). Absent
+ * fields are left out; `name` is required when `creating`. Values are checked by the
+ * service's one validation (src/apikeys/attributes.ts).
+ */
+function readAttributes(data: BodyData, now: number, creating: boolean): ApiKeyPatch {
   const errors: Record<string, string[]> = {};
-  const { name, scopes, expires, rate, user } = data;
-  if (typeof name !== 'string') errors.name = ['This field is required.'];
-  if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((s) => typeof s === 'string'))) errors.scopes = ['Expected a list of strings.'];
-  let expiresAt: number | null = null;
-  if (expires !== undefined && expires !== null) {
+  const { name, scopes, expires, rate } = data;
+  const out: ApiKeyPatch = {};
+  if (typeof name === 'string') out.name = name;
+  else if (creating || name !== undefined) errors.name = [creating && name === undefined ? 'This field is required.' : 'Not a valid string.'];
+  if (scopes !== undefined) {
+    if (Array.isArray(scopes) && scopes.length <= 1000 && scopes.every((s) => typeof s === 'string')) out.scopes = scopes as string[];
+    else errors.scopes = ['Expected a list of strings.'];
+  }
+  if (expires === null) out.expiresAt = null;
+  else if (expires !== undefined) {
     try {
       if (typeof expires !== 'string' && typeof expires !== 'number') throw new Error();
-      expiresAt = now + parseDuration(expires);
+      out.expiresAt = now + parseDuration(expires);
     } catch {
       errors.expires = ['Must be a duration such as "30d" or a number of seconds.'];
     }
   }
-  if (rate !== undefined && rate !== null && (typeof rate !== 'string' || rate.length > 32)) errors.rate = ['Must be a rate such as "100/min".'];
-  if (user !== undefined && user !== null && !Number.isSafeInteger(user)) errors.user = ['A valid integer is required.'];
+  if (rate === null || (typeof rate === 'string' && rate.length <= 32)) out.rate = rate;
+  else if (rate !== undefined) errors.rate = ['Must be a rate such as "100/min".'];
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
-  return {
-    name: name as string,
-    scopes: (scopes as string[] | undefined) ?? [],
-    expiresAt,
-    rate: (rate as string | null | undefined) ?? null,
-    ...(user !== undefined ? { user: user as number | null } : {}),
-  };
+  return out;
+}
+
+/** The owner a body asks for (`user`, staff only: `ownerFor`); undefined when absent. */
+function readOwner(data: BodyData): number | null | undefined {
+  const { user } = data;
+  if (user !== undefined && user !== null && !Number.isSafeInteger(user)) throw new ValidationError({ user: ['A valid integer is required.'] });
+  return user as number | null | undefined;
 }
 
 export function apiKeyRoutes(deps: ApiKeyEndpointDeps, prefix = ''): Route[] {
@@ -99,10 +112,11 @@ export function apiKeyRoutes(deps: ApiKeyEndpointDeps, prefix = ''): Route[] {
         },
         POST: async (ctx) => {
           const principal = manager(ctx.principal);
-          const input = readNewKey(await ctx.body(), clock.now());
+          const body = await ctx.body();
+          const input = readAttributes(body, clock.now(), true);
+          const user = readOwner(body);
           requireGrantable(principal, input.scopes ?? []);
-          const { user, ...rest } = input;
-          const issued = await apiKeys.create({ ...rest, userId: ownerFor(principal, user) });
+          const issued = await apiKeys.create({ ...input, name: input.name as string, userId: ownerFor(principal, user) }, httpActor(principal));
           return { status: 201, body: { ...view(issued.record), key: issued.key } };
         },
       },
@@ -114,9 +128,19 @@ export function apiKeyRoutes(deps: ApiKeyEndpointDeps, prefix = ''): Route[] {
       permissions: [IsAuthenticated],
       methods: {
         GET: async (ctx) => ({ body: view(await visible(manager(ctx.principal), ctx.params.id ?? '')) }),
+        PATCH: async (ctx) => {
+          const principal = manager(ctx.principal);
+          const record = await visible(principal, ctx.params.id ?? '');
+          const patch = readAttributes(await ctx.body(), clock.now(), false);
+          requireUpdatable(principal, record, patch);
+          const updated = await apiKeys.update(record.id, patch, httpActor(principal));
+          if (!updated) throw new NotFound();
+          return { body: view(updated) };
+        },
         DELETE: async (ctx) => {
-          const record = await visible(manager(ctx.principal), ctx.params.id ?? '');
-          await apiKeys.revoke(record.id);
+          const principal = manager(ctx.principal);
+          const record = await visible(principal, ctx.params.id ?? '');
+          await apiKeys.revoke(record.id, httpActor(principal));
           return { status: 204 };
         },
       },

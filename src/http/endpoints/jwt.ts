@@ -71,7 +71,8 @@ const expiration = (exp: number) => drfDateTime(exp * 1000);
 
 /** simplejwt's `TokenObtainSerializer` fields: `USERNAME_FIELD` (labelled as DRF labels a field by its name) and `password`. */
 const obtainFieldsFor = (name: 'username' | 'email') => [field(name, name === 'email' ? 'Email' : 'Username'), field('password', 'Password')];
-const refreshFields = [field('refresh', 'Refresh')];
+/** simplejwt's `TokenRefreshSerializer`: `refresh`, and `access` (read-only: the answer's). */
+const refreshFields = [field('refresh', 'Refresh'), { name: 'access', label: 'Access', readOnly: true }];
 const tokenFields = [field('token', 'Token')];
 const obtainDescription = 'Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.';
 const refreshDescription = 'Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.';

@@ -3,7 +3,7 @@
  * rows, so a deleted owner takes its keys with it (`forgetUser`).
  */
 import type { User } from '../../core/user.js';
-import type { ApiKeyRecord, ApiKeyStore, ApiKeyWithUser, ChangeSignal, NewApiKeyRecord } from '../types.js';
+import type { ApiKeyPatch, ApiKeyRecord, ApiKeyStore, ApiKeyWithUser, ChangeSignal, NewApiKeyRecord } from '../types.js';
 
 const copy = (k: ApiKeyRecord): ApiKeyRecord => ({ ...k, scopes: [...k.scopes] });
 
@@ -59,6 +59,13 @@ export class MemoryApiKeyStore implements ApiKeyStore {
     }
     if (n > 0) this.changes.bump();
     return n;
+  }
+  async update(id: number, patch: ApiKeyPatch): Promise<ApiKeyRecord | null> {
+    const k = this.rows.get(id);
+    if (!k) return null;
+    Object.assign(k, patch, patch.scopes ? { scopes: [...patch.scopes] } : {});
+    this.changes.bump();
+    return copy(k);
   }
   /** The owner was deleted: its keys go with it. */
   forgetUser(userId: number): void {

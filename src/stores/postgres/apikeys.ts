@@ -3,8 +3,8 @@
  * SQLite store's columns and behaviour. Revocations notify the other instances (change
  * kind `token`), so their caches drop a revoked key on the next request.
  */
-import type { ApiKeyRecord, ApiKeyStore, ApiKeyWithUser, NewApiKeyRecord } from '../types.js';
-import { APIKEY_COLUMNS, toApiKey, type ApiKeyRow } from '../apikey-rows.js';
+import type { ApiKeyPatch, ApiKeyRecord, ApiKeyStore, ApiKeyWithUser, NewApiKeyRecord } from '../types.js';
+import { APIKEY_COLUMNS, apiKeyAssignments, toApiKey, type ApiKeyRow } from '../apikey-rows.js';
 import { CHANGES_CHANNEL, type Db } from './database.js';
 import { USER_COLUMNS, isId, storable, toUser, type UserRow } from './rows.js';
 
@@ -61,18 +61,25 @@ export class PostgresApiKeyStore implements ApiKeyStore {
     if (isId(id)) await this.db.query('UPDATE gatehouse_apikey SET last_used_at = $1 WHERE id = $2', [lastUsedAt, id]);
   }
 
-  private async update(update: string, values: unknown[]): Promise<number> {
+  private async write(update: string, values: unknown[]): Promise<number> {
     const { rows } = await this.db.write<{ n: number }>('token', changing(update, values.length + 1), values, (r) => (r.rows[0]?.n ?? 0) > 0);
     return rows[0]?.n ?? 0;
   }
 
   async revoke(id: number, now: number): Promise<boolean> {
     if (!isId(id)) return false;
-    return (await this.update('UPDATE gatehouse_apikey SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [now, id])) > 0;
+    return (await this.write('UPDATE gatehouse_apikey SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [now, id])) > 0;
   }
 
   async revokeAllForUser(userId: number, now: number): Promise<number> {
     if (!isId(userId)) return 0;
-    return this.update('UPDATE gatehouse_apikey SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL', [now, userId]);
+    return this.write('UPDATE gatehouse_apikey SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL', [now, userId]);
+  }
+
+  async update(id: number, patch: ApiKeyPatch): Promise<ApiKeyRecord | null> {
+    if (!isId(id)) return null;
+    const { columns, values } = apiKeyAssignments(patch);
+    if (columns.length > 0) await this.write(`UPDATE gatehouse_apikey SET ${columns.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE id = $${columns.length + 1}`, [...values, id]);
+    return this.get(id);
   }
 }

@@ -129,6 +129,7 @@ export function withRedis(stores: Stores, layer: RedisLayer): Stores {
     touch: (id, lastUsedAt) => inner.touch(id, lastUsedAt),
     revoke: (id, now) => after('token', () => inner.revoke(id, now), (ok) => ok, false),
     revokeAllForUser: (userId, now) => after('token', () => inner.revokeAllForUser(userId, now), (n) => n > 0, false),
+    update: (id, patch) => after('token', () => inner.update(id, patch), (k) => k !== null, false),
   };
 
   // Second factors, MFA tickets, trusted devices and passkeys pass through: no cache holds them.

@@ -3,10 +3,10 @@
  * a JSON array of strings; an owner's deletion cascades to its keys. The lookup by id is
  * one indexed query joined with the owner.
  */
-import type { ApiKeyRecord, ApiKeyStore, ApiKeyWithUser, NewApiKeyRecord } from '../types.js';
+import type { ApiKeyPatch, ApiKeyRecord, ApiKeyStore, ApiKeyWithUser, NewApiKeyRecord } from '../types.js';
 import type { SqliteDatabase } from './database.js';
 import { USER_COLUMNS, toUser, type UserRow } from './rows.js';
-import { APIKEY_COLUMNS, toApiKey, type ApiKeyRow } from '../apikey-rows.js';
+import { APIKEY_COLUMNS, apiKeyAssignments, toApiKey, type ApiKeyRow } from '../apikey-rows.js';
 
 const COLUMNS = APIKEY_COLUMNS;
 
@@ -19,7 +19,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   private readonly touchStmt;
   private readonly revokeStmt;
   private readonly revokeOwner;
-  constructor(db: SqliteDatabase, private readonly changes: { bump(): void }) {
+  constructor(private readonly db: SqliteDatabase, private readonly changes: { bump(): void }) {
     this.insert = db.prepare(
       `INSERT INTO gatehouse_apikey (lookup_id, digest, name, user_id, scopes, created_at, expires_at, rate)
        VALUES (@lookupId, @digest, @name, @userId, @scopes, @createdAt, @expiresAt, @rate)`,
@@ -66,5 +66,12 @@ export class SqliteApiKeyStore implements ApiKeyStore {
     const n = this.revokeOwner.run(now, userId).changes;
     if (n > 0) this.changes.bump();
     return n;
+  }
+  async update(id: number, patch: ApiKeyPatch): Promise<ApiKeyRecord | null> {
+    const { columns, values } = apiKeyAssignments(patch);
+    if (columns.length > 0 && this.db.prepare(`UPDATE gatehouse_apikey SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...values, id).changes > 0) {
+      this.changes.bump();
+    }
+    return this.get(id);
   }
 }

@@ -81,19 +81,19 @@ async function resetUsernameConfirm(env: DjoserEnv, ctx: HandlerContext): Promis
   return NO_CONTENT;
 }
 
-/** The action routes under `<prefix>/users/`. */
+/** The action routes under `<prefix>/users/`, named as DRF names a viewset action (`pretty_name` of its method: `Resend activation`). */
 export function actionRoutes(env: DjoserEnv, prefix: string): Route[] {
   const users = `${prefix}/users`;
   const open = (path: string, name: string, post: (ctx: HandlerContext) => Promise<HandlerResult>) => djoserRoute(env, `${users}/${path}/`, name, { POST: post }, ['POST']);
   const authenticated = (path: string, name: string, post: (ctx: HandlerContext) => Promise<HandlerResult>) => djoserRoute(env, `${users}/${path}/`, name, { POST: post });
   return [
     open('activation', 'Activation', (ctx) => activation(env, ctx)),
-    open('resend_activation', 'Resend Activation', byEmail(env, (a, email) => a.resendActivation(email))),
-    authenticated('set_password', 'Set Password', (ctx) => setPassword(env, ctx)),
-    open('reset_password', 'Reset Password', byEmail(env, (a, email) => a.requestPasswordReset(email, 'djoser'))),
-    open('reset_password_confirm', 'Reset Password Confirm', (ctx) => resetPasswordConfirm(env, ctx)),
-    authenticated('set_username', 'Set Username', (ctx) => setUsername(env, ctx)),
-    open('reset_username', 'Reset Username', byEmail(env, (a, email) => a.requestUsernameReset(email))),
-    open('reset_username_confirm', 'Reset Username Confirm', (ctx) => resetUsernameConfirm(env, ctx)),
+    open('resend_activation', 'Resend activation', byEmail(env, (a, email) => a.resendActivation(email))),
+    authenticated('set_password', 'Set password', (ctx) => setPassword(env, ctx)),
+    open('reset_password', 'Reset password', byEmail(env, (a, email) => a.requestPasswordReset(email, 'djoser'))),
+    open('reset_password_confirm', 'Reset password confirm', (ctx) => resetPasswordConfirm(env, ctx)),
+    authenticated('set_username', 'Set username', (ctx) => setUsername(env, ctx)),
+    open('reset_username', 'Reset username', byEmail(env, (a, email) => a.requestUsernameReset(email))),
+    open('reset_username_confirm', 'Reset username confirm', (ctx) => resetUsernameConfirm(env, ctx)),
   ];
 }

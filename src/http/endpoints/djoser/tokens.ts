@@ -51,14 +51,26 @@ async function tokenLogout(env: DjoserEnv, ctx: HandlerContext): Promise<Handler
   return { status: 204 };
 }
 
+/** `OPTIONS` of `token/login/`: djoser's docstring, and `TokenCreateSerializer`'s fields (both optional; the login field labelled as the user model's). */
+function tokenCreateMetadata(env: DjoserEnv): Pick<Route, 'description' | 'fields'> {
+  const field = usernameField(env.users.loginField);
+  return {
+    description: 'Use this endpoint to obtain user authentication token.',
+    fields: [
+      { name: 'password', label: 'Password', required: false },
+      { name: field, label: field === 'email' ? 'Email address' : 'Username', required: false },
+    ],
+  };
+}
+
 /** `token/login/`, `token/logout/` and the JWT views. */
 export function tokenRoutes(env: DjoserEnv, prefix: string): Route[] {
   const jwt = jwtEnv({ users: env.users, jwt: env.jwt, audit: env.audit, clientAddress: env.clientAddress, gate: env.gate });
   // The throttle scopes of the token endpoints (`login`, `token`), as under /api/token/.
   const scoped = (route: Route, scope: 'login' | 'token'): Route => ({ ...route, throttles: [env.scopedThrottle], throttleScope: scope });
   return [
-    scoped({ ...djoserRoute(env, `${prefix}/token/login/`, 'Token Create', { POST: (ctx) => tokenLogin(env, ctx) }, 'any'), noStore: true }, 'login'),
-    djoserRoute(env, `${prefix}/token/logout/`, 'Token Destroy', { POST: (ctx) => tokenLogout(env, ctx) }),
+    scoped({ ...djoserRoute(env, `${prefix}/token/login/`, 'Token Create', { POST: (ctx) => tokenLogin(env, ctx) }, 'any'), noStore: true, ...tokenCreateMetadata(env) }, 'login'),
+    { ...djoserRoute(env, `${prefix}/token/logout/`, 'Token Destroy', { POST: (ctx) => tokenLogout(env, ctx) }), description: 'Use this endpoint to logout user (remove user authentication token).' },
     scoped(obtainPairRoute(jwt, `${prefix}/jwt/create/`, 'djoser-jwt-create'), 'login'),
     scoped(refreshRoute(jwt, `${prefix}/jwt/refresh/`), 'token'),
     scoped(verifyRoute(jwt, `${prefix}/jwt/verify/`), 'token'),
