@@ -61,7 +61,8 @@ if (postgres) {
     }
     const s = await postgres.open({ schema });
     try {
-      assert.deepEqual(s.appliedMigrations, ['4 verified e-mail flag and case-insensitive e-mail key', '5 api keys']);
+      assert.deepEqual(s.appliedMigrations, PG_MIGRATIONS.filter((m) => m.version > 3).map((m) => `${m.version} ${m.name}`));
+      assert.equal(s.appliedMigrations[0], '4 verified e-mail flag and case-insensitive e-mail key');
       assert.deepEqual((await s.users.findByEmail('émile@example.fr')).map((u) => u.username), ['u0']);
       assert.deepEqual((await s.users.findByEmail('BOB@example.com')).map((u) => u.username), ['u1']);
       assert.deepEqual((await s.users.list()).map((u) => u.emailVerified), [true, true, true]);
