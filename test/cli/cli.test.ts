@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { send, tokenHeader } from '../helpers.js';
 import { Secret } from 'otpauth';
 import { codeAt } from '../mfa/helpers.js';
+import { cleanEnv, runCli, type CliResult } from '../cli-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = join(ROOT, 'src/cli/run.ts');
@@ -23,30 +24,8 @@ const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
 const db = join(dir, 'gh.sqlite3');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Environment without GATEHOUSE_* from the outer shell. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GATEHOUSE_')) env[k] = v;
-  return { ...env, ...extra };
-}
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], input?: string, env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd: dir, env: cleanEnv(env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
+function cli(args: string[], input?: string, env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, dir, cleanEnv(env), input);
 }
 
 interface Server {
